@@ -1,0 +1,117 @@
+"""The normalized records every source produces and every layer shares.
+
+Scrapers build these from raw bytes; `advocacy.ingest` stores them. They are plain frozen dataclasses so
+that a parser stays a pure function and two parses of the same bytes compare equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class ScrapeError(Exception):
+    """A source answered, but not with what we expected (malformed payload, missing table...).
+
+    `where` names the URL or file, `detail` says what was wrong; both reach the advocate unchanged.
+    """
+
+    def __init__(self, where: str, detail: str) -> None:
+        super().__init__(f"{where}: {detail}")
+        self.where = where
+        self.detail = detail
+
+
+class EmptyScrape(Exception):
+    """The source said explicitly that it has nothing (e.g. an empty calendar week): not an error."""
+
+
+@dataclass(frozen=True)
+class SponsorRecord:
+    name: str
+    primary: bool = True
+    party: str = ""
+    district: str = ""
+    chamber: str = ""
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    when: datetime  # timezone-aware, in the jurisdiction's zone
+    description: str
+    chamber: str = ""  # "House", "Senate", "Governor", "" when unknown
+    committee: str = ""
+    classification: tuple[str, ...] = ()  # empty: classified by advocacy.actions rules on store
+    order: int = 0  # position within the same day, as the source listed it
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    name: str  # e.g. "As Introduced", "Enrolled"
+    code: str = ""  # the source's own code, e.g. Ohio's "00_IN"
+    when: datetime | None = None
+    url: str = ""
+    html_url: str = ""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    kind: str  # "analysis", "fiscal note", "testimony", ...
+    title: str
+    url: str
+    when: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BillRecord:
+    jurisdiction: str  # "OH", "MA", "US"
+    session: str  # "136", "135S1"
+    identifier: str  # normalized, e.g. "HB 33" (advocacy.billnum.normalize)
+    title: str
+    synopsis: str = ""
+    status: str = ""
+    url: str = ""  # the official page
+    source_id: str = ""  # the source's own id (LegiScan bill_id, Open States ocd-bill id)
+    committee: str = ""  # current committee referral, when known
+    subjects: tuple[str, ...] = ()
+    sponsors: tuple[SponsorRecord, ...] = ()
+    actions: tuple[ActionRecord, ...] = ()
+    versions: tuple[VersionRecord, ...] = ()
+    documents: tuple[DocumentRecord, ...] = ()
+    analysis_text: str = ""
+
+
+@dataclass(frozen=True)
+class HearingRecord:
+    jurisdiction: str
+    session: str
+    committee: str
+    start: datetime  # timezone-aware
+    key: str  # the source's stable id for the meeting (URL or id), for reschedule detection
+    location: str = ""
+    bills: tuple[str, ...] = ()  # normalized identifiers
+    cancelled: bool = False
+    url: str = ""
+    chamber: str = ""
+
+
+@dataclass(frozen=True)
+class NewsRecord:
+    jurisdiction: str
+    guid: str
+    title: str
+    url: str = ""
+    published: datetime | None = None
+    summary: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ScrapeResult:
+    bills: tuple[BillRecord, ...] = ()
+    hearings: tuple[HearingRecord, ...] = ()
+    news: tuple[NewsRecord, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return len(self.bills) + len(self.hearings) + len(self.news)

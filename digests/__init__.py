@@ -1,0 +1,1 @@
+"""Rendering and sending of digests, alerts and call agendas."""

@@ -1,0 +1,1 @@
+"""One module per source. Each turns bytes into `advocacy.records` and never touches the database."""
