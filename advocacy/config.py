@@ -1,0 +1,331 @@
+"""Configuration: read once from `config.toml`, validated into typed objects, passed down.
+
+Environment variables carry secrets (see `Secrets`) and overrides: `ADVOCACY_SECTION__KEY=value` replaces
+`[section] key` (e.g. `ADVOCACY_DATABASE__URL`, `ADVOCACY_EMAIL__BACKEND`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets as pysecrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+ENV_PREFIX = "ADVOCACY_"
+
+
+class ConfigError(Exception):
+    """One clear message naming the file and the key."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'America/New_York')") from exc
+    return value
+
+
+def _cron(value: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ValueError(f"bad cron expression {value!r}: {exc}") from exc
+    return value
+
+
+class Collaborative(_Model):
+    name: str
+    timezone: str = "America/New_York"
+    postal_address: str
+    contact_email: str
+    website: str = ""
+    base_url: str = "http://127.0.0.1:8000"  # where links in emails point: the web app's public address
+
+    _tz = field_validator("timezone")(_zone)
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
+        return value.rstrip("/")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Database(_Model):
+    url: str = "sqlite:///var/advocacy.db"
+
+
+class Source(_Model):
+    name: str
+    kind: str
+    schedule: str = "0 7-18 * * 1-5"  # cron, in the collaborative's zone
+    enabled: bool = True
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    _cron = field_validator("schedule")(_cron)
+
+    @model_validator(mode="after")
+    def _known_kind(self) -> Source:
+        from scrapers import SOURCES
+
+        if self.kind not in SOURCES:
+            raise ValueError(f"unknown source kind {self.kind!r} (known: {', '.join(sorted(SOURCES))})")
+        options_model = getattr(SOURCES[self.kind], "Options", None)
+        if options_model is not None:
+            options_model.model_validate(self.options)
+        return self
+
+    def parsed_options(self) -> Any:
+        from scrapers import SOURCES
+
+        options_model = getattr(SOURCES[self.kind], "Options", None)
+        return options_model.model_validate(self.options) if options_model else self.options
+
+
+class JurisdictionConfig(_Model):
+    code: str
+    name: str
+    timezone: str
+    sessions: list[str]
+    bill_style: dict[str, str] = Field(default_factory=dict)  # {"HB": "H.B."}: the state's own spelling
+    bill_aliases: dict[str, str] = Field(default_factory=dict)
+    bill_url: str = ""  # template for a bill's official page: {session}, {prefix}, {number}, {slug}
+    sources: list[Source] = Field(default_factory=list)
+
+    _tz = field_validator("timezone")(_zone)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Schedule(_Model):
+    digest_first: datetime  # local time in the collaborative's zone of the first digest
+    digest_every_days: int = Field(default=14, ge=1)
+    skip_empty_digest: bool = True
+    call_first: datetime
+    call_every_days: int = Field(default=14, ge=1)
+    call_minutes: int = Field(default=60, ge=10, le=480)
+    call_title: str = "Legislative Q&A call"
+    call_join_url: str = ""
+    agenda_lead_days: int = Field(default=2, ge=0)
+    question_cutoff_hours: int = Field(default=24, ge=0)
+    reminder_hours_before_cutoff: int = Field(default=24, ge=0)
+    misfire_grace_minutes: int = Field(default=120, ge=1)
+    cutoff_time: time | None = None
+
+    @field_validator("digest_first", "call_first")
+    @classmethod
+    def _naive_local(cls, value: datetime) -> datetime:
+        if value.tzinfo is not None:
+            raise ValueError("write it as local time without an offset; the collaborative's zone applies")
+        return value
+
+
+class Smtp(_Model):
+    host: str = "127.0.0.1"
+    port: int = 587
+    starttls: bool = True
+    username: str = ""  # the password comes from ADVOCACY_SMTP_PASSWORD
+    timeout: float = 30.0
+
+
+class SendGrid(_Model):
+    host: str = "https://api.sendgrid.com"
+    sandbox: bool = False
+    categories: list[str] = Field(default_factory=lambda: ["legislative-update"])
+
+
+class Email(_Model):
+    backend: Literal["outbox", "smtp", "sendgrid"] = "outbox"
+    from_address: str
+    from_name: str
+    reply_local: str = "questions"
+    reply_domain: str
+    outbox_dir: str = "var/outbox"
+    smtp: Smtp = Smtp()
+    sendgrid: SendGrid = SendGrid()
+    max_inbound_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    acknowledge_questions: bool = False
+    alerts_per_member_per_day: int = Field(default=2, ge=0)
+    alert_hearing_within_days: int = Field(default=7, ge=0)
+
+
+class Http(_Model):
+    timeout: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=4, ge=0)
+    backoff: float = Field(default=2.0, ge=0)
+    min_interval: float = Field(default=1.0, ge=0)  # seconds between requests to one host
+
+
+class Web(_Model):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secure_cookies: bool = False
+
+
+class Config(_Model):
+    collaborative: Collaborative
+    database: Database = Database()
+    jurisdictions: list[JurisdictionConfig]
+    schedule: Schedule
+    email: Email
+    http: Http = Http()
+    web: Web = Web()
+    tagging: dict[str, Any] = Field(default_factory=dict)
+
+    # Where the file was, so that relative paths (sqlite file, outbox) resolve beside it, not beside the cwd.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def path(self, relative: str) -> Path:
+        p = Path(relative)
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    @property
+    def database_url(self) -> str:
+        url = self.database.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite://":
+            return prefix + str(self.path(url[len(prefix):]))
+        return url
+
+    def jurisdiction(self, code: str) -> JurisdictionConfig:
+        for j in self.jurisdictions:
+            if j.code == code:
+                return j
+        raise KeyError(code)
+
+    def sources(self) -> list[tuple[JurisdictionConfig, Source]]:
+        return [(j, s) for j in self.jurisdictions for s in j.sources]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        names = [s.name for j in self.jurisdictions for s in j.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Everything secret, from the environment only."""
+
+    sendgrid_api_key: str | None
+    smtp_password: str | None
+    webhook_user: str | None
+    webhook_password: str | None
+    session_secret: str | None
+    signing_key: str | None
+    legiscan_api_key: str | None
+    openstates_api_key: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Secrets:
+        env = os.environ if env is None else env
+        return cls(
+            sendgrid_api_key=env.get("SENDGRID_API_KEY"),
+            smtp_password=env.get("ADVOCACY_SMTP_PASSWORD"),
+            webhook_user=env.get("ADVOCACY_WEBHOOK_USER"),
+            webhook_password=env.get("ADVOCACY_WEBHOOK_PASSWORD"),
+            session_secret=env.get("ADVOCACY_SESSION_SECRET"),
+            signing_key=env.get("ADVOCACY_SIGNING_KEY"),
+            legiscan_api_key=env.get("LEGISCAN_API_KEY"),
+            openstates_api_key=env.get("OPENSTATES_API_KEY"),
+        )
+
+    def require(self, name: str, env_name: str) -> str:
+        value = getattr(self, name)
+        if not value:
+            raise ConfigError(f"environment variable {env_name} is not set; it is needed here")
+        return value
+
+
+def local_secret(config: Config, name: str) -> str:
+    """A random key kept under var/ for the embedded default, when the environment gives none.
+
+    Never committed: var/ is ignored. Production sets the environment variable instead.
+    """
+    path = config.path("var") / f".{name}"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = pysecrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+def _apply_overrides(data: dict[str, Any], env: Mapping[str, str]) -> list[str]:
+    applied = []
+    for name, raw in sorted(env.items()):
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        path = [p.lower() for p in name[len(ENV_PREFIX):].split("__")]
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        node = data
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"{name}: {'.'.join(path)} does not name a setting")
+        node[path[-1]] = value
+        applied.append(name)
+    return applied
+
+
+def _describe(error: ValidationError, origin: str) -> str:
+    lines = []
+    for err in error.errors():
+        loc = ""
+        for part in err["loc"]:
+            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "required value is missing"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        lines.append(f"{origin}: {loc or '(top level)'}: {msg}")
+    return "\n".join(lines)
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    path = Path(path) if path else Path(os.environ.get("ADVOCACY_CONFIG", DEFAULT_CONFIG))
+    env = os.environ if env is None else env
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such configuration file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    _apply_overrides(data, env)
+    try:
+        config = Config.model_validate({**data, "base_dir": path.resolve().parent})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, str(path))) from None
+    return config

@@ -1,0 +1,30 @@
+"""The normalized model every layer shares (SQLAlchemy 2, typed)."""
+
+from advocacy.models.base import Base, UTCDateTime, utcnow
+from advocacy.models.curation import AuditEntry, Curation, TagAssessment
+from advocacy.models.legislation import (
+    Action,
+    Bill,
+    BillVersion,
+    ChangeEvent,
+    Document,
+    Hearing,
+    HearingBill,
+    Jurisdiction,
+    LegislativeSession,
+    NewsItem,
+    Sponsor,
+)
+from advocacy.models.mail import Delivery, Digest, DigestItem
+from advocacy.models.members import District, Member, MemberAlias, StaffUser
+from advocacy.models.ops import JobRun, Lock
+from advocacy.models.questions import AgendaItem, Call, InboundMessage, Question, QuestionBill
+from advocacy.models.sources import HttpValidator, PayloadBlob, RunPayload, SourceRun, SourceState
+
+__all__ = [
+    "Action", "AgendaItem", "AuditEntry", "Base", "Bill", "BillVersion", "Call", "ChangeEvent", "Curation",
+    "Delivery", "Digest", "DigestItem", "District", "Document", "Hearing", "HearingBill", "HttpValidator",
+    "InboundMessage", "JobRun", "Jurisdiction", "LegislativeSession", "Lock", "Member", "MemberAlias",
+    "NewsItem", "PayloadBlob", "Question", "QuestionBill", "RunPayload", "SourceRun", "SourceState",
+    "Sponsor", "StaffUser", "TagAssessment", "UTCDateTime", "utcnow",
+]

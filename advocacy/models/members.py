@@ -1,0 +1,54 @@
+"""Districts, the people in them who read our mail, and the staff who run the service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from advocacy.models.base import Base, utcnow
+
+
+class District(Base):
+    __tablename__ = "district"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    code: Mapped[str] = mapped_column(String(32), default="")  # e.g. Ohio IRN
+    jurisdiction: Mapped[str] = mapped_column(String(8), default="")
+    house_districts: Mapped[list[str]] = mapped_column(default=list)
+    senate_districts: Mapped[list[str]] = mapped_column(default=list)
+    members: Mapped[list[Member]] = relationship(back_populates="district")
+
+
+class Member(Base):
+    __tablename__ = "member"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"))
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lowercased
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(64), default="")
+    topics: Mapped[list[str] | None] = mapped_column(default=None)  # None: all topics
+    alerts: Mapped[bool] = mapped_column(default=True)
+    paused: Mapped[bool] = mapped_column(default=False)
+    unsubscribed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    district: Mapped[District | None] = relationship(back_populates="members")
+    aliases: Mapped[list[MemberAlias]] = relationship(back_populates="member", cascade="all, delete-orphan")
+
+
+class MemberAlias(Base):
+    __tablename__ = "member_alias"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    member: Mapped[Member] = relationship(back_populates="aliases")
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))  # advocate, viewer
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

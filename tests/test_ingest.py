@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from advocacy.app import App
+from advocacy.ingest import Store, ensure_jurisdiction
+from advocacy.models import Action, Bill, ChangeEvent, Hearing
+from advocacy.records import ActionRecord, ScrapeResult, VersionRecord
+from tests.factories import et, funding_bill, hearing
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+def store(app: App, result: ScrapeResult, now: datetime = NOW) -> tuple[dict[str, int], list[str]]:
+    with app.transaction() as session:
+        oh = ensure_jurisdiction(session, "OH", "Ohio", "America/New_York")
+        report = Store(session, oh, source="test", now=now).store_result(result)
+        return dict(report.bills), sorted(e.kind for e in report.events)
+
+
+def events(app: App) -> list[tuple[str, str]]:
+    with app.sessions() as session:
+        return [(e.kind, e.summary) for e in session.scalars(select(ChangeEvent).order_by(ChangeEvent.id))]
+
+
+def test_second_import_of_same_bill_is_a_noop(app: App) -> None:
+    assert store(app, ScrapeResult(bills=(funding_bill(),))) == ({"insert": 1}, ["new_bill"])
+    assert store(app, ScrapeResult(bills=(funding_bill(),))) == ({"noop": 1}, [])
+    with app.sessions() as session:
+        assert session.scalar(select(func.count(Action.id))) == 2
+
+
+def test_source_reordering_its_lists_creates_no_event(app: App) -> None:
+    bill = funding_bill()
+    store(app, ScrapeResult(bills=(bill,)))
+    shuffled = funding_bill(actions=tuple(reversed(bill.actions)), sponsors=tuple(reversed(bill.sponsors)))
+    counts, kinds = store(app, ScrapeResult(bills=(shuffled,)))
+    assert kinds == []
+    assert len(events(app)) == 1
+
+
+def test_changed_bill_reports_exactly_its_new_action_status_and_version(app: App) -> None:
+    store(app, ScrapeResult(bills=(funding_bill(),)))
+    moved = funding_bill(
+        status="Passed House",
+        actions=funding_bill().actions + (ActionRecord(et(2026, 11, 20, 19, 0), "Passed", chamber="House"),),
+        versions=funding_bill().versions + (VersionRecord("As Passed by the House", code="02_PH"),),
+    )
+    counts, kinds = store(app, ScrapeResult(bills=(moved,)))
+    assert counts == {"update": 1}
+    assert kinds == ["new_action", "new_version", "status_change"]
+    assert store(app, ScrapeResult(bills=(moved,))) == ({"noop": 1}, [])
+
+
+def test_same_action_twice_on_one_day_is_two_actions_but_stable_across_scrapes(app: App) -> None:
+    twice = funding_bill(actions=funding_bill().actions + (
+        ActionRecord(et(2026, 3, 4), "Committee hearing held", order=0),
+        ActionRecord(et(2026, 3, 4), "Committee hearing held", order=1),
+    ))
+    store(app, ScrapeResult(bills=(twice,)))
+    with app.sessions() as session:
+        assert session.scalar(select(func.count(Action.id))) == 4
+    store(app, ScrapeResult(bills=(funding_bill(**{"actions": tuple(reversed(twice.actions))}),)))
+    with app.sessions() as session:
+        assert session.scalar(select(func.count(Action.id))) == 4
+
+
+def test_an_evening_action_keeps_its_local_date(app: App) -> None:
+    evening = funding_bill(actions=(ActionRecord(et(2026, 11, 20, 19, 0), "Passed", chamber="House"),))
+    store(app, ScrapeResult(bills=(evening,)))
+    with app.sessions() as session:
+        action = session.scalars(select(Action)).one()
+        assert action.when == datetime(2026, 11, 21, 0, 0, tzinfo=UTC)  # stored as the instant, in UTC
+        assert action.when.astimezone(et(2026, 1, 1).tzinfo).date().isoformat() == "2026-11-20"
+
+
+def test_bill_identity_includes_its_session(app: App) -> None:
+    store(app, ScrapeResult(bills=(funding_bill(), funding_bill(session="135S1"))))
+    with app.sessions() as session:
+        assert session.scalar(select(func.count(Bill.id))) == 2
+
+
+def test_hearing_scheduled_rescheduled_and_cancelled_are_each_reported_once(app: App) -> None:
+    store(app, ScrapeResult(bills=(funding_bill(),)))
+    store(app, ScrapeResult(hearings=(hearing(),)))
+    store(app, ScrapeResult(hearings=(hearing(),)))
+    store(app, ScrapeResult(hearings=(hearing(start=et(2026, 12, 3, 13, 0)),)))
+    store(app, ScrapeResult(hearings=(hearing(start=et(2026, 12, 3, 13, 0), cancelled=True),)))
+    store(app, ScrapeResult(hearings=(hearing(start=et(2026, 12, 3, 13, 0), cancelled=True),)))
+    kinds = [k for k, _ in events(app)]
+    assert kinds == [
+        "new_bill",
+        "hearing_scheduled", "bill_hearing",
+        "hearing_rescheduled", "bill_hearing",
+        "hearing_cancelled", "bill_hearing",
+    ]
+    with app.sessions() as session:
+        h = session.scalars(select(Hearing)).one()
+        assert h.cancelled and [b.identifier for b in h.bills] == ["HB 96"]
+    assert ("hearing_rescheduled", "House Primary and Secondary Education hearing moved to 2026-12-03 13:00") in events(app)
