@@ -18,6 +18,9 @@ class _Registry(Mapping[str, ModuleType]):
             raise KeyError(kind)
         return importlib.import_module(f"scrapers.{kind}")
 
+    def __contains__(self, kind: object) -> bool:
+        return kind in KINDS
+
     def __iter__(self) -> Iterator[str]:
         return iter(KINDS)
 
