@@ -9,15 +9,16 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+		$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
 demo: venv
 	$(BIN)/advocacy demo
 
+# pytest exits 5 when it collected no test: that is a failure here, never a silent success.
 test: venv
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -p no:cacheprovider; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no tests ran: failing"; exit 1; fi; exit $$rc
 
 lint: venv
 	$(BIN)/ruff check advocacy scrapers digests tests bench
