@@ -1,0 +1,135 @@
+"""Members and their districts: import from CSV, preferences, who receives what."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from advocacy.models import District, Member, MemberAlias
+
+ROLES = ("superintendent", "chief academic officer", "treasurer", "board member", "curriculum director",
+         "principal", "communications", "staff", "other")
+REQUIRED = ("email", "name", "district")
+KNOWN = (*REQUIRED, "role", "district_code", "topics", "alerts", "house_districts", "senate_districts", "aliases")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_YES = {"yes", "y", "true", "1", ""}
+_NO = {"no", "n", "false", "0"}
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line number, why)
+
+    def lines(self) -> list[str]:
+        out = [f"{self.created} member(s) added, {self.updated} updated, {len(self.rejected)} row(s) rejected"]
+        out += [f"  line {line}: {why}" for line, why in self.rejected]
+        return out
+
+
+def _split(value: str | None) -> list[str]:
+    return [p.strip() for p in re.split(r"[;|]", value or "") if p.strip()]
+
+
+def import_csv(session: Session, data: str | bytes, *, known_topics: set[str] | None = None,
+               origin: str = "CSV") -> ImportReport:
+    """Add or update members from CSV. A bad row is reported with its line number and skipped; others go in."""
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    reader = csv.DictReader(io.StringIO(text))
+    report = ImportReport()
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        report.rejected.append((1, f"{origin}: missing column(s) {', '.join(missing)}; expected {', '.join(KNOWN)}"))
+        return report
+    unknown = [c for c in header if c not in KNOWN]
+    if unknown:
+        report.rejected.append((1, f"{origin}: unknown column(s) {', '.join(unknown)} (ignored)"))
+    seen: set[str] = set()
+    for row in reader:
+        line = reader.line_num
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
+        email = row.get("email", "").lower()
+        problem = None
+        if not _EMAIL.match(email):
+            problem = f"email {row.get('email')!r} is not an address"
+        elif email in seen:
+            problem = f"{email} appears twice in this file"
+        elif not row.get("name"):
+            problem = "name is empty"
+        elif not row.get("district"):
+            problem = "district is empty"
+        elif row.get("role") and row["role"].lower() not in ROLES:
+            problem = f"role {row['role']!r} is not one of: {', '.join(ROLES)}"
+        elif row.get("alerts", "").lower() not in _YES | _NO:
+            problem = f"alerts {row['alerts']!r} should be yes or no"
+        topics = _split(row.get("topics"))
+        if not problem and known_topics is not None:
+            bad = [t for t in topics if t not in known_topics and t != "all"]
+            if bad:
+                problem = f"unknown topic(s) {', '.join(bad)} (known: {', '.join(sorted(known_topics))})"
+        if problem:
+            report.rejected.append((line, problem))
+            continue
+        seen.add(email)
+        with session.begin_nested():
+            district = session.scalar(select(District).where(func.lower(District.name) == row["district"].lower()))
+            if district is None:
+                district = District(name=row["district"])
+                session.add(district)
+            if row.get("district_code"):
+                district.code = row["district_code"]
+            if row.get("house_districts"):
+                district.house_districts = _split(row["house_districts"])
+            if row.get("senate_districts"):
+                district.senate_districts = _split(row["senate_districts"])
+            member = session.scalar(select(Member).where(Member.email == email))
+            if member is None:
+                member = Member(email=email, name=row["name"])
+                session.add(member)
+                report.created += 1
+            else:
+                report.updated += 1
+            member.name = row["name"]
+            member.role = row.get("role", "").lower()
+            member.district = district
+            member.topics = None if not topics or "all" in topics else topics
+            member.alerts = row.get("alerts", "").lower() not in _NO
+            for alias in _split(row.get("aliases")):
+                alias = alias.lower()
+                if not session.scalar(select(MemberAlias).where(MemberAlias.email == alias)):
+                    member.aliases.append(MemberAlias(email=alias))
+            session.flush()
+    return report
+
+
+def find_member(session: Session, address: str) -> Member | None:
+    """The member behind an address, case-insensitively, by primary address or alias."""
+    address = address.strip().lower()
+    return session.scalar(
+        select(Member).outerjoin(MemberAlias).where(or_(Member.email == address, MemberAlias.email == address))
+    )
+
+
+def active_members(session: Session, *, alerts: bool = False) -> list[Member]:
+    query = select(Member).where(Member.unsubscribed_at.is_(None), Member.paused.is_(False))
+    if alerts:
+        query = query.where(Member.alerts.is_(True))
+    return list(session.scalars(query.order_by(Member.id)))
+
+
+def wants(member: Member, tags: list[str]) -> bool:
+    """Whether a member who chose topics sees an item with these tags (no choice means everything)."""
+    return member.topics is None or bool(set(member.topics) & set(tags))
+
+
+def unsubscribe(session: Session, member: Member, now: datetime) -> None:
+    if member.unsubscribed_at is None:
+        member.unsubscribed_at = now
