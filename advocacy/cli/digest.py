@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from advocacy import digest as digests
+from advocacy.app import App
+from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
+from advocacy.models import Digest
+from advocacy.sending import AlreadySent, make_backend
+
+
+def _moment(app: App, value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value).replace(tzinfo=app.config.collaborative.tz)
+
+
+def draft(app: App, since: str | None, until: str | None, note_file: Path | None, fresh: bool) -> int:
+    note = note_file.read_text(encoding="utf-8") if note_file else ""
+    with app.transaction() as session:
+        existing = None if fresh else digests.latest_draft(session)
+        if existing is not None:
+            if note:
+                existing.opening_note = note
+            return existing.id
+        digest = digests.create_digest(session, app.config, app.now(), start=_moment(app, since),
+                                       end=_moment(app, until), note=note,
+                                       allow_empty=not app.config.schedule.skip_empty_digest)
+        return digest.id
+
+
+@click.group("digest")
+def digest_group() -> None:
+    """Preview and send the bi-weekly digest."""
+
+
+_period = [
+    click.option("--since", help="Start of the period (local date/time, e.g. 2026-11-17); default: the last sent digest."),
+    click.option("--until", help="End of the period; default: now."),
+    click.option("--note-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="The advocate's opening note (Markdown)."),
+    click.option("--new", "fresh", is_flag=True, help="Start a new draft instead of reusing the open one."),
+]
+
+
+def _with_period(f):  # type: ignore[no-untyped-def]
+    for option in reversed(_period):
+        f = option(f)
+    return f
+
+
+@digest_group.command("preview")
+@_with_period
+@click.option("--topic", "topics", multiple=True, help="Preview as a member who chose these topics.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: var/previews).")
+@pass_app()
+def preview(app: App, since: str | None, until: str | None, note_file: Path | None, fresh: bool,
+            topics: tuple[str, ...], out: Path | None) -> None:
+    """Freeze the next digest as a draft and write it as members will see it (HTML, text, .eml)."""
+    try:
+        digest_id = draft(app, since, until, note_file, fresh)
+    except digests.NothingNew as exc:
+        click.echo(f"No digest: {exc}.")
+        sys.exit(EXIT_NOTHING)
+    paths = digests.preview(app, digest_id, out or app.config.path("var/previews"), tuple(sorted(topics)) or None)
+    click.echo(f"Digest {digest_id} (draft) preview:")
+    for kind, path in paths.items():
+        click.echo(f"  {kind:5} {path}")
+
+
+@digest_group.command("send")
+@_with_period
+@click.option("--digest", "digest_id", type=int, help="Send this digest (default: the open draft, or a new one).")
+@click.option("--resend-to", multiple=True, metavar="EMAIL", help="Send an already-sent digest again to these members.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app()
+def send(app: App, since: str | None, until: str | None, note_file: Path | None, fresh: bool,
+         digest_id: int | None, resend_to: tuple[str, ...], yes: bool) -> None:
+    """Send the digest to every active member, once. Re-running resumes an interrupted send."""
+    if digest_id is None:
+        try:
+            digest_id = draft(app, since, until, note_file, fresh)
+        except digests.NothingNew as exc:
+            click.echo(f"No digest to send: {exc}.")
+            sys.exit(EXIT_NOTHING)
+    with app.sessions() as session:
+        row = session.get(Digest, digest_id)
+        if row is None:
+            raise click.BadParameter(f"no digest {digest_id}", param_hint="--digest")
+        items = len(row.items)
+    backend = make_backend(app)
+    if not yes and sys.stdin.isatty():
+        click.confirm(f"Send digest {digest_id} ({items} items) through the {app.config.email.backend} backend?",
+                      abort=True)
+    try:
+        report = digests.send_digest(app, digest_id, backend, resend=resend_to, progress=click.echo)
+    except AlreadySent as exc:
+        click.secho(str(exc), fg="yellow", err=True)
+        sys.exit(EXIT_NOTHING)
+    for line in report.lines():
+        click.echo(line)
+    if app.config.email.backend == "outbox":
+        click.echo(f"Outbox: {app.config.path(app.config.email.outbox_dir)}")
+    if report.failed:
+        sys.exit(EXIT_FAILED)
+
+
+COMMANDS = [digest_group]
