@@ -32,7 +32,8 @@ from digests.model import (
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEXT_WIDTH = 72
-_HREF = re.compile(r"""href\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
+# Only inside tags: escaped text may show 'href="..."' as words, which is harmless.
+_HREF = re.compile(r"""<[a-zA-Z][^<>]*?\shref\s*=\s*["']([^"']*)["']""")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
