@@ -127,7 +127,11 @@ class OutboxBackend:
         self.clock = clock
 
     def send(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            error = SendError(f"{self.folder}: {exc}", permanent=False)
+            return [error.result(m.recipient.email) for m in messages]
         return [self._write(message) for message in messages]
 
     def _write(self, message: OutgoingMessage) -> SendResult:

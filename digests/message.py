@@ -38,8 +38,12 @@ class Address:
     name: str = ""
 
     def __post_init__(self) -> None:
-        if "@" not in self.email or any(c in self.email for c in "\r\n <>,"):
+        if "@" not in self.email:
             raise MessageError(f"not an email address: {self.email!r}")
+        try:
+            self.header()
+        except (ValueError, TypeError) as exc:  # email.errors header defects are ValueErrors
+            raise MessageError(f"not an email address: {self.email!r} ({exc})") from exc
 
     def header(self) -> HeaderAddress:
         return HeaderAddress(display_name=self.name, addr_spec=self.email)
@@ -86,6 +90,10 @@ class OutgoingMessage:
     message_id: str = ""  # "<...@domain>"; made from the sender's domain when empty
 
     def __post_init__(self) -> None:
+        for name in ("recipient", "sender", "reply_to"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Address):
+                raise MessageError(f"OutgoingMessage.{name} must be an Address, got {value!r}")
         require_absolute_url(self.unsubscribe_url, "OutgoingMessage.unsubscribe_url", optional=True)
         if self.unsubscribe_url and not self.unsubscribe_url.startswith("https://"):
             # RFC 8058 one-click unsubscribe requires an https URI.
