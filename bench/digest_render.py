@@ -57,8 +57,12 @@ def main() -> None:
     render_seconds = send_seconds = 0.0
     sent = failed = 0
     with SendGridStandIn(api_key="SG.bench", keep_payloads=False) as server:
-        backend = SendGridBackend("SG.bench", host=server.url, max_workers=args.workers,
-                                  retry=RetryPolicy(attempts=2, sleep=lambda s: None))
+        backend = SendGridBackend(
+            "SG.bench",
+            host=server.url,
+            max_workers=args.workers,
+            retry=RetryPolicy(attempts=2, sleep=lambda s: None),
+        )
         started = time.perf_counter()
         for first in range(0, args.members, args.chunk):
             t0 = time.perf_counter()
@@ -74,7 +78,9 @@ def main() -> None:
         requests = len(server.requests)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"members: {args.members}  sent: {sent}  failed: {failed}  requests: {requests}")
-    print(f"render: {render_seconds:.1f} s  send: {send_seconds:.1f} s  total: {total:.1f} s  (target < 60 s)")
+    print(
+        f"render: {render_seconds:.1f} s  send: {send_seconds:.1f} s  total: {total:.1f} s  (target < 60 s)"
+    )
     print(f"peak RSS: {peak_mb:.0f} MB  (target < 500 MB)")
     if failed or total >= 60 or peak_mb >= 500:
         sys.exit(1)

@@ -51,7 +51,9 @@ class SendResult:
 
 
 class SendError(Exception):
-    def __init__(self, reason: str, *, permanent: bool, status: int | None = None, retry_after: float | None = None):
+    def __init__(
+        self, reason: str, *, permanent: bool, status: int | None = None, retry_after: float | None = None
+    ):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
@@ -59,7 +61,9 @@ class SendError(Exception):
         self.retry_after = retry_after
 
     def result(self, recipient: str) -> SendResult:
-        return SendResult(recipient, ok=False, permanent=self.permanent, status=self.status, reason=self.reason)
+        return SendResult(
+            recipient, ok=False, permanent=self.permanent, status=self.status, reason=self.reason
+        )
 
 
 class MailBackend(Protocol):
@@ -72,8 +76,8 @@ class MailBackend(Protocol):
 class RetryPolicy:
     """Retries a call that fails with a non-permanent SendError, honouring Retry-After.
 
-    A Retry-After longer than `max_delay` is not waited out here: the batch fails as retryable and the scheduler
-    picks it up later, rather than holding a worker for minutes.
+    A Retry-After longer than `max_delay` is not waited out here: the batch fails as retryable and the
+    scheduler picks it up later, rather than holding a worker for minutes.
     """
 
     attempts: int = 4
@@ -89,10 +93,14 @@ class RetryPolicy:
             except SendError as error:
                 if error.permanent or attempt >= self.attempts:
                     raise
-                delay = error.retry_after if error.retry_after is not None else self.base_delay * 2 ** (attempt - 1)
+                delay = (
+                    error.retry_after
+                    if error.retry_after is not None
+                    else self.base_delay * 2 ** (attempt - 1)
+                )
                 if delay > self.max_delay:
                     raise SendError(
-                        f"{error.reason} (server asked to wait {delay:.0f}s, more than {self.max_delay:.0f}s)",
+                        f"{error.reason} (asked to wait {delay:.0f}s, more than {self.max_delay:.0f}s)",
                         permanent=False,
                         status=error.status,
                         retry_after=delay,
@@ -115,7 +123,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Outbox: one .eml file per message, for development, demos and audits.
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -154,7 +162,7 @@ class OutboxBackend:
         return SendResult(recipient, ok=True, provider_id=name)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # SMTP, through the standard library.
 
 
@@ -184,7 +192,9 @@ class SmtpBackend:
     def _connect(self) -> smtplib.SMTP:
         context = self.ssl_context or ssl.create_default_context()
         if self.use_ssl:
-            connection: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=context
+            )
         else:
             connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
@@ -220,7 +230,9 @@ class SmtpBackend:
                     connection.close()
         return results
 
-    def _send_one(self, connection: smtplib.SMTP, message: OutgoingMessage) -> tuple[SendResult, smtplib.SMTP | None]:
+    def _send_one(
+        self, connection: smtplib.SMTP, message: OutgoingMessage
+    ) -> tuple[SendResult, smtplib.SMTP | None]:
         recipient = message.recipient.email
         mail = build_message(message, self.clock())
         try:
@@ -231,7 +243,9 @@ class SmtpBackend:
             return _smtp_error(exc, recipient).result(recipient), connection
         if recipient in refused:
             code, reply = refused[recipient]
-            return SendResult(recipient, ok=False, permanent=code >= 500, status=code, reason=_text(reply)), connection
+            return SendResult(
+                recipient, ok=False, permanent=code >= 500, status=code, reason=_text(reply)
+            ), connection
         return SendResult(recipient, ok=True, status=250, provider_id=str(mail["Message-ID"])), connection
 
 
@@ -244,11 +258,13 @@ def _smtp_error(exc: BaseException, where: str) -> SendError:
         code, reply = next(iter(exc.recipients.values()))
         return SendError(f"{where}: {_text(reply)}", permanent=code >= 500, status=code)
     if isinstance(exc, smtplib.SMTPResponseException):
-        return SendError(f"{where}: {_text(exc.smtp_error)}", permanent=exc.smtp_code >= 500, status=exc.smtp_code)
+        return SendError(
+            f"{where}: {_text(exc.smtp_error)}", permanent=exc.smtp_code >= 500, status=exc.smtp_code
+        )
     return SendError(f"{where}: {type(exc).__name__}: {exc}", permanent=False)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # SendGrid v3 Mail Send.
 
 MAX_PERSONALIZATIONS = 1000  # the v3 limit per request
@@ -274,9 +290,9 @@ class SendGridBackend:
     """Sends through the official `sendgrid` library.
 
     Members whose email is identical share a request, one personalization each (to, List-Unsubscribe headers,
-    custom headers, custom_args), at most 1,000 per request. Reply-To is a message-level field in v3 and a reserved
-    header, so it cannot vary by personalization: messages with different Reply-To addresses (per-member reply
-    tokens) go in different requests. `max_workers` sends that many requests at once.
+    custom headers, custom_args), at most 1,000 per request. Reply-To is a message-level field in v3 and a
+    reserved header, so it cannot vary by personalization: messages with different Reply-To addresses
+    (per-member reply tokens) go in different requests. `max_workers` sends that many requests at once.
     """
 
     def __init__(
@@ -390,9 +406,13 @@ def _error_messages(body: bytes | str | None) -> str:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     try:
         errors = json.loads(text).get("errors", [])
-        return "; ".join(
-            f"{e.get('field')}: {e.get('message')}" if e.get("field") else str(e.get("message")) for e in errors
-        ) or text[:500]
+        return (
+            "; ".join(
+                f"{e.get('field')}: {e.get('message')}" if e.get("field") else str(e.get("message"))
+                for e in errors
+            )
+            or text[:500]
+        )
     except (ValueError, AttributeError):
         return text[:500]
 

@@ -48,7 +48,9 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
 
 def footer(member_key: str = "m1") -> Footer:
     return Footer(
-        reason="You receive this because your district is a member of the Maple Valley Schools Collaborative.",
+        reason=(
+            "You receive this because your district is a member of the Maple Valley Schools Collaborative."
+        ),
         preferences_url=f"{BASE_URL}/preferences/{member_key}",
         unsubscribe_url=f"{BASE_URL}/unsubscribe/{member_key}",
     )
@@ -77,10 +79,16 @@ FUNDING_BILL = BillItem(
     committee="Senate Education",
     latest_actions=(
         ActionLine(when=date(2025, 11, 25), description="Passed 61-34", chamber="House"),
-        ActionLine(when=date(2025, 11, 19), description="Reported, substitute bill", committee="House Finance"),
+        ActionLine(
+            when=date(2025, 11, 19), description="Reported, substitute bill", committee="House Finance"
+        ),
     ),
     new_versions=(
-        VersionLine(name="As Passed by the House", url="https://www.legislature.example.gov/hb214/ph", when=date(2025, 11, 25)),
+        VersionLine(
+            name="As Passed by the House",
+            url="https://www.legislature.example.gov/hb214/ph",
+            when=date(2025, 11, 25),
+        ),
     ),
     tracker_url=f"{BASE_URL}/bills/OH-136-HB-214",
 )
@@ -99,7 +107,11 @@ VOUCHER_BILL = BillItem(
     sponsors=(Sponsor(name="Elaine Barrow", title="Sen.", party="R", place="Findlay"),),
     committee="Senate Finance",
     latest_actions=(
-        ActionLine(when=date(2025, 11, 20), description="Third hearing, proponent testimony", committee="Senate Finance"),
+        ActionLine(
+            when=date(2025, 11, 20),
+            description="Third hearing, proponent testimony",
+            committee="Senate Finance",
+        ),
     ),
 )
 
@@ -112,7 +124,9 @@ TRANSPORT_BILL = BillItem(
     status="Introduced; referred to House Education",
     status_date=date(2025, 11, 27),
     position=Position.MONITOR,
-    commentary="Lets districts use vans for small routes. Early reading: helpful, watch the insurance language.",
+    commentary=(
+        "Lets districts use vans for small routes. Early reading: helpful, watch the insurance language."
+    ),
     tag_reasons=("Topic: transportation",),
     sponsors=(Sponsor(name="Priya Castellan", title="Rep.", party="D", place="Dayton"),),
 )
@@ -259,7 +273,11 @@ def agenda(member_key: str = "m1") -> AgendaContext:
                 topic_groups=(
                     AgendaTopicGroup(
                         topic="Transportation",
-                        questions=(AgendaQuestion(text="Can we run vans on rural routes now?", districts=("Oak Hollow Local",)),),
+                        questions=(
+                            AgendaQuestion(
+                                text="Can we run vans on rural routes now?", districts=("Oak Hollow Local",)
+                            ),
+                        ),
                     ),
                 ),
             ),

@@ -1,8 +1,8 @@
 """The advocate's Markdown, made safe for HTML email and readable as plain text.
 
 Raw HTML in the source is never trusted: markdown-it renders it as text, and nh3 cleans what comes out, so a
-`<script>` typed into a commentary shows up as harmless words. Relative links resolve against the web app's base
-URL (an email has no page to be relative to); links with other schemes are dropped by the sanitizer.
+`<script>` typed into a commentary shows up as harmless words. Relative links resolve against the web
+app's base URL (an email has no page to be relative to); other schemes are dropped by the sanitizer.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class Markdown:
 
 
 def _strip_tags(text: str) -> str:
-    # Raw HTML typed into Markdown arrives as text; drop tags (and script bodies) so the text part reads cleanly.
+    # Raw HTML typed into Markdown arrives as text; drop tags and script bodies so the text part reads well.
     if "<" not in text:
         return text
     return html.unescape(nh3.clean(text, tags=set()))
@@ -102,8 +102,14 @@ class _TextWriter:
                 rest = indent + " " * len(prefix_next)
                 prefix_next = ""
                 lines = [
-                    textwrap.fill(line, self.width, initial_indent=first if i == 0 else rest,
-                                  subsequent_indent=rest, break_long_words=False, break_on_hyphens=False)
+                    textwrap.fill(
+                        line,
+                        self.width,
+                        initial_indent=first if i == 0 else rest,
+                        subsequent_indent=rest,
+                        break_long_words=False,
+                        break_on_hyphens=False,
+                    )
                     for i, line in enumerate(text.split("\n"))
                 ]
                 block = "\n".join(lines)

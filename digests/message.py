@@ -1,8 +1,8 @@
 """One member's email, ready for any backend: the rendered parts plus envelope, headers and attachments.
 
 `OutgoingMessage` is what the sending code hands to a `MailBackend`; `build_message` turns it into a stdlib
-`EmailMessage` (multipart/alternative text + HTML, wrapped in multipart/mixed when there are attachments) for the
-SMTP and outbox backends. The SendGrid backend maps the same fields onto its JSON instead.
+`EmailMessage` (multipart/alternative text + HTML, wrapped in multipart/mixed when there are attachments)
+for the SMTP and outbox backends. The SendGrid backend maps the same fields onto its JSON instead.
 """
 
 from __future__ import annotations
@@ -21,8 +21,19 @@ from digests.model import RenderedEmail, require_absolute_url
 RESERVED_HEADERS = frozenset(
     h.lower()
     for h in (
-        "From", "To", "Cc", "Bcc", "Subject", "Reply-To", "Date", "Message-ID", "MIME-Version",
-        "Content-Type", "Content-Transfer-Encoding", "List-Unsubscribe", "List-Unsubscribe-Post",
+        "From",
+        "To",
+        "Cc",
+        "Bcc",
+        "Subject",
+        "Reply-To",
+        "Date",
+        "Message-ID",
+        "MIME-Version",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "List-Unsubscribe",
+        "List-Unsubscribe-Post",
     )
 )
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")  # RFC 5322 field name: printable ASCII except colon
@@ -73,8 +84,8 @@ class OutgoingMessage:
     """One email to one member.
 
     `reply_to` carries the member's reply token (made by the caller); `unsubscribe_url` is the one-click
-    endpoint (RFC 8058: it receives a POST with `List-Unsubscribe=One-Click`); `custom_args` are echoed back by
-    the provider's event webhook (digest id, member id); `headers` are extra headers such as `X-Digest-Id`.
+    endpoint (RFC 8058: it receives a POST with `List-Unsubscribe=One-Click`); `custom_args` are echoed back
+    by the provider's event webhook (digest id, member id); `headers` are extra headers such as `X-Digest-Id`.
     """
 
     recipient: Address
@@ -99,7 +110,9 @@ class OutgoingMessage:
             # RFC 8058 one-click unsubscribe requires an https URI.
             raise MessageError(f"OutgoingMessage.unsubscribe_url must be https: {self.unsubscribe_url!r}")
         if self.unsubscribe_mailto and not self.unsubscribe_mailto.startswith("mailto:"):
-            raise MessageError(f"OutgoingMessage.unsubscribe_mailto must start with mailto: {self.unsubscribe_mailto!r}")
+            raise MessageError(
+                f"OutgoingMessage.unsubscribe_mailto must start with mailto: {self.unsubscribe_mailto!r}"
+            )
         for name, value in self.headers.items():
             if not _HEADER_NAME.match(name) or name.lower() in RESERVED_HEADERS:
                 raise MessageError(f"OutgoingMessage.headers: {name!r} cannot be set as a custom header")
@@ -107,7 +120,9 @@ class OutgoingMessage:
                 raise MessageError(f"OutgoingMessage.headers: {name!r} value contains a line break")
         for key, value in self.custom_args.items():
             if not isinstance(value, str):
-                raise MessageError(f"OutgoingMessage.custom_args: {key!r} must be a string, got {type(value).__name__}")
+                raise MessageError(
+                    f"OutgoingMessage.custom_args: {key!r} must be a string, got {type(value).__name__}"
+                )
 
 
 def list_unsubscribe_headers(message: OutgoingMessage) -> dict[str, str]:

@@ -1,9 +1,9 @@
 """What an email shows, independent of the database.
 
-`advocacy/` builds these from its rows; `digests.render` turns one of them into subject, text and HTML. They are
-frozen dataclasses so a context can be cached, compared and rendered twice with the same result. Every URL field
-must be absolute (http, https or mailto): a relative link in an email goes nowhere, so construction fails with the
-field's name instead.
+`advocacy/` builds these from its rows; `digests.render` turns one of them into subject, text and HTML.
+They are frozen dataclasses so a context can be cached, compared and rendered twice with the same result.
+Every URL field must be absolute (http, https or mailto): a relative link in an email goes nowhere, so
+construction fails with the field's name instead.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class ContextError(ValueError):
-    """A context was built with a value an email cannot carry (relative URL, naive datetime, unknown zone...)."""
+    """A context holds a value an email cannot carry (relative URL, naive datetime, unknown zone...)."""
 
 
 class Position(StrEnum):
@@ -108,7 +108,7 @@ class Sponsor:
 
     @property
     def display(self) -> str:
-        """"Rep. Dana Whitfield (R-Lima)", the form Ohio readers expect."""
+        """The form Ohio readers expect: 'Rep. Dana Whitfield (R-Lima)'."""
         head = f"{self.title} {self.name}".strip()
         tail = "-".join(part for part in (self.party, self.place) if part)
         return f"{head} ({tail})" if tail else head

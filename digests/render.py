@@ -77,7 +77,7 @@ class _Format:
         return textwrap.indent(text, " " * indent) if indent else text
 
     def wrap(self, text: str, indent: int = 0, first: str = "") -> str:
-        """Wrap one paragraph at the text width; `first` prefixes the first line (a bullet), the rest align."""
+        """Wrap one paragraph at the text width; `first` prefixes line one (a bullet), the rest align."""
         pad = " " * indent
         return textwrap.fill(
             " ".join(str(text).split()),
@@ -110,7 +110,11 @@ def newest_first(bills: tuple[BillItem, ...]) -> list[BillItem]:
         when = bill.last_action_at
         if when is None:
             return (1, 0.0)
-        stamp = when.timestamp() if isinstance(when, datetime) else datetime(when.year, when.month, when.day).timestamp()
+        stamp = (
+            when.timestamp()
+            if isinstance(when, datetime)
+            else datetime(when.year, when.month, when.day).timestamp()
+        )
         return (0, -stamp)
 
     return sorted(bills, key=key)

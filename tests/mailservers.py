@@ -20,8 +20,18 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 # Headers SendGrid refuses in `headers` (its reserved list).
 SENDGRID_RESERVED = {
-    "x-sg-id", "x-sg-eid", "received", "dkim-signature", "content-type", "content-transfer-encoding",
-    "to", "from", "subject", "reply-to", "cc", "bcc",
+    "x-sg-id",
+    "x-sg-eid",
+    "received",
+    "dkim-signature",
+    "content-type",
+    "content-transfer-encoding",
+    "to",
+    "from",
+    "subject",
+    "reply-to",
+    "cc",
+    "bcc",
 }
 
 
@@ -57,7 +67,10 @@ def validate_payload(payload: Any) -> list[dict[str, str]]:
         error("personalizations", "You must have at least one personalization.")
         personalizations = []
     if len(personalizations) > 1000:
-        error("personalizations", f"The personalization block is limited to 1000; you provided {len(personalizations)}.")
+        error(
+            "personalizations",
+            f"The personalization block is limited to 1000; you provided {len(personalizations)}.",
+        )
     for i, p in enumerate(personalizations):
         to = p.get("to") if isinstance(p, dict) else None
         if not isinstance(to, list) or not to or not all("@" in str(t.get("email", "")) for t in to):
@@ -109,7 +122,9 @@ class SendGridStandIn:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         # A short poll interval keeps shutdown (and so each test's teardown) quick.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -154,7 +169,9 @@ class SendGridStandIn:
         recipients = [t["email"] for p in body["personalizations"] for t in p["to"]]
         with self._lock:
             self.requests.append(
-                SendGridRequest(recipients, len(body["personalizations"]), body if self.keep_payloads else None)
+                SendGridRequest(
+                    recipients, len(body["personalizations"]), body if self.keep_payloads else None
+                )
             )
             message_id = f"standin-{next(self._ids)}"
         sandbox = body.get("mail_settings", {}).get("sandbox_mode", {}).get("enable") is True
@@ -167,16 +184,18 @@ class SendGridStandIn:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet test output
+            def log_message(self, format: str, *args: object) -> None:
                 return
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
                 if self.path != "/v3/mail/send":
                     return self._send(404, {}, {"errors": [{"message": f"no route {self.path}"}]})
                 if self.headers.get("Authorization") != f"Bearer {stand_in.api_key}":
-                    return self._send(401, {}, {"errors": [{"message": "The provided authorization grant is invalid"}]})
+                    return self._send(
+                        401, {}, {"errors": [{"message": "The provided authorization grant is invalid"}]}
+                    )
                 try:
                     body = json.loads(raw)
                 except ValueError:
@@ -209,16 +228,19 @@ class _Collector:
     messages: list[ReceivedMail] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)  # recipients answered with 550
 
-    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list) -> str:  # noqa: N802
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list
+    ) -> str:
         if address in self.refuse:
             return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         message = message_from_bytes(raw, policy=policy.default)
-        self.messages.append(ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        received = ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), message)
+        self.messages.append(received)
         return "250 Message accepted"
 
 

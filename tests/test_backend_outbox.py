@@ -16,8 +16,12 @@ SENDER = Address("updates@maplevalley.example.org")
 
 
 def outgoing(to: str) -> OutgoingMessage:
-    return OutgoingMessage(recipient=Address(to), sender=SENDER, email=EMAIL,
-                           unsubscribe_url="https://updates.maplevalley.example.org/unsubscribe/m1")
+    return OutgoingMessage(
+        recipient=Address(to),
+        sender=SENDER,
+        email=EMAIL,
+        unsubscribe_url="https://updates.maplevalley.example.org/unsubscribe/m1",
+    )
 
 
 def test_outbox_writes_one_parseable_eml_per_message(tmp_path: Path) -> None:
@@ -35,7 +39,9 @@ def test_outbox_writes_one_parseable_eml_per_message(tmp_path: Path) -> None:
 
 
 def test_outbox_file_names_are_safe_and_no_temp_files_remain(tmp_path: Path) -> None:
-    (result,) = OutboxBackend(tmp_path, clock=lambda: NOW).send([outgoing("o'brien+news/x@riverbend.example.org")])
+    (result,) = OutboxBackend(tmp_path, clock=lambda: NOW).send(
+        [outgoing("o'brien+news/x@riverbend.example.org")]
+    )
     assert result.ok
     (file,) = list(tmp_path.iterdir())
     assert file.parent == tmp_path and "/" not in file.name and "'" not in file.name

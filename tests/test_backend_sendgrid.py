@@ -91,7 +91,9 @@ def test_members_with_different_content_or_reply_to_get_separate_requests(server
     assert sorted(server.recipients) == sorted(m.recipient.email for m in messages)
     by_first = {p["personalizations"][0]["to"][0]["email"]: p for p in server.payloads}
     assert len(by_first["super0@district0.example.org"]["personalizations"]) == 2  # members 0 and 2
-    assert by_first["super3@district3.example.org"]["reply_to"] == {"email": "reply+tokenA@in.maplevalley.example.org"}
+    assert by_first["super3@district3.example.org"]["reply_to"] == {
+        "email": "reply+tokenA@in.maplevalley.example.org"
+    }
     assert "reply_to" not in by_first["super0@district0.example.org"]
     assert len(server.requests) == 3
 
@@ -151,15 +153,20 @@ def test_unreachable_service_is_retryable(sleeps) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    results = SendGridBackend(KEY, host=f"http://127.0.0.1:{port}", retry=RetryPolicy(attempts=2, sleep=sleeps),
-                              timeout=2).send([member(0)])
+    results = SendGridBackend(
+        KEY, host=f"http://127.0.0.1:{port}", retry=RetryPolicy(attempts=2, sleep=sleeps), timeout=2
+    ).send([member(0)])
     assert not results[0].ok and not results[0].permanent and results[0].status is None
     assert sleeps == [1.0]
 
 
 def test_calendar_invite_travels_as_a_base64_attachment(server, sleeps) -> None:
-    invite = Attachment("invite.ics", b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n", "text/calendar",
-                        (("method", "REQUEST"),))
+    invite = Attachment(
+        "invite.ics",
+        b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n",
+        "text/calendar",
+        (("method", "REQUEST"),),
+    )
     backend(server, sleeps).send([member(0, attachments=(invite,))])
     (attachment,) = server.payloads[0]["attachments"]
     assert attachment["filename"] == "invite.ics"

@@ -62,7 +62,8 @@ def test_smtp_delivers_text_and_html_with_member_headers(smtp, renderer) -> None
     assert mail["To"].addresses[0].addr_spec == "rivera@cedarfalls.example.org"
     assert mail["Reply-To"] == "reply+tok123@in.maplevalley.example.org"
     assert mail["List-Unsubscribe"] == (
-        "<mailto:unsubscribe+m1@maplevalley.example.org>, <https://updates.maplevalley.example.org/unsubscribe/m1>"
+        "<mailto:unsubscribe+m1@maplevalley.example.org>, "
+        "<https://updates.maplevalley.example.org/unsubscribe/m1>"
     )
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert mail["X-Digest-Id"] == "d42"
@@ -78,7 +79,10 @@ def test_smtp_delivers_text_and_html_with_member_headers(smtp, renderer) -> None
 def test_refused_recipient_is_permanent_and_the_rest_still_go(smtp, renderer) -> None:
     smtp.refuse("gone@oldvalley.example.org")
     results = backend(smtp).send(
-        [outgoing(renderer, "gone@oldvalley.example.org"), outgoing(renderer, "rivera@cedarfalls.example.org")]
+        [
+            outgoing(renderer, "gone@oldvalley.example.org"),
+            outgoing(renderer, "rivera@cedarfalls.example.org"),
+        ]
     )
     assert not results[0].ok and results[0].permanent and results[0].status == 550
     assert "No such mailbox" in results[0].reason
@@ -103,9 +107,12 @@ def test_unreachable_server_fails_every_message_as_retryable(renderer) -> None:
 def test_agenda_with_calendar_invite_arrives_as_a_request(smtp, renderer) -> None:
     agenda = examples.agenda()
     attendee = Address("rivera@cedarfalls.example.org", "Dr. Rivera")
-    invite = call_invite(agenda, uid="call-2025-12-09@maplevalley.example.org", organizer=SENDER,
-                         attendee=attendee, now=NOW)
-    message = OutgoingMessage(recipient=attendee, sender=SENDER, email=renderer.agenda(agenda), attachments=(invite,))
+    invite = call_invite(
+        agenda, uid="call-2025-12-09@maplevalley.example.org", organizer=SENDER, attendee=attendee, now=NOW
+    )
+    message = OutgoingMessage(
+        recipient=attendee, sender=SENDER, email=renderer.agenda(agenda), attachments=(invite,)
+    )
     assert backend(smtp).send([message])[0].ok
 
     mail = smtp.messages[0].message

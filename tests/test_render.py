@@ -38,7 +38,10 @@ def test_digest_sections_appear_in_reading_order_in_both_parts(renderer: EmailRe
     assert text_positions == sorted(text_positions)
     # The opening note comes before every section.
     assert email.text.index("The House passed HB 214") < text_positions[0]
-    assert email.subject == "Action needed: Maple Valley Schools Collaborative legislative update, Nov 18 – Dec 1, 2025"
+    assert (
+        email.subject
+        == "Action needed: Maple Valley Schools Collaborative legislative update, Nov 18 – Dec 1, 2025"
+    )
 
 
 def test_empty_sections_are_left_out(renderer: EmailRenderer) -> None:
@@ -63,7 +66,9 @@ def test_script_in_commentary_is_inert_in_html_and_harmless_in_text(renderer: Em
     html = email.html.lower()
     assert "<script" not in html
     assert not re.search(r"<[^<>]*onerror", html) and "<img" not in html  # as escaped words it is inert
-    assert "javascript:" not in re.sub(r"&[a-z]+;", "", " ".join(re.findall(r'<a [^<>]*href="([^"]*)"', html)))
+    assert "javascript:" not in re.sub(
+        r"&[a-z]+;", "", " ".join(re.findall(r'<a [^<>]*href="([^"]*)"', html))
+    )
     assert "&lt;script&gt;" in html  # shown as words, never run
     assert "<strong>change</strong>" in html
     assert "<script" not in email.text and "alert(" not in email.text.split("Do not click")[0]
@@ -74,7 +79,9 @@ def test_relative_markdown_links_resolve_against_the_base_url(renderer: EmailRen
     hostile = (FIXTURES / "hostile-commentary.md").read_text()
     email = renderer.digest(examples.with_commentary(examples.digest(), hostile))
     assert 'href="https://updates.maplevalley.example.org/memos/guarantee"' in email.html
-    assert "the district memo (https://updates.maplevalley.example.org/memos/guarantee)" in " ".join(email.text.split())
+    assert "the district memo (https://updates.maplevalley.example.org/memos/guarantee)" in " ".join(
+        email.text.split()
+    )
 
 
 def test_every_link_in_the_html_is_absolute(renderer: EmailRenderer) -> None:
@@ -99,7 +106,9 @@ def test_a_template_that_emits_a_relative_link_fails_to_render(tmp_path: Path) -
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES, templates)
     body = templates / "digest-body.html"
-    body.write_text(body.read_text().replace("{% block content %}", '{% block content %}<a href="/oops">x</a>', 1))
+    body.write_text(
+        body.read_text().replace("{% block content %}", '{% block content %}<a href="/oops">x</a>', 1)
+    )
     with pytest.raises(RenderError, match="/oops"):
         EmailRenderer(templates).digest(examples.digest())
 
@@ -152,7 +161,9 @@ def test_times_are_shown_in_the_collaboratives_zone(renderer: EmailRenderer) -> 
     hearing = replace(examples.HEARING, start=utc_start)
     context = replace(examples.digest(), hearings=(hearing,))
     assert "Tuesday, Dec 2, 10:00 a.m. ET" in renderer.digest(context).text
-    mountain = Collaborative(name="Front Range Districts", postal_address="1 Main St, Golden, CO", timezone="America/Denver")
+    mountain = Collaborative(
+        name="Front Range Districts", postal_address="1 Main St, Golden, CO", timezone="America/Denver"
+    )
     assert "Tuesday, Dec 2, 8:00 a.m. MT" in renderer.digest(replace(context, collaborative=mountain)).text
 
 
@@ -179,10 +190,20 @@ def test_naive_datetimes_and_unknown_zones_are_refused() -> None:
 
 
 def test_bill_with_only_a_status_date_sorts_by_it(renderer: EmailRenderer) -> None:
-    older = BillItem(key="a", number="HB 1", title="t", url="https://x.example/1", status="In committee",
-                     status_date=date(2025, 1, 1))
-    newer = replace(older, key="b", number="HB 2",
-                    latest_actions=(ActionLine(when=date(2025, 2, 1), description="Reported"),))
+    older = BillItem(
+        key="a",
+        number="HB 1",
+        title="t",
+        url="https://x.example/1",
+        status="In committee",
+        status_date=date(2025, 1, 1),
+    )
+    newer = replace(
+        older,
+        key="b",
+        number="HB 2",
+        latest_actions=(ActionLine(when=date(2025, 2, 1), description="Reported"),),
+    )
     text = renderer.digest(replace(examples.empty_digest(), moved=(older, newer))).text
     assert text.index("HB 2") < text.index("HB 1")
 
@@ -191,15 +212,22 @@ def test_alert_leads_with_the_ask_and_the_hearing(renderer: EmailRenderer) -> No
     email = renderer.alert(examples.alert())
     assert email.subject == "Alert: HB 214 gets a Senate hearing Tuesday; testimony due Monday 10:00 a.m."
     assert email.text.index("Send written testimony") < email.text.index("THE HEARING")
-    assert "Submit testimony: https://www.legislature.example.gov/committees/senate-education/testimony" in email.text
+    assert (
+        "Submit testimony: https://www.legislature.example.gov/committees/senate-education/testimony"
+        in email.text
+    )
     assert 'class="button"' in email.html
 
 
 def test_agenda_time_boxes_the_call_and_credits_asking_districts(renderer: EmailRenderer) -> None:
     email = renderer.agenda(examples.agenda())
     assert email.subject == "Agenda: Member Q&A call, Tuesday, Dec 9, 10:00 a.m. ET"
-    for slot in ("10:00 a.m.  Top story", "10:10 a.m.  Bills that moved", "10:30 a.m.  Your questions",
-                 "10:50 a.m.  Open Q&A"):
+    for slot in (
+        "10:00 a.m.  Top story",
+        "10:10 a.m.  Bills that moved",
+        "10:30 a.m.  Your questions",
+        "10:50 a.m.  Open Q&A",
+    ):
         assert slot in email.text
     assert "(Cedar Falls City Schools, Riverbend Local Schools)" in " ".join(email.text.split())
     assert "runs past the scheduled end" not in email.text
