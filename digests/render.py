@@ -70,7 +70,7 @@ class _Format:
 
     def md_html(self, source: str) -> Markup:
         # Safe to mark: nh3 produced it from Markdown rendered with raw HTML disabled.
-        return Markup(self._markdown.to_html(source, self.base_url))  # noqa: S704
+        return Markup(self._markdown.to_html(source, self.base_url))
 
     def md_text(self, source: str, indent: int = 0) -> str:
         text = self._markdown.to_text(source, self.base_url, TEXT_WIDTH - indent)
