@@ -373,5 +373,5 @@ def preview(app: App, digest_id: int, folder: Path, topics: tuple[str, ...] | No
     paths["html"].write_text(rendered.html.replace(MEMBER_TOKEN, "preview"), encoding="utf-8")
     paths["text"].write_text(f"Subject: {rendered.subject}\n\n{rendered.text}".replace(MEMBER_TOKEN, "preview"),
                              encoding="utf-8")
-    paths["eml"].write_bytes(bytes(build_message(message.substituted(), app.now())))
+    paths["eml"].write_bytes(bytes(build_message(message, app.now())))
     return paths

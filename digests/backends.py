@@ -366,6 +366,8 @@ class SendGridBackend:
                 personalization.add_header(sg.Header(name, value))
             for key, value in member.custom_args.items():
                 personalization.add_custom_arg(sg.CustomArg(key, value))
+            for key, value in member.substitutions.items():
+                personalization.add_substitution(sg.Substitution(key, value))
             mail.add_personalization(personalization, index=index)
         if self.sandbox:
             mail.mail_settings = sg.MailSettings(sandbox_mode=sg.SandBoxMode(True))

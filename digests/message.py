@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
@@ -99,6 +99,9 @@ class OutgoingMessage:
     categories: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     message_id: str = ""  # "<...@domain>"; made from the sender's domain when empty
+    # Per-recipient values (the member's signed link token) replaced in subject and bodies: SendGrid does it per
+    # personalization, so members with the same email still share one request; other backends do it locally.
+    substitutions: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("recipient", "sender", "reply_to"):
@@ -125,6 +128,17 @@ class OutgoingMessage:
                 )
 
 
+def substituted(message: OutgoingMessage) -> OutgoingMessage:
+    """The message with its substitutions applied to subject, text and HTML."""
+    if not message.substitutions:
+        return message
+    email = message.email
+    subject, text, html = email.subject, email.text, email.html
+    for key, value in message.substitutions.items():
+        subject, text, html = subject.replace(key, value), text.replace(key, value), html.replace(key, value)
+    return replace(message, email=RenderedEmail(subject=subject, text=text, html=html), substitutions={})
+
+
 def list_unsubscribe_headers(message: OutgoingMessage) -> dict[str, str]:
     """`List-Unsubscribe` (mailto and https) and, with an https URL, the RFC 8058 one-click marker."""
     targets = [t for t in (message.unsubscribe_mailto, message.unsubscribe_url) if t]
@@ -137,7 +151,8 @@ def list_unsubscribe_headers(message: OutgoingMessage) -> dict[str, str]:
 
 
 def build_message(message: OutgoingMessage, now: datetime) -> EmailMessage:
-    """The stdlib email for `message`, dated `now` (aware)."""
+    """The stdlib email for `message`, dated `now` (aware), its substitutions applied."""
+    message = substituted(message)
     mail = EmailMessage()
     mail["Subject"] = message.email.subject
     mail["From"] = message.sender.header()
