@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from scrapers import ohio
+from scrapers import legiscan, ohio
 
 SOURCES: dict[str, ModuleType] = {
     "ohio": ohio,
+    "legiscan": legiscan,
 }

@@ -491,11 +491,12 @@ def collect(
     since: datetime | None,
     *,
     state: Mapping[str, str] | None = None,
+    api_key: str | None = None,
 ) -> Collected:
     """Bills of every session in `options.sessions`, and committee hearings around today.
 
-    `since` is not used: the Ohio API has no "changed since" filter; conditional requests and the bill-list
-    fingerprints in `state` do that job.
+    `since` and `api_key` are not used: the Ohio API is open and has no "changed since" filter; conditional
+    requests and the bill-list fingerprints in `state` do that job.
     """
     run = Run(fetcher, options.max_requests)
     old = dict(state or {})

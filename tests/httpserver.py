@@ -24,6 +24,15 @@ from scrapers.http import Fetcher, ValidatorStore
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def realdata(*parts: str) -> Path | None:
+    """A folder of ../shared/realdata (beside the project root, found from any checkout), or None."""
+    for parent in Path(__file__).resolve().parents:
+        folder = parent / "shared" / "realdata"
+        if folder.is_dir():
+            return folder.joinpath(*parts)
+    return None
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int = 200
@@ -36,7 +45,8 @@ class Answer:
 
     def content(self) -> bytes:
         if self.file is not None:
-            return (FIXTURES / self.file).read_bytes()
+            path = Path(self.file)
+            return (path if path.is_absolute() else FIXTURES / path).read_bytes()
         return self.body or b""
 
     def guessed_type(self) -> str:
@@ -60,7 +70,11 @@ class Logged:
 @dataclass
 class _Route:
     answers: list[Answer]
+    query: dict[str, str] = field(default_factory=dict)
     served: int = 0
+
+    def matches(self, query: dict[str, list[str]]) -> bool:
+        return all(query.get(name) == [value] for name, value in self.query.items())
 
     def next(self) -> Answer:
         answer = self.answers[min(self.served, len(self.answers) - 1)]
@@ -70,7 +84,7 @@ class _Route:
 
 @dataclass
 class FixtureServer:
-    routes: dict[str, _Route] = field(default_factory=dict)
+    routes: dict[str, list[_Route]] = field(default_factory=dict)
     log: list[Logged] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -80,9 +94,11 @@ class FixtureServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 parts = urlsplit(self.path)
+                query = parse_qs(parts.query)
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with server._lock:
-                    route = server.routes.get(parts.path)
+                    candidates = [r for r in server.routes.get(parts.path, []) if r.matches(query)]
+                    route = max(candidates, key=lambda r: len(r.query), default=None)
                     answer = route.next() if route else Answer(status=404, body=b"no such fixture")
                 status = answer.status
                 if status == 200 and (
@@ -91,7 +107,7 @@ class FixtureServer:
                 ):
                     status = 304
                 with server._lock:
-                    server.log.append(Logged(parts.path, parse_qs(parts.query), headers, status))
+                    server.log.append(Logged(parts.path, query, headers, status))
                 body = b"" if status == 304 else answer.content()
                 self.send_response(status)
                 if status != 304:
@@ -129,13 +145,25 @@ class FixtureServer:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def route(self, path: str, *answers: Answer) -> None:
+    def route(self, path: str, *answers: Answer, query: dict[str, str] | None = None) -> None:
+        """Answer requests to `path` (whose query holds all of `query`, when given); replaces an equal route."""
+        route = _Route(list(answers) or [Answer(status=404)], dict(query or {}))
         with self._lock:
-            self.routes[path] = _Route(list(answers) or [Answer(status=404)])
+            others = [r for r in self.routes.get(path, []) if r.query != route.query]
+            self.routes[path] = [*others, route]
 
-    def serve(self, path: str, file: str, *, etag: str | None = None, last_modified: str | None = None) -> None:
+    def serve(
+        self,
+        path: str,
+        file: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        query: dict[str, str] | None = None,
+    ) -> None:
         """The usual case: a fixture file with validators, answering 304 when they are presented back."""
-        self.route(path, Answer(file=file, etag=etag if etag is not None else f'"{file}"', last_modified=last_modified))
+        tag = etag if etag is not None else f'"{file}"'
+        self.route(path, Answer(file=file, etag=tag, last_modified=last_modified), query=query)
 
     def requests_to(self, path: str) -> list[Logged]:
         with self._lock:
