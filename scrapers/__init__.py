@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from scrapers import legiscan, ohio
+from scrapers import legiscan, ohio, openstates
 
 SOURCES: dict[str, ModuleType] = {
     "ohio": ohio,
     "legiscan": legiscan,
+    "openstates": openstates,
 }
