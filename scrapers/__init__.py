@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from scrapers import legiscan, ohio, openstates
+from scrapers import legiscan, ohio, openstates, rss
 
 SOURCES: dict[str, ModuleType] = {
     "ohio": ohio,
     "legiscan": legiscan,
     "openstates": openstates,
+    "rss": rss,
 }

@@ -259,42 +259,37 @@ def collect(
     run = Run(fetcher, options.max_queries)
     secret = {"key": api_key}
     hashes = dict(state or {})
-    where = options.base_url
     params: dict[str, str | int] = {"op": "getMasterListRaw"}
     params.update({"id": options.session_id} if options.session_id else {"state": jurisdiction})
     bills: list[BillRecord] = []
     hearings: list[HearingRecord] = []
-    try:
-        index = run.get(Request(options.base_url, params=params, secret_params=secret))
-        if index.not_modified:
-            run.notes.append(f"LegiScan {jurisdiction}: master list not modified")
-            return run.collected(ScrapeResult(notes=()), hashes)
-        entries = parse_master_list(index.body, index.url)
-        run.keep(index)
-        if not entries:
-            run.notes.append(f"LegiScan {jurisdiction}: the master list holds no bills")
-        changed = [e for e in entries if hashes.get(str(e.bill_id)) != e.change_hash]
-        for position, entry in enumerate(changed):
-            if run.requests >= options.max_queries:
-                left = len(changed) - position
-                run.notes.append(
-                    f"LegiScan {jurisdiction}: stopped at the budget of {options.max_queries} queries; "
-                    f"{left} changed bill(s) left for the next run"
-                )
-                break
-            payload = run.get(
-                Request(options.base_url, params={"op": "getBill", "id": entry.bill_id}, secret_params=secret),
-                conditional=False,  # the hash already says it changed; a 304 would leave us nothing to parse
+    index = run.get(Request(options.base_url, params=params, secret_params=secret))
+    if index.not_modified:
+        run.notes.append(f"LegiScan {jurisdiction}: master list not modified")
+        return run.collected(ScrapeResult(), hashes)
+    entries = parse_master_list(index.body, index.url)
+    run.keep(index)
+    if not entries:
+        run.notes.append(f"LegiScan {jurisdiction}: the master list holds no bills")
+    changed = [e for e in entries if hashes.get(str(e.bill_id)) != e.change_hash]
+    for position, entry in enumerate(changed):
+        request = Request(options.base_url, params={"op": "getBill", "id": entry.bill_id}, secret_params=secret)
+        try:
+            # The hash already says it changed; a 304 would leave nothing to parse.
+            payload = run.get(request, conditional=False)
+        except BudgetExhausted:
+            run.notes.append(
+                f"LegiScan {jurisdiction}: stopped at the budget of {options.max_queries} queries; "
+                f"{len(changed) - position} changed bill(s) left for the next run"
             )
-            try:
-                record, found = parse_bill(payload.body, payload.url, tz, jurisdiction)
-            except ScrapeError as exc:
-                run.fail(exc)
-                continue
-            run.accept([payload])
-            bills.append(record)
-            hearings.extend(found)
-            hashes[str(entry.bill_id)] = entry.change_hash
-    except BudgetExhausted as exc:  # pragma: no cover - the loop above stops first
-        run.notes.append(f"LegiScan {jurisdiction}: {exc}")
+            break
+        try:
+            record, found = parse_bill(payload.body, payload.url, tz, jurisdiction)
+        except ScrapeError as exc:
+            run.fail(exc)
+            continue
+        run.accept([payload])
+        bills.append(record)
+        hearings.extend(found)
+        hashes[str(entry.bill_id)] = entry.change_hash
     return run.collected(ScrapeResult(bills=tuple(bills), hearings=merge_hearings(hearings)), hashes)

@@ -14,7 +14,18 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from advocacy.actions import AMENDED, CONCURRED, EFFECTIVE, FAILED, INTRODUCED, PASSED, REFERRED, REPORTED, SIGNED, VETOED
+from advocacy.actions import (
+    AMENDED,
+    CONCURRED,
+    EFFECTIVE,
+    FAILED,
+    INTRODUCED,
+    PASSED,
+    REFERRED,
+    REPORTED,
+    SIGNED,
+    VETOED,
+)
 from advocacy.billnum import BillNumberError, normalize
 from advocacy.records import (
     ActionRecord,

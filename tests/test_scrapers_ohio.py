@@ -175,7 +175,7 @@ def test_a_changed_list_entry_rebuilds_the_bill_even_when_its_pages_are_unchange
     second = ohio.collect(fetcher, options(server), "OH", NY, None, state=first.state)
     (hb45,) = second.result.bills
     assert [s.name for s in hb45.sponsors] == ["Representative Corwin Hale", "Representative Ines Dorsey"]
-    assert second.state[f"bill:136:hb45"] != first.state["bill:136:hb45"]
+    assert second.state["bill:136:hb45"] != first.state["bill:136:hb45"]
 
 
 def test_server_error_on_a_page_is_retried(server: FixtureServer) -> None:
