@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup, Tag
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from advocacy.billnum import BillNumberError, find_refs, normalize
 from advocacy.records import (
@@ -71,6 +71,18 @@ class Options(BaseModel):
     hearing_days_back: int = Field(default=7, ge=0)
     hearing_days_ahead: int = Field(default=28, ge=1)
     max_requests: int | None = Field(default=3000, ge=1)
+
+    @field_validator("only_bills")
+    @classmethod
+    def _normalized(cls, value: list[str]) -> list[str]:
+        return [normalize(text) for text in value]  # BillNumberError is a ValueError: pydantic reports it
+
+    @field_validator("sessions")
+    @classmethod
+    def _known_sessions(cls, value: list[str]) -> list[str]:
+        for session in value:
+            session_slug(session)
+        return value
 
 
 @dataclass(frozen=True)
@@ -408,7 +420,7 @@ def _collect_bills(
     run.keep(index)
     if not listed:
         run.notes.append(f"Ohio {session}: the bill list is empty")
-    wanted = {normalize(b) for b in options.only_bills}
+    wanted = set(options.only_bills)
     for bill in listed:
         if wanted and bill.identifier not in wanted:
             continue

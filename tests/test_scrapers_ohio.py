@@ -255,9 +255,14 @@ def test_request_budget_stops_with_a_note_and_keeps_what_was_gathered(server: Fi
     assert any("budget 5" in note for note in collected.result.notes)
 
 
-def test_options_reject_unknown_settings() -> None:
+def test_options_reject_unknown_settings_and_bad_values() -> None:
     with pytest.raises(ValueError, match="extra"):
         ohio.Options(base_url="https://example.org")  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="not a bill number"):
+        ohio.Options(only_bills=["school funding"])
+    with pytest.raises(ValueError, match="not an Ohio General Assembly"):
+        ohio.Options(sessions=["136th"])
+    assert ohio.Options(only_bills=["H.B. 12"]).only_bills == ["HB 12"]
 
 
 def test_session_slug() -> None:
