@@ -96,11 +96,7 @@ class Source(_Model):
     def parsed_options(self) -> Any:
         from scrapers import SOURCES
 
-        try:
-            module = SOURCES[self.kind]
-        except ModuleNotFoundError:  # a source kind whose module is not installed in this build
-            return self.options
-        options_model = getattr(module, "Options", None)
+        options_model = getattr(SOURCES[self.kind], "Options", None)
         return options_model.model_validate(self.options) if options_model else self.options
 
 

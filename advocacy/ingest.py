@@ -187,6 +187,12 @@ class Store:
             )
         if bill is not None and bill.content_hash == digest:
             return "noop", bill
+        if bill is not None and rec.partial:
+            # A feed item that knows only the bill number and one action: add the action, keep the rest.
+            self.session.refresh(bill, ["actions"])
+            before = len(bill.actions)
+            self._store_actions(bill, f"{self.jurisdiction.code}|{rec.session}|{rec.identifier}", rec, announce=True)
+            return ("update" if len(bill.actions) > before else "noop"), bill
         bill_key = f"{self.jurisdiction.code}|{rec.session}|{rec.identifier}"
         inserted = bill is None
         if bill is None:

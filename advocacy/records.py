@@ -79,6 +79,9 @@ class BillRecord:
     versions: tuple[VersionRecord, ...] = ()
     documents: tuple[DocumentRecord, ...] = ()
     analysis_text: str = ""
+    # True when the source knows only some facts (e.g. an RSS item gives one action on "HB 33"): the store should
+    # add what is here to the bill it has, not replace the bill's title, sponsors or other actions with blanks.
+    partial: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,155 @@
+"""What every source's `collect` shares: the result it hands back, and the bookkeeping of one run.
+
+A run fetches *indexes* (a bill list, a calendar, a master list) and *units* (the pages that make one bill or one
+meeting). A unit whose pages all answer 304 is skipped without parsing. A unit with one changed page is fetched
+again in full, unconditionally, so that the record built from it is complete rather than a half-update.
+A unit that fails to parse is kept out of the result and its payloads are not returned (so their validators are
+not remembered and the next run tries again); its error is returned beside the records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from advocacy.records import ScrapeError, ScrapeResult
+from scrapers.http import Fetcher, Payload
+
+
+class BudgetExhausted(Exception):
+    """The run reached its configured number of requests; what was gathered so far is still returned."""
+
+
+@dataclass(frozen=True)
+class Request:
+    url: str
+    params: Mapping[str, Any] | None = None
+    secret_params: Mapping[str, str] | None = None
+    headers: Mapping[str, str] | None = None
+
+
+@dataclass
+class Collected:
+    """What one `collect` call gathered.
+
+    `payloads`: every body that was parsed into `result` (archive them, then `scrapers.http.remember` them).
+    `state`: the source's own bookkeeping to keep until the next run and pass back as `state=` (LegiScan
+    change hashes, Ohio bill-list fingerprints). `errors`: units that failed to parse, each naming its URL.
+    """
+
+    result: ScrapeResult
+    payloads: list[Payload] = field(default_factory=list)
+    fetched: int = 0
+    not_modified: int = 0
+    state: dict[str, str] = field(default_factory=dict)
+    errors: list[ScrapeError] = field(default_factory=list)
+
+
+class Run:
+    def __init__(self, fetcher: Fetcher, max_requests: int | None = None) -> None:
+        self.fetcher = fetcher
+        self.max_requests = max_requests
+        self.requests = 0
+        self.fetched = 0
+        self.not_modified = 0
+        self.payloads: list[Payload] = []
+        self.errors: list[ScrapeError] = []
+        self.notes: list[str] = []
+        self.units_ok = 0
+
+    def get(self, request: Request | str, *, conditional: bool = True) -> Payload:
+        if isinstance(request, str):
+            request = Request(request)
+        if self.max_requests is not None and self.requests >= self.max_requests:
+            raise BudgetExhausted(f"stopped after {self.requests} requests (budget {self.max_requests})")
+        self.requests += 1
+        payload = self.fetcher.fetch(
+            request.url,
+            params=request.params,
+            secret_params=request.secret_params,
+            headers=request.headers,
+            conditional=conditional,
+        )
+        if payload.not_modified:
+            self.not_modified += 1
+        else:
+            self.fetched += 1
+        return payload
+
+    def unit(self, requests: Sequence[Request | str], *, changed: bool = False) -> list[Payload] | None:
+        """The pages of one unit, or None when all are unchanged (and `changed` does not force them)."""
+        pages = [self.get(r) for r in requests]
+        if not changed and all(p.not_modified for p in pages):
+            return None
+        return [
+            self.get(r, conditional=False) if p.not_modified else p for r, p in zip(requests, pages, strict=True)
+        ]
+
+    def keep(self, payload: Payload) -> None:
+        """An index page that was parsed (kept for the archive; not a unit)."""
+        self.payloads.append(payload)
+
+    def accept(self, payloads: Sequence[Payload]) -> None:
+        self.payloads.extend(payloads)
+        self.units_ok += 1
+
+    def fail(self, error: ScrapeError) -> None:
+        self.errors.append(error)
+
+    def collected(self, result: ScrapeResult, state: Mapping[str, str] | None = None) -> Collected:
+        # Every unit failing is a broken source, not a quiet day: say so loudly.
+        if self.errors and not self.units_ok:
+            raise self.errors[0]
+        return Collected(
+            result=ScrapeResult(
+                bills=result.bills,
+                hearings=result.hearings,
+                news=result.news,
+                notes=(*result.notes, *self.notes),
+            ),
+            payloads=list(self.payloads),
+            fetched=self.fetched,
+            not_modified=self.not_modified,
+            state=dict(state or {}),
+            errors=list(self.errors),
+        )
+
+
+def load_json(payload_or_bytes: Payload | bytes, where: str) -> Any:
+    body = payload_or_bytes.body if isinstance(payload_or_bytes, Payload) else payload_or_bytes
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ScrapeError(where, f"not valid JSON ({exc})") from exc
+
+
+def require(mapping: Any, key: str, where: str, kind: type | tuple[type, ...] | None = None) -> Any:
+    """mapping[key], or a ScrapeError naming the field when it is absent or of the wrong type."""
+    if not isinstance(mapping, dict):
+        raise ScrapeError(where, f"expected an object holding {key!r}, got {type(mapping).__name__}")
+    if key not in mapping:
+        raise ScrapeError(where, f"missing field {key!r}")
+    value = mapping[key]
+    if kind is not None and not isinstance(value, kind):
+        raise ScrapeError(where, f"field {key!r} has type {type(value).__name__}")
+    return value
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=tz)
+
+
+def parse_day(text: str, fmt: str, where: str, tz: ZoneInfo) -> datetime:
+    try:
+        return local_midnight(datetime.strptime(text.strip(), fmt).date(), tz)
+    except ValueError as exc:
+        raise ScrapeError(where, f"unreadable date {text!r} (expected {fmt})") from exc
+
+
+def fingerprint(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:20]

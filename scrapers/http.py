@@ -1,0 +1,224 @@
+"""The one HTTP layer every source uses: polite, retrying, conditional, and keeping every body it returns.
+
+A `Fetcher` never writes validators on its own. A parse can still fail after a 200, and a store step can still
+fail after a parse; if the ETag were remembered at fetch time, the next run would get a 304 and the change would
+be lost for good. So the caller calls `remember(store, payloads)` once the records are safely stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Protocol
+
+import httpx
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class FetchError(Exception):
+    """A request that did not succeed even after retries (or could not be retried)."""
+
+    def __init__(self, url: str, status: int | None, attempts: int, detail: str = "") -> None:
+        shown = f"HTTP {status}" if status is not None else "no response"
+        super().__init__(f"{url}: {shown} after {attempts} attempt(s){': ' + detail if detail else ''}")
+        self.url = url
+        self.status = status
+        self.attempts = attempts
+        self.detail = detail
+
+
+class ValidatorStore(Protocol):
+    """Where the ETag / Last-Modified of each URL is kept between runs."""
+
+    def get(self, url: str) -> tuple[str | None, str | None] | None: ...
+
+    def put(self, url: str, etag: str | None, last_modified: str | None) -> None: ...
+
+
+class MemoryValidatorStore:
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[str | None, str | None]] = {}
+
+    def get(self, url: str) -> tuple[str | None, str | None] | None:
+        return self._items.get(url)
+
+    def put(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        self._items[url] = (etag, last_modified)
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One response as received. `url` never carries secrets (API keys travel in `secret_params`/headers)."""
+
+    url: str
+    status: int
+    body: bytes
+    content_type: str
+    etag: str | None
+    last_modified: str | None
+    fetched_at: datetime
+    sha256: str
+    not_modified: bool = False
+
+
+def remember(store: ValidatorStore, payloads: Iterable[Payload]) -> int:
+    """Record the validators of payloads whose records are now stored. Returns how many were recorded."""
+    count = 0
+    for payload in payloads:
+        if not payload.not_modified and (payload.etag or payload.last_modified):
+            store.put(payload.url, payload.etag, payload.last_modified)
+            count += 1
+    return count
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Fetcher:
+    """GET with timeouts, retries (exponential backoff, Retry-After), a per-host minimum interval and
+    conditional requests. `sleep`, `clock` (monotonic seconds) and `now` (aware datetime) are injected so that
+    tests never wait."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        contact: str,
+        validators: ValidatorStore | None = None,
+        client: httpx.Client | None = None,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 2.0,
+        max_wait: float = 120.0,
+        min_interval: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        if not service.strip() or "@" not in contact and "://" not in contact:
+            raise ValueError("a Fetcher needs a service name and a contact address (email or URL)")
+        self.user_agent = f"{service} (+{contact})"
+        self.validators = validators
+        self._client = client or httpx.Client(timeout=timeout, follow_redirects=True)
+        self._timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.min_interval = min_interval
+        self._sleep = sleep
+        self._clock = clock
+        self._now = now
+        self._last_request: dict[str, float] = {}
+        self.requests_made = 0
+
+    def now(self) -> datetime:
+        return self._now()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, str | int | list[str]] | None = None,
+        secret_params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        conditional: bool = True,
+    ) -> Payload:
+        """GET `url`. With `conditional` and known validators, a 304 returns a Payload with `not_modified`."""
+        public_url = str(httpx.URL(url, params=params)) if params else url
+        request_url = httpx.URL(public_url)
+        if secret_params:
+            request_url = request_url.copy_merge_params(secret_params)
+        sent = {"User-Agent": self.user_agent, **(headers or {})}
+        known = self.validators.get(public_url) if (conditional and self.validators) else None
+        if known:
+            etag, last_modified = known
+            if etag:
+                sent["If-None-Match"] = etag
+            if last_modified:
+                sent["If-Modified-Since"] = last_modified
+
+        attempts = 0
+        while True:
+            attempts += 1
+            self._wait_for_host(request_url.host)
+            try:
+                response = self._client.get(request_url, headers=sent, timeout=self._timeout)
+            except httpx.TransportError as exc:
+                if attempts > self.retries:
+                    raise FetchError(public_url, None, attempts, f"{type(exc).__name__}: {exc}") from exc
+                self._sleep(self._backoff_delay(attempts))
+                continue
+            finally:
+                self._last_request[request_url.host] = self._clock()
+                self.requests_made += 1
+
+            if response.status_code == 304 and known:
+                return self._payload(public_url, response, not_modified=True)
+            if 200 <= response.status_code < 300:
+                return self._payload(public_url, response)
+            if response.status_code not in RETRY_STATUSES or attempts > self.retries:
+                raise FetchError(public_url, response.status_code, attempts, response.reason_phrase)
+            delay = self._retry_after(response) or self._backoff_delay(attempts)
+            if delay > self.max_wait:
+                raise FetchError(
+                    public_url,
+                    response.status_code,
+                    attempts,
+                    f"server asks to wait {delay:.0f}s, more than the {self.max_wait:.0f}s allowed",
+                )
+            self._sleep(delay)
+
+    def _payload(self, url: str, response: httpx.Response, *, not_modified: bool = False) -> Payload:
+        body = b"" if not_modified else response.content
+        return Payload(
+            url=url,
+            status=response.status_code,
+            body=body,
+            content_type=response.headers.get("Content-Type", ""),
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+            fetched_at=self._now(),
+            sha256=hashlib.sha256(body).hexdigest(),
+            not_modified=not_modified,
+        )
+
+    def _wait_for_host(self, host: str) -> None:
+        last = self._last_request.get(host)
+        if last is None:
+            return
+        wait = self.min_interval - (self._clock() - last)
+        if wait > 0:
+            self._sleep(wait)
+
+    def _backoff_delay(self, attempt: int) -> float:
+        return min(self.backoff * 2 ** (attempt - 1), self.max_wait)
+
+    def _retry_after(self, response: httpx.Response) -> float | None:
+        value = response.headers.get("Retry-After")
+        if not value:
+            return None
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - self._now()).total_seconds())

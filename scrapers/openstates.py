@@ -1,0 +1,214 @@
+"""Open States API v3: `GET /bills` with actions, sponsorships and versions, page by page.
+
+`since` becomes `updated_since`, so a run asks only for bills that moved. The first page is fetched
+conditionally (a 304 means nothing moved); once it has changed, the following pages are fetched in full.
+`Collected.state["updated_since"]` is the newest `updated_at` seen, kept only when every page parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from advocacy.actions import (
+    AMENDED,
+    CONCURRED,
+    EFFECTIVE,
+    FAILED,
+    INTRODUCED,
+    PASSED,
+    REFERRED,
+    REPORTED,
+    SIGNED,
+    VETOED,
+)
+from advocacy.billnum import BillNumberError, normalize
+from advocacy.records import (
+    ActionRecord,
+    BillRecord,
+    ScrapeError,
+    ScrapeResult,
+    SponsorRecord,
+    VersionRecord,
+)
+from scrapers.base import BudgetExhausted, Collected, Request, Run, load_json, parse_day, require
+from scrapers.http import Fetcher
+
+# Open States' action vocabulary in ours; the rest is left to advocacy.actions rules.
+CLASSIFICATIONS = {
+    "introduction": INTRODUCED,
+    "filing": INTRODUCED,
+    "referral-committee": REFERRED,
+    "committee-passage": REPORTED,
+    "committee-passage-favorable": REPORTED,
+    "committee-passage-unfavorable": REPORTED,
+    "passage": PASSED,
+    "concurrence": CONCURRED,
+    "executive-veto": VETOED,
+    "executive-veto-line-item": VETOED,
+    "executive-signature": SIGNED,
+    "became-law": EFFECTIVE,
+    "failure": FAILED,
+    "committee-failure": FAILED,
+    "amendment-passage": AMENDED,
+}
+CHAMBERS = {"lower": "House", "upper": "Senate", "executive": "Governor"}
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = "https://v3.openstates.org"
+    api_key_env: str = "OPENSTATES_API_KEY"
+    # Open States' name for the jurisdiction ("Massachusetts" or an ocd-jurisdiction id); None uses our code.
+    jurisdiction: str | None = None
+    session: str | None = None
+    per_page: int = Field(default=20, ge=1, le=20)
+    max_pages: int = Field(default=50, ge=1)
+
+
+def _when(text: str, where: str, tz: ZoneInfo) -> datetime:
+    if len(text) == 10:
+        return parse_day(text, "%Y-%m-%d", where, tz)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ScrapeError(where, f"unreadable date {text!r}") from exc
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+
+
+def _bill(item: Any, where: str, tz: ZoneInfo, jurisdiction: str) -> BillRecord:
+    raw_identifier = require(item, "identifier", where, str)
+    try:
+        identifier = normalize(raw_identifier)
+    except BillNumberError as exc:
+        raise ScrapeError(where, f"unreadable identifier {raw_identifier!r}") from exc
+    at = f"{where} ({raw_identifier})"
+
+    listed = sorted(require(item, "actions", at, list), key=lambda a: a.get("order", 0) if isinstance(a, dict) else 0)
+    actions: list[ActionRecord] = []
+    for index, action in enumerate(listed):
+        here = f"{at} [actions {index}]"
+        when = _when(require(action, "date", here, str), here, tz)
+        organization = action.get("organization") or {}
+        ours = tuple(dict.fromkeys(CLASSIFICATIONS[c] for c in action.get("classification") or [] if c in CLASSIFICATIONS))
+        same_day = sum(1 for a in actions if a.when.date() == when.date())
+        actions.append(
+            ActionRecord(
+                when=when,
+                description=require(action, "description", here, str).strip(),
+                chamber=CHAMBERS.get(organization.get("classification", ""), ""),
+                classification=ours,
+                order=same_day,
+            )
+        )
+
+    sponsors = tuple(
+        SponsorRecord(
+            name=require(s, "name", at, str).strip(),
+            primary=bool(s.get("primary")),
+            party=((s.get("person") or {}).get("party") or ""),
+            district=(((s.get("person") or {}).get("current_role") or {}).get("district") or ""),
+        )
+        for s in require(item, "sponsorships", at, list)
+    )
+
+    versions = []
+    for index, version in enumerate(require(item, "versions", at, list)):
+        here = f"{at} [versions {index}]"
+        links = require(version, "links", here, list)
+        by_type = {link.get("media_type", ""): link.get("url", "") for link in links if isinstance(link, dict)}
+        html = by_type.get("text/html", "")
+        versions.append(
+            VersionRecord(
+                name=require(version, "note", here, str),
+                when=_when(version["date"], here, tz) if version.get("date") else None,
+                url=by_type.get("application/pdf") or html or next(iter(by_type.values()), ""),
+                html_url=html,
+            )
+        )
+
+    return BillRecord(
+        jurisdiction=jurisdiction,
+        session=require(item, "session", at, str),
+        identifier=identifier,
+        title=require(item, "title", at, str).strip(),
+        status=item.get("latest_action_description") or "",
+        url=item.get("openstates_url") or "",
+        source_id=require(item, "id", at, str),
+        subjects=tuple(item.get("subject") or ()),
+        sponsors=sponsors,
+        actions=tuple(actions),
+        versions=tuple(versions),
+    )
+
+
+def parse_bills_page(
+    body: bytes, where: str, tz: ZoneInfo, jurisdiction: str
+) -> tuple[list[BillRecord], int, str | None]:
+    """(bills, max_page, newest updated_at) of one page of `GET /bills`."""
+    data = load_json(body, where)
+    results = require(data, "results", where, list)
+    pagination = require(data, "pagination", where, dict)
+    max_page = require(pagination, "max_page", f"{where} pagination", int)
+    bills = [_bill(item, f"{where} [results {index}]", tz, jurisdiction) for index, item in enumerate(results)]
+    updated = [item["updated_at"] for item in results if isinstance(item.get("updated_at"), str)]
+    return bills, max_page, max(updated, default=None)
+
+
+def collect(
+    fetcher: Fetcher,
+    options: Options,
+    jurisdiction: str,
+    tz: ZoneInfo,
+    since: datetime | None,
+    *,
+    state: Mapping[str, str] | None = None,
+    api_key: str | None = None,
+) -> Collected:
+    if not api_key:
+        raise ValueError(f"Open States needs an API key (the caller reads it from ${options.api_key_env})")
+    run = Run(fetcher, options.max_pages)
+    url = f"{options.base_url.rstrip('/')}/bills"
+    params: dict[str, Any] = {"jurisdiction": options.jurisdiction or jurisdiction.lower()}
+    if options.session:
+        params["session"] = options.session
+    if since:
+        params["updated_since"] = since.isoformat(timespec="seconds")
+    params.update(
+        {"sort": "updated_asc", "include": ["actions", "sponsorships", "versions"], "per_page": options.per_page}
+    )
+    headers = {"X-API-KEY": api_key}
+    previous = dict(state or {})
+    newest: list[str] = [previous["updated_since"]] if previous.get("updated_since") else []
+    bills: list[BillRecord] = []
+    page, max_page = 1, 1
+    try:
+        while page <= max_page:
+            request = Request(url, params={**params, "page": page}, headers=headers)
+            payload = run.get(request, conditional=page == 1)
+            if payload.not_modified:
+                return run.collected(ScrapeResult(), previous)
+            try:
+                found, max_page, updated = parse_bills_page(payload.body, payload.url, tz, jurisdiction)
+            except ScrapeError as exc:
+                if page == 1:
+                    raise
+                run.fail(exc)
+                page += 1
+                continue
+            run.accept([payload])
+            bills.extend(found)
+            newest.extend([updated] if updated else [])
+            if page == 1 and not found:
+                run.notes.append(f"Open States {jurisdiction}: no bills updated since {since or 'the start'}")
+            page += 1
+    except BudgetExhausted as exc:
+        run.notes.append(f"Open States {jurisdiction}: {exc}; pages {page}..{max_page} left for the next run")
+    complete = not run.errors and page > max_page
+    cursor = {"updated_since": max(newest)} if newest and complete else previous
+    return run.collected(ScrapeResult(bills=tuple(bills)), cursor)
