@@ -1,4 +1,4 @@
-"""HTML email bodies to plain text, with the quoted message removed by its markup rather than guessed from text.
+"""HTML email bodies to plain text, with the quoted message removed by its markup, not guessed from text.
 
 Each client marks the message being replied to: Gmail `div.gmail_quote`, Apple Mail and Thunderbird
 `blockquote type=cite`, Yahoo `div.yahoo_quoted`, Outlook on the web `div#divRplyFwdMsg` (after
@@ -34,8 +34,8 @@ _SIGNATURES = [
 ]
 _OUTLOOK_BORDER = re.compile(r"border-top:\s*solid", re.IGNORECASE)
 _BLOCKS = {
-    "p", "div", "br", "li", "tr", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
-    "hr", "section", "article", "header", "footer", "address",
+    "p", "div", "br", "li", "tr", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "pre", "hr", "section", "article", "header", "footer", "address",
 }  # fmt: skip
 _DROP = {"script", "style", "head", "title", "meta", "xml", "template"}
 

@@ -1,8 +1,8 @@
 """MIME: raw email bytes to headers, a plain and an HTML body, attachments and problems, without ever raising.
 
-The stdlib `email` package with `policy.default` does the parsing. What is ours: a size limit that still reads the
-headers, charset recovery (mail clients often declare the wrong charset), and a list of problems in words an
-advocate can act on.
+The stdlib `email` package with `policy.default` does the parsing. What is ours: a size limit that still reads
+the headers, charset recovery (mail clients often declare the wrong charset), and a list of problems in words
+an advocate can act on.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class Attachment:
     filename: str
     content_type: str
     size: int  # decoded bytes
-    inline: bool = False  # a picture inside the message (a logo in a signature), not a file the member attached
+    inline: bool = False  # a picture in the message (a signature logo), not a file the member attached
 
 
 @dataclass
@@ -99,7 +99,8 @@ def date(message: Message) -> datetime | None:
 
 
 def message_ids(value: str) -> list[str]:
-    return [token for token in value.replace(",", " ").split() if token.startswith("<") and token.endswith(">")]
+    tokens = value.replace(",", " ").split()
+    return [token for token in tokens if token.startswith("<") and token.endswith(">")]
 
 
 def _read_bodies(message: Message, parts: MailParts) -> None:
@@ -128,11 +129,12 @@ def _read_bodies(message: Message, parts: MailParts) -> None:
             payload = part.get_payload(decode=True)
             size = len(payload) if isinstance(payload, bytes) else 0
         inline = disposition == "inline" or (disposition is None and bool(part.get("Content-ID")))
-        parts.attachments.append(Attachment(filename or "", ctype, size, inline and ctype.startswith("image/")))
+        inline = inline and ctype.startswith("image/")
+        parts.attachments.append(Attachment(filename or "", ctype, size, inline))
 
 
 def _leaves(message: Message) -> list[Message]:
-    """Every leaf part, with attached messages (forwards, bounces) kept whole rather than searched for a body."""
+    """Every leaf part; attached messages (forwards, bounces) are kept whole, not searched for a body."""
     if message.get_content_maintype() == "multipart":
         payload = message.get_payload()
         leaves: list[Message] = []
@@ -163,8 +165,8 @@ def decode_text(part: Message, problems: list[str]) -> str:
     except LookupError:
         codec = ""
     if declared in _LATIN or codec in {"ascii", "latin-1", "iso8859-1", "cp1252"}:
-        # Clients label UTF-8 as Latin-1 more often than the reverse; valid multi-byte UTF-8 is very unlikely to be
-        # real Latin-1 text. And Latin-1 labels usually mean windows-1252 (curly quotes at 0x91-0x94).
+        # Clients label UTF-8 as Latin-1 more often than the reverse; valid multi-byte UTF-8 is very unlikely
+        # to be real Latin-1 text. And Latin-1 labels usually mean windows-1252 (curly quotes at 0x91-0x94).
         for candidate in ("ascii", "utf-8", "cp1252", "latin-1"):
             text = _try(payload, candidate)
             if text is not None:

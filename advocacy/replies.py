@@ -1,8 +1,10 @@
-"""Members' email replies to the digest: raw bytes in, a `ParsedReply` out (who wrote, what they asked, which bills).
+"""Members' email replies to the digest: raw bytes in, a `ParsedReply` out (who wrote, what they asked, which
+bills).
 
 `parse_reply` is a pure function and never raises on bad input: what it could not read is listed in `problems`
-and the rest is still returned, so a reply is never lost because one part of it was odd. Storing it, matching the
-sender to a member and the token to a digest is the caller's job (`reply_summary` takes that as a callback).
+and the rest is still returned, so a reply is never lost because one part of it was odd. Storing it, matching
+the sender to a member and the token to a digest is the caller's job (`reply_summary` takes that as a
+callback).
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from advocacy.tokens import token_from_address
 DEFAULT_MAX_BYTES = 5 * 2**20
 
 _AUTO_SUBJECT = re.compile(
-    r"^\s*(?:(?:re|fw|fwd)\s*:\s*)?(?:out of (?:the )?office|automatic reply|auto(?:matic)?[- ]?(?:reply|response)"
-    r"|autoreply|away from (?:my|the) office|ooo\b|on vacation|undeliverable|undelivered mail|delivery status notification"
-    r"|delivery (?:has )?failed|mail delivery (?:failed|failure|subsystem)|returned mail|failure notice)",
+    r"^\s*(?:(?:re|fw|fwd)\s*:\s*)?(?:out of (?:the )?office|automatic reply"
+    r"|auto(?:matic)?[- ]?(?:reply|response)|autoreply|away from (?:my|the) office|ooo\b|on vacation"
+    r"|undeliverable|undelivered mail|delivery status notification|delivery (?:has )?failed"
+    r"|mail delivery (?:failed|failure|subsystem)|returned mail|failure notice)",
     re.IGNORECASE,
 )
 _DAEMONS = ("mailer-daemon", "postmaster", "mail-daemon", "noreply-dmarc-support")
@@ -51,12 +54,14 @@ class ParsedReply:
     auto_reply: bool = False
     auto_reply_reason: str = ""
     is_question: bool = False
-    reply_token: str | None = None  # TOKEN of a questions+TOKEN@... recipient, unverified (see advocacy.tokens)
+    reply_token: str | None = None  # TOKEN of a questions+TOKEN@... recipient, not yet verified (tokens.py)
     attachments: list[Attachment] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
-def parse_reply(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, reply_local: str = "questions") -> ParsedReply:
+def parse_reply(
+    raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, reply_local: str = "questions"
+) -> ParsedReply:
     """Read one reply email. `reply_local` is the local part of our reply address (`questions+TOKEN@...`)."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogateescape")
@@ -135,7 +140,7 @@ def auto_reply_reason(message: Message, sender: str = "") -> str:
 
 @dataclass(frozen=True)
 class Attribution:
-    """Who wrote a reply and which digest it answers, as the caller resolved them (JSON-ready values or None)."""
+    """Who wrote a reply and which digest it answers, as the caller resolved them (JSON-ready, or None)."""
 
     member: Any = None
     digest: Any = None

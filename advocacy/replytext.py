@@ -1,10 +1,11 @@
 """From a reply's body text to what the member wrote, and from that to their questions.
 
 mail-parser-reply finds where the quoted message starts ("On ... wrote:", Outlook's From:/Sent: block,
-"-----Original Message-----"). Its signature and disclaimer removal is not used: it cuts at any line starting with
-"Thanks," or "- " (so "Thanks, but what does HB 96 do?" and bulleted questions are lost) and at "Warning:"
-anywhere. The sign-off, signature block and disclaimer rules below are ours, and deliberately strict: a line is
-dropped only when the whole line looks like a sign-off, a mobile footer, a name or a title/district/phone block.
+"-----Original Message-----"). Its signature and disclaimer removal is not used: it cuts at any line starting
+with "Thanks," or "- " (so "Thanks, but what does HB 96 do?" and bulleted questions are lost) and at
+"Warning:" anywhere. The sign-off, signature block and disclaimer rules below are ours, and deliberately
+strict: a line is dropped only when the whole line looks like a sign-off, a mobile footer, a name or a
+title/district/phone block.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ _OWN_QUOTE_MARKS = [
     re.compile(r"^Begin forwarded message:\s*$", _FLAGS),  # Apple Mail forward
     re.compile(r"^-{2,}\s*Original Message\s*-{2,}\s*$", _FLAGS),  # Samsung/Android, shorter dashes
     re.compile(r"^_{10,}\s*$", re.MULTILINE),  # Outlook's rule above a header block it may have localized
-    re.compile(r"^On\b[^\n]{0,200}(?:\n[^\n]{0,200}){0,3}?\bwrote:\s*$", _FLAGS),  # attribution wrapped over 3+ lines
+    # "On ... wrote:" wrapped over three or four lines (the library allows two)
+    re.compile(r"^On\b[^\n]{0,200}(?:\n[^\n]{0,200}){0,3}?\bwrote:\s*$", _FLAGS),
     re.compile(r"^>", re.MULTILINE),  # quoted lines whose attribution line was deleted
 ]
 
@@ -35,8 +37,8 @@ _NAME = r"(?:Dr\.?\s+|Mr\.?\s+|Mrs\.?\s+|Ms\.?\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\
 _SIGNOFF = re.compile(rf"^(?:{_SIGNOFF_WORDS})\s*[,.!]*\s*(?:[-–—~]?\s*{_NAME})?\s*[,.!]*$", re.IGNORECASE)
 _NAME_LINE = re.compile(rf"^[-–—~]?\s*{_NAME}\s*,?$")
 _MOBILE_FOOTER = re.compile(
-    r"^(?:Sent from my (?:iPhone|iPad|Android|Samsung|Galaxy|Pixel|mobile|phone|smartphone|BlackBerry|Verizon|"
-    r"T-Mobile|Sprint|AT&T|Motorola|LG|Windows Phone)\b[\w\s&.,-]{0,40}"
+    r"^(?:Sent from my (?:iPhone|iPad|Android|Samsung|Galaxy|Pixel|mobile|phone|smartphone|BlackBerry"
+    r"|Verizon|T-Mobile|Sprint|AT&T|Motorola|LG|Windows Phone)\b[\w\s&.,-]{0,40}"
     r"|Sent from (?:Mail|Outlook|Yahoo Mail|Gmail|AOL Mail)(?: for| on)? ?[\w\s.]{0,30}"
     r"|Sent (?:via|with|using) [\w\s.]{1,30}"
     r"|Get Outlook for (?:iOS|Android|Mac|Windows)[^\n]{0,40}"
@@ -48,8 +50,8 @@ _DISCLAIMER = re.compile(
     r"^\W*(?:confidentiality notice|confidential(?:ity)?\s*:|disclaimer\b|public records? (?:notice|law|act)"
     r"|notice of confidentiality|privileged (?:and|&) confidential"
     r"|(?:this|the) (?:e-?mail|message|communication|transmission|electronic mail)\b[^\n]{0,80}?"
-    r"\b(?:is|are|may be|may contain|contains?)\b[^\n]{0,40}?\b(?:confidential|privileged|intended|public record|"
-    r"subject to)"
+    r"\b(?:is|are|may be|may contain|contains?)\b[^\n]{0,40}?"
+    r"\b(?:confidential|privileged|intended|public record|subject to)"
     r"|the information (?:contained )?in this (?:e-?mail|message|communication|transmission)"
     r"|(?:under|pursuant to) [\w' ]{0,30}public records? law"
     r"|if you (?:have )?received this (?:e-?mail|message|communication) in error"
@@ -64,13 +66,16 @@ _BANNER = re.compile(
     re.IGNORECASE,
 )
 _GREETING = re.compile(
-    r"^(?:(?i:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings|morning|afternoon)\b[^.?!\n]{0,50}"
+    r"^(?:(?i:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings|morning|afternoon)\b"
+    r"[^.?!\n]{0,50}"
     r"[,!:.]?|[A-Z][a-z]+(?: [A-Z][a-z]+)?\s*[,:\-–—])$",  # "Hi Sarah," "Good morning," or a bare "Sarah -"
 )
 _PHONE = re.compile(r"(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}")
 _SIGNATURE_MARK = re.compile(
-    r"@|www\.|https?://|\||\[cid:|\[image:|\b(?:ph|cell|mobile|office|fax|tel|phone|direct|ext)\b\.?\s*:?\s*\(?\d"
-    r"|\b(?:superintendent|treasurer|cfo|chief\b[\w\s]{0,20}\bofficer|director|assistant|associate|coordinator"
+    r"@|www\.|https?://|\||\[cid:|\[image:"
+    r"|\b(?:ph|cell|mobile|office|fax|tel|phone|direct|ext)\b\.?\s*:?\s*\(?\d"
+    r"|\b(?:superintendent|treasurer|cfo|chief\b[\w\s]{0,20}\bofficer|director|assistant|associate"
+    r"|coordinator"
     r"|principal|business manager|curriculum|president|board of education|supervisor|manager|specialist"
     r"|schools?|school district|city schools|local schools|exempted village|educational service center|esc"
     r"|academy|district|pronouns|she/her|he/him|they/them)\b",
@@ -78,7 +83,8 @@ _SIGNATURE_MARK = re.compile(
 )
 _LIST_ITEM = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|\(?[a-h][.)]|[-*•·◦▪–])\s+(?P<body>\S.*)$")
 _ACK = re.compile(
-    r"^(?:(?:ok(?:ay)?|great|perfect|awesome|excellent|wonderful|got it|noted|received|will do|sounds good)[,!. ]*)?"
+    r"^(?:(?:ok(?:ay)?|great|perfect|awesome|excellent|wonderful|got it|noted|received|will do|sounds good)"
+    r"[,!. ]*)?"
     r"(?:thanks|thank you|thx|many thanks|much appreciated|appreciate (?:it|this|that|you|the update)|got it|"
     r"received|noted|will do|sounds good|great|perfect|(?:this is )?(?:very |really |super )?helpful)"
     r"(?: (?:so|very) much)?(?: again)?(?: (?:for|on) [^?]{0,60})?[\s!.,:)]*$",
@@ -153,7 +159,8 @@ def _signature_start(lines: list[str]) -> int:
             return index
         # A sign-off ends the text only when the member wrote something before it and asks nothing after it:
         # "Thanks!" alone is the whole reply, and "Thank you!" above a question is a greeting.
-        if _SIGNOFF.match(stripped) and wrote_before and not any("?" in later for later in lines[index + 1 :]):
+        asked_after = any("?" in later for later in lines[index + 1 :])
+        if _SIGNOFF.match(stripped) and wrote_before and not asked_after:
             return index
     return len(lines)
 

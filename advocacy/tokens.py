@@ -1,13 +1,15 @@
-"""Signed tokens: reply addresses (`questions+TOKEN@reply.example.org`) and signed links (unsubscribe, preferences).
+"""Signed tokens: reply addresses (`questions+TOKEN@reply.example.org`) and signed links (unsubscribe,
+preferences).
 
 Reply tokens live in the local part of an email address, which some mail servers lowercase and which must stay
-short (64 characters at most). So the token is built only from lowercase letters, digits and dots: ids in base 36
-and an HMAC truncated to 80 bits in lowercase base 32 (digest 123456, member 259: `2n9c.77.` and 16 signature
-characters). Verification lowercases first, so a server that changes the case does not break a member's reply.
-itsdangerous does the key derivation (salted, with key rotation: pass a list of secrets, newest last).
+short (64 characters at most). So the token is built only from lowercase letters, digits and dots: ids in base
+36 and an HMAC truncated to 80 bits in lowercase base 32 (digest 123456, member 259: `2n9c.77.` and 16
+signature characters). Verification lowercases first, so a server that changes the case does not break a
+member's reply. itsdangerous does the key derivation (salted, with key rotation: pass a list of secrets,
+newest last).
 
-Signed links have no such limits and use itsdangerous' URL-safe timed serializer with the purpose as salt, so a
-token made for one purpose (say "unsubscribe") is never accepted for another.
+Signed links have no such limits and use itsdangerous' URL-safe timed serializer with the purpose as salt, so
+a token made for one purpose (say "unsubscribe") is never accepted for another.
 """
 
 from __future__ import annotations
