@@ -81,6 +81,8 @@ _SIGNATURE_MARK = re.compile(
     r"|academy|district|pronouns|she/her|he/him|they/them)\b",
     re.IGNORECASE,
 )
+_CONTACT = re.compile(r"@|www\.|https?://|\||\[cid:|\[image:")
+_SMALL_WORDS = {"of", "and", "the", "for", "at", "in", "on", "to", "a", "an", "de"}
 _LIST_ITEM = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|\(?[a-h][.)]|[-*•·◦▪–])\s+(?P<body>\S.*)$")
 _ACK = re.compile(
     r"^(?:(?:ok(?:ay)?|great|perfect|awesome|excellent|wonderful|got it|noted|received|will do|sounds good)"
@@ -171,7 +173,15 @@ def _signature_like(line: str) -> bool:
         return False
     if stripped.endswith((".", "!", ":", ";", ",")) and not re.search(r"\b[A-Z][a-z]?\.$", stripped):
         return False  # sentences end with punctuation; titles and names do not (bar "Ph.D.", "Jr.")
-    return bool(_SIGNATURE_MARK.search(stripped) or _PHONE.search(stripped) or _NAME_LINE.match(stripped))
+    if _PHONE.search(stripped) or _NAME_LINE.match(stripped) or _CONTACT.search(stripped):
+        return True
+    # A title or a district name is written in title case; "Same question for our district" is a sentence.
+    return bool(_SIGNATURE_MARK.search(stripped)) and _title_case(stripped)
+
+
+def _title_case(line: str) -> bool:
+    words = [w for w in re.findall(r"[A-Za-z][\w'’/-]*", line) if w.lower() not in _SMALL_WORDS]
+    return bool(words) and sum(w[0].isupper() for w in words) >= 0.75 * len(words)
 
 
 def _drop_trailing_signature(lines: list[str]) -> list[str]:

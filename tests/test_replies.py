@@ -205,3 +205,8 @@ def test_numbered_items_separated_by_blank_lines_stay_separate() -> None:
         "Is SB 22 final?",
         "Is HB 58 funded? Our board asks.",
     ]
+
+
+def test_last_line_mentioning_a_district_in_a_sentence_is_kept() -> None:
+    body = "Is HB 58 funded?\nSame question for our district\n\nThanks,\nJane Doe\nTreasurer"
+    assert member_text(body) == "Is HB 58 funded?\nSame question for our district"
