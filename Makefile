@@ -23,5 +23,8 @@ test: venv
 lint: venv
 	$(BIN)/ruff check advocacy scrapers digests tests bench
 
+eval-replies: venv
+	$(BIN)/python bench/eval_replies.py
+
 clean:
 	rm -rf var/ .pytest_cache

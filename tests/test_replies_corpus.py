@@ -1,0 +1,59 @@
+"""Every reply in tests/fixtures/replies parses to exactly what its .expected.json says."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from advocacy.htmltext import html_to_text
+from advocacy.mailparse import read_message
+from advocacy.replies import parse_reply
+from advocacy.replytext import member_text
+
+CORPUS = Path(__file__).parent / "fixtures" / "replies"
+CASES = sorted(CORPUS.glob("*.eml"))
+
+
+def _squash(value: object) -> object:
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, list):
+        return [_squash(item) for item in value]
+    return value
+
+
+def _expected(eml: Path) -> dict:
+    return json.loads(eml.with_name(eml.stem + ".expected.json").read_text(encoding="utf-8"))
+
+
+def test_corpus_has_at_least_forty_replies_each_with_expectations() -> None:
+    assert len(CASES) >= 40
+    assert all(eml.with_name(eml.stem + ".expected.json").exists() for eml in CASES)
+
+
+@pytest.mark.parametrize("eml", CASES, ids=[case.stem for case in CASES])
+def test_reply_parses_to_expected_result(eml: Path) -> None:
+    expected = _expected(eml)
+    parsed = parse_reply(eml.read_bytes())
+    got = {field: _squash(getattr(parsed, field)) for field in expected}
+    assert got == {field: _squash(value) for field, value in expected.items()}
+
+
+@pytest.mark.parametrize("eml", CASES, ids=[case.stem for case in CASES])
+def test_reply_names_the_digest_token_and_sender(eml: Path) -> None:
+    parsed = parse_reply(eml.read_bytes())
+    assert parsed.reply_token and parsed.reply_token.count(".") in (1, 2)
+    assert parsed.sender and parsed.sender == parsed.sender.lower()
+    assert parsed.message_id.startswith("<")
+
+
+ALTERNATIVES = [eml for eml in CASES if (lambda p: p.plain and p.html)(read_message(eml.read_bytes(), 10**8))]
+
+
+@pytest.mark.parametrize("eml", ALTERNATIVES, ids=[case.stem for case in ALTERNATIVES])
+def test_html_alternative_gives_the_same_member_text_as_plain(eml: Path) -> None:
+    # The plain part is preferred; the HTML path must agree so that HTML-only replies are read as well.
+    parts = read_message(eml.read_bytes(), 10**8)
+    assert _squash(member_text(html_to_text(parts.html or ""))) == _squash(_expected(eml)["text"])
