@@ -44,6 +44,9 @@ def render(report: Report) -> str:
         gold = sorted(row.topics) if row.relevant else []
         got = result.topics if result.relevant else []
         lines.append(f"  {_bill(row)} {row.bill.title!r}: labelled {gold}, tagged {got}")
+        for tag in result.tags:
+            if tag.tag not in gold:
+                lines.append(f"      extra {tag.tag} {tag.score:.2f}: {'; '.join(tag.reasons)}")
     return "\n".join(lines)
 
 
