@@ -22,5 +22,8 @@ test: venv
 lint: venv
 	$(BIN)/ruff check advocacy scrapers digests tests bench
 
+eval-tagging: venv
+	$(BIN)/python bench/eval_tagging.py
+
 clean:
 	rm -rf var/ .pytest_cache

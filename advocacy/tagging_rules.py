@@ -146,21 +146,26 @@ class TaggingConfig(_Strict):
         for name in self.committees:
             if not committee_key(name):
                 raise ValueError(f"committees: {name!r} has no letters or digits")
-        for entry in self.watch:
-            parse_watch(entry)
         return self
+
+    @field_validator("watch")
+    @classmethod
+    def _watch(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            parse_watch(entry)
+        return value
 
 
 def parse_watch(entry: str) -> tuple[str, str, str]:
     """"OH 136 HB 96" -> ("OH", "136", "HB 96"); raises ValueError naming the entry."""
     parts = entry.split(None, 2)
-    if len(parts) != 3:
-        raise ValueError(f"watch: {entry!r} is not 'STATE SESSION BILL', e.g. 'OH 136 HB 96'")
+    if len(parts) != 3 or not parts[0].isalpha() or not any(c.isdigit() for c in parts[1]):
+        raise ValueError(f"{entry!r} is not 'STATE SESSION BILL', e.g. 'OH 136 HB 96'")
     state, session, bill = parts
     try:
         return state.upper(), session, billnum.normalize(bill)
     except billnum.BillNumberError as exc:
-        raise ValueError(f"watch: {entry!r}: {exc}") from exc
+        raise ValueError(f"{entry!r}: {exc}") from exc
 
 
 def committee_key(name: str) -> tuple[str, ...]:

@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 from advocacy.tagging import Tagger
-from advocacy.tagging_eval import Report, evaluate, load_labelled
+from advocacy.tagging_eval import Labelled, Report, evaluate, load_labelled
 from advocacy.tagging_rules import load_tagging
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _bill(row) -> str:  # noqa: ANN001 - a Labelled row
+def _bill(row: Labelled) -> str:
     return f"{row.bill.state} {row.bill.session} {row.bill.bill}"
 
 
