@@ -9,7 +9,7 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
-		$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
 demo: venv
@@ -25,6 +25,9 @@ lint: venv
 
 eval-replies: venv
 	$(BIN)/python bench/eval_replies.py
+
+eval-tagging: venv
+	$(BIN)/python bench/eval_tagging.py
 
 clean:
 	rm -rf var/ .pytest_cache
