@@ -1,0 +1,132 @@
+"""`advocacy demo`: the whole pipeline on bundled sample data, against a local copy of the sources' sites.
+
+Time is fixed at the sample data's "today" (Tuesday, November 24, 2026, 9 a.m. Eastern) so that hearings, the
+next call and the question cutoff fall where the samples expect them, on any day the demo is run.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from advocacy import db
+from advocacy.app import App
+from advocacy.config import Config, Secrets
+from advocacy.curation import curate
+from advocacy.bills import find_bill
+from advocacy.demo.site import DemoSite
+from advocacy.digest import NothingNew, create_digest, preview, send_digest
+from advocacy.members import import_csv
+from advocacy.pipeline import after_scrape
+from advocacy.scrape import run_sources
+from advocacy.sending import make_backend
+
+DEMO = Path(__file__).resolve().parent
+DEMO_NOW = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+ACTOR = "demo advocate"
+
+
+@dataclass
+class DemoResult:
+    outbox: Path
+    database: str
+    new_events: int = 0
+    digest_id: int | None = None
+    digest_files: dict[str, Path] = field(default_factory=dict)
+    sent: int = 0
+    questions: list[str] = field(default_factory=list)
+    agenda_files: dict[str, Path] = field(default_factory=dict)
+    nothing_new: bool = False
+
+
+def demo_config(config: Config, site_url: str) -> Config:
+    """The project's config, with sources pointed at the local sample site and a database of its own."""
+    data = config.model_dump(mode="python")
+    data["database"]["url"] = "sqlite:///var/demo.db"
+    data["email"]["backend"] = "outbox"
+    data["http"]["min_interval"] = 0
+    data["http"]["retries"] = 1
+    for jurisdiction in data["jurisdictions"]:
+        for source in jurisdiction["sources"]:
+            if source["kind"] == "ohio":
+                source["options"] = {**source["options"], "api_base_url": site_url, "site_base_url": site_url}
+            elif source["kind"] == "rss":
+                source["options"] = {"feeds": [{"url": f"{site_url}/feeds/ed-federal-register.xml",
+                                                "name": "Federal Register: Department of Education"}]}
+            else:
+                source["enabled"] = False
+    return Config.model_validate({**data, "base_dir": config.base_dir})
+
+
+def _apply_curation(app: App, echo: Callable[[str], None]) -> int:
+    decisions = tomllib.loads((DEMO / "curation.toml").read_text(encoding="utf-8"))["bill"]
+    changed = 0
+    with app.transaction() as session:
+        for entry in decisions:
+            bill = find_bill(session, entry["bill"])
+            changes: dict[str, object] = {}
+            if entry.get("approve"):
+                changes["status"] = "approved"
+            for key in ("priority", "position"):
+                if key in entry:
+                    changes[key] = entry[key]
+            if "commentary" in entry:
+                changes["commentary"] = entry["commentary"].strip()
+            if entry.get("alert"):
+                changes["alert"] = True
+                changes["alert_deadline"] = datetime.fromisoformat(entry["deadline"]).replace(tzinfo=DEMO_NOW.tzinfo)
+                changes["alert_action"] = " ".join(entry["action"].split())
+            change = curate(session, bill, ACTOR, app.now(), **changes)
+            if change.changed:
+                changed += 1
+    echo(f"Curated {changed} bill(s) as the sample advocate decided (advocacy/demo/curation.toml).")
+    return changed
+
+
+def run_demo(config: Config, echo: Callable[[str], None] = print) -> DemoResult:
+    with DemoSite() as site:
+        cfg = demo_config(config, site.base_url)
+        app = App(cfg, secrets=Secrets.from_env(), clock=lambda: DEMO_NOW)
+        result = DemoResult(outbox=cfg.path(cfg.email.outbox_dir), database=cfg.database_url)
+        echo(f"Demo: sample sources served at {site.base_url}; database {cfg.database_url}; "
+             f"time fixed at {DEMO_NOW:%A %B %d, %Y %I:%M %p} ET")
+        db.upgrade(app.engine)
+
+        with app.transaction() as session:
+            report = import_csv(session, (DEMO / "members.csv").read_text(encoding="utf-8"),
+                                known_topics=set(cfg.tagging.topics), origin="advocacy/demo/members.csv")
+        echo(f"Members: {report.lines()[0]}")
+
+        echo("Scraping the sample sources through the real scrapers:")
+        summaries = run_sources(app, progress=lambda line: echo(f"  {line}"))
+        result.new_events = sum(s.events for s in summaries)
+        for line in after_scrape(app, summaries):
+            echo(f"  {line}")
+        if result.new_events == 0:
+            echo("  Nothing new from the sources since the last run.")
+        _apply_curation(app, echo)
+
+        try:
+            with app.transaction() as session:
+                result.digest_id = create_digest(session, cfg, app.now(), note=(DEMO / "opening-note.md").read_text(
+                    encoding="utf-8") if not _any_digest_sent(app) else "").id
+        except NothingNew as exc:
+            result.nothing_new = True
+            echo(f"Digest: nothing new ({exc}); no digest sent.")
+        else:
+            result.digest_files = preview(app, result.digest_id, cfg.path("var/previews"))
+            report = send_digest(app, result.digest_id, make_backend(app))
+            result.sent = report.sent
+            echo(f"Digest {result.digest_id}: sent to {report.sent} member(s) through the outbox backend.")
+    return result
+
+
+def _any_digest_sent(app: App) -> bool:
+    from advocacy.digest import last_sent_digest
+
+    with app.sessions() as session:
+        return last_sent_digest(session) is not None

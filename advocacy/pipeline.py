@@ -1,0 +1,40 @@
+"""The steps that follow each other: what runs after a scrape, shared by the CLI, the demo and the scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from advocacy.app import App
+from advocacy.config import Config
+from advocacy.curation import resurface
+from advocacy.models import ChangeEvent
+from advocacy.scrape import SourceSummary
+from advocacy.tagging import BillInput, Tagger
+from advocacy.tagstore import tag_bills
+
+
+def make_tagger(config: Config) -> Tagger:
+    return Tagger.from_config(config.tagging)
+
+
+def tag_input(data: dict) -> BillInput:  # type: ignore[type-arg]
+    return BillInput.from_mapping(data)
+
+
+def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | None = None) -> list[str]:
+    """Tag new and changed bills, and bring dismissed bills back to the queue when something material happened."""
+    changed = sorted({bill_id for s in summaries for bill_id in s.changed_bill_ids})
+    event_ids = [e for s in summaries for e in s.event_ids]
+    lines: list[str] = []
+    if not changed and not event_ids:
+        return lines
+    tagger = tagger or make_tagger(app.config)
+    with app.transaction() as session:
+        report = tag_bills(session, tagger, changed, app.now())
+        events = list(session.scalars(select(ChangeEvent).where(ChangeEvent.id.in_(event_ids))))
+        back = resurface(session, events, app.now())
+    lines.append(f"Tagged {len(changed)} new or changed bill(s): {report.summary()}")
+    lines += [f"Back in the queue: {r.identifier}: {r.reason}" for r in back]
+    return lines
