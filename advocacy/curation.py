@@ -406,7 +406,18 @@ class Resurfaced:
     status_before: str
 
 
-def _action_rank(session: Session, event: ChangeEvent, bill: Bill) -> tuple[int, str] | None:
+@dataclass(frozen=True)
+class Material:
+    rank: int  # lower is weightier
+    label: str  # "floor vote", "hearing", ...
+    text: str  # what happened, without the bill's number
+
+    @property
+    def reason(self) -> str:
+        return f"{self.label}: {self.text}"
+
+
+def _action_material(session: Session, event: ChangeEvent, bill: Bill) -> Material | None:
     text = _strip_ident(event.summary, bill.identifier)
     classification: list[str] = []
     if event.occurred_at is not None:
@@ -414,33 +425,34 @@ def _action_rank(session: Session, event: ChangeEvent, bill: Bill) -> tuple[int,
                                                            Action.when == event.occurred_at)):
             if action.description == text:
                 classification = list(action.classification or ())
+                if action.chamber and action.chamber.lower() not in text.lower():
+                    text = f"{text} ({action.chamber})"
                 break
+    rank: tuple[int, str] | None = None
     if classification:
         ranks = [_MATERIAL[c] for c in classification if c in _MATERIAL]
-        return min(ranks) if ranks else None
-    for pattern, rank in _WORDS:
-        if pattern.search(text):
-            return rank if rank[0] >= 0 else None
-    return None
+        rank = min(ranks) if ranks else None
+    else:
+        for pattern, found in _WORDS:
+            if pattern.search(text):
+                rank = found if found[0] >= 0 else None
+                break
+    return Material(rank[0], rank[1], text) if rank else None
 
 
-def material(session: Session, event: ChangeEvent, bill: Bill) -> tuple[int, str] | None:
-    """Whether the event makes the bill worth another look: (rank, label), or None for a referral, a document..."""
+def material(session: Session, event: ChangeEvent, bill: Bill) -> Material | None:
+    """Whether the event makes the bill worth another look; None for a referral, a document, a status line."""
     if event.kind == "new_action":
-        return _action_rank(session, event, bill)
+        return _action_material(session, event, bill)
+    text = _strip_ident(event.summary, bill.identifier)
     if event.kind == "bill_hearing":
         hearing = session.get(Hearing, event.hearing_id) if event.hearing_id is not None else None
-        return None if hearing is not None and hearing.cancelled else _HEARING_RANK
+        if hearing is not None and hearing.cancelled:
+            return None
+        return Material(*_HEARING_RANK, text)
     if event.kind == "new_version":
-        return _VERSION_RANK
+        return Material(*_VERSION_RANK, text.removeprefix("new version ").strip())
     return None
-
-
-def _reason(label: str, event: ChangeEvent, identifier: str) -> str:
-    text = _strip_ident(event.summary, identifier)
-    if event.kind == "new_version":
-        text = text.removeprefix("new version ").strip()
-    return f"{label}: {text}"
 
 
 def resurface(session: Session, events: Iterable[ChangeEvent], now: datetime) -> list[Resurfaced]:
@@ -449,28 +461,25 @@ def resurface(session: Session, events: Iterable[ChangeEvent], now: datetime) ->
     Approved bills are marked changed so the advocate sees the event; each status change is audited as the
     system's doing.
     """
-    best: dict[int, tuple[tuple[int, str], ChangeEvent]] = {}
+    best: dict[int, Material] = {}
     for event in events:
         if event.bill_id is None:
             continue
         bill = session.get(Bill, event.bill_id)
         if bill is None:
             continue
-        rank = material(session, event, bill)
-        if rank is None:
-            continue
-        held = best.get(bill.id)
-        if held is None or rank[0] < held[0][0]:
-            best[bill.id] = (rank, event)
+        found = material(session, event, bill)
+        if found is not None and (event.bill_id not in best or found.rank < best[event.bill_id].rank):
+            best[event.bill_id] = found
 
     back = []
-    for bill_id, ((_, label), event) in best.items():
+    for bill_id, found in best.items():
         curation = session.scalar(select(Curation).where(Curation.bill_id == bill_id))
         if curation is None:
             continue  # never tagged relevant nor curated: nothing to bring back
         bill = session.get(Bill, bill_id)
         assert bill is not None
-        reason = _reason(label, event, bill.identifier)
+        reason = found.reason
         if curation.status in ("dismissed", "snoozed"):
             before = {"status": curation.status, "resurfaced": curation.resurfaced or ""}
             if curation.snoozed_until is not None:
