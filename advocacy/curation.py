@@ -266,8 +266,8 @@ class QueueItem:
             lines.append(f"back: {self.resurfaced}")
         if self.snooze_ended is not None:
             lines.append(f"snooze ended {self.snooze_ended.date().isoformat()}")
-        lines += [e.summary for e in self.events]
-        lines += [f"{t.label or t.tag}: {reason}" for t in self.tags for reason in t.reasons]
+        lines += ["new bill" if e.kind == "new_bill" else e.summary for e in self.events]
+        lines += [f"{t.label or t.tag}: {'; '.join(t.reasons)}" for t in self.tags if t.reasons]
         return lines
 
 

@@ -39,7 +39,7 @@ def _name(app: App, code: str, identifier: str) -> str:
     return f"{code} {display(identifier, _style(app, code))}"
 
 
-def _local(app: App, when: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def _local(app: App, when: datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
     return when.astimezone(app.config.collaborative.tz).strftime(fmt) if when else "-"
 
 
@@ -82,7 +82,7 @@ def queue_command(app: App, topic: str | None, priority: str | None, status: str
     for item, name, tag_text in zip(items, names, tags, strict=True):
         click.echo(f"{name:<{bill_w}}  {item.score:>5.2f}  {item.status:<9}  {item.priority or '-':<8}  "
                    f"{_cut(tag_text, tag_w):<{tag_w}}  {_cut(item.title, title_w)}".rstrip())
-        for line in item.why[:5]:
+        for line in item.why:
             for n, part in enumerate(textwrap.wrap(line, width - len(why_indent) - 6) or [""]):
                 click.echo(f"{why_indent}{'why: ' if n == 0 else '     '}{part}")
     click.echo(f"\n{len(items)} bill{'s' if len(items) != 1 else ''}")
@@ -98,8 +98,7 @@ def _show(value: Any) -> str:
         return "(none)"
     if isinstance(value, bool):
         return "on" if value else "off"
-    text = str(value).replace("\n", " ")
-    return _cut(text, 60)
+    return _cut(" ".join(str(value).split()), 60)
 
 
 @click.command("curate", short_help="Approve, dismiss, snooze or annotate a bill.")
