@@ -251,3 +251,23 @@ def test_an_advocate_can_curate_a_bill_the_tagger_passed_over(tagged: App) -> No
     act(tagged, "SB 12", T0, status="approved", commentary="The board asked us to track this.")
     assert queue(tagged, T0, status="approved") == []  # the queue is for relevant bills
     assert [i.identifier for i in queue(tagged, T0, include_all=True)] == ["HB 96", "HB 11", "SB 12"]
+
+
+def test_a_hearing_puts_an_approved_bill_back_in_front_of_the_advocate_without_changing_its_status(
+        tagged: App) -> None:
+    act(tagged, "HB 96", T0, status="approved", priority="high")
+    assert scrape(tagged, T0 + timedelta(hours=1), hearings=(hearing(),)) == []  # nothing to un-dismiss
+    (item,) = [i for i in queue(tagged, T0 + timedelta(hours=1)) if i.identifier == "HB 96"]
+    assert (item.status, item.priority, item.resurfaced) == ("approved", "high", "")
+    assert item.why[0] == "House Primary and Secondary Education hearing 2026-12-02 09:30"
+    assert [a[1] for a in audit(tagged)] == ["approve"]  # the system changed no decision
+
+
+def test_reviewing_a_resurfaced_bill_clears_what_brought_it_back(tagged: App) -> None:
+    act(tagged, "HB 96", T0, status="dismissed")
+    scrape(tagged, T0 + timedelta(hours=1), hearings=(hearing(),))
+    act(tagged, "HB 96", T0 + timedelta(hours=2), status="approved")
+    with tagged.sessions() as session:
+        curation = session.scalars(select(Curation).join(Bill).where(Bill.identifier == "HB 96")).one()
+        assert (curation.status, curation.resurfaced) == ("approved", "")
+    assert [i.identifier for i in queue(tagged, T0 + timedelta(hours=2))] == ["HB 11"]
