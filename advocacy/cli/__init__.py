@@ -84,9 +84,10 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 
 
 def _register() -> None:
+    from advocacy.cli import curation as curation_commands
     from advocacy.cli import db as db_commands
 
-    for module in (db_commands,):
+    for module in (db_commands, curation_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 
