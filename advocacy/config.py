@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from advocacy.tagging_rules import TaggingConfig
+
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 ENV_PREFIX = "ADVOCACY_"
 
@@ -190,7 +192,7 @@ class Config(_Model):
     email: Email
     http: Http = Http()
     web: Web = Web()
-    tagging: dict[str, Any] = Field(default_factory=dict)
+    tagging: TaggingConfig
 
     # Where the file was, so that relative paths (sqlite file, outbox) resolve beside it, not beside the cwd.
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -16,10 +16,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from advocacy import billnum
+from advocacy import billnum, sending
 from advocacy.app import App
 from advocacy.config import Config
-from advocacy import sending
 from advocacy.members import active_members, wants
 from advocacy.models import (
     Bill,
@@ -76,9 +75,15 @@ def create_digest(session: Session, config: Config, now: datetime, *, start: dat
     approved = _approved(session)
     items: list[tuple[str, int | None, int | None]] = []  # (section, bill_id, hearing_id)
 
+    news = 0  # items that are new since the last digest: without any, the digest is skipped
+
+    def fresh(moment: datetime | None) -> bool:
+        return start is None or (moment is not None and moment > start)
+
     for bill_id, cur in approved.items():
         if cur.alert and (cur.alert_deadline is None or cur.alert_deadline >= now):
             items.append(("action_needed", bill_id, None))
+            news += fresh(cur.updated_at)
 
     query = select(ChangeEvent).where(ChangeEvent.bill_id.in_(approved), ChangeEvent.detected_at <= end)
     if start is not None:
@@ -90,8 +95,10 @@ def create_digest(session: Session, config: Config, now: datetime, *, start: dat
         kinds = {e.kind for e in events}
         if "new_bill" in kinds:
             items.append(("new_bills", bill_id, None))
+            news += 1
         elif kinds & set(MOVING_EVENTS):
             items.append(("moved", bill_id, None))
+            news += 1
 
     hearings = session.scalars(
         select(Hearing).options(selectinload(Hearing.bills))
@@ -101,8 +108,8 @@ def create_digest(session: Session, config: Config, now: datetime, *, start: dat
     for hearing in hearings:
         if any(b.id in approved for b in hearing.bills):
             items.append(("hearings", None, hearing.id))
+            news += fresh(hearing.updated_at)
 
-    news = [i for i in items]
     if not news and not note and not allow_empty:
         raise NothingNew("nothing moved since the last digest" + (f" ({start:%Y-%m-%d %H:%M} UTC)" if start else ""))
     for bill_id in approved:
@@ -163,8 +170,7 @@ def load_view(session: Session, digest: Digest) -> DigestView:
 
 
 def official_url(config: Config, bill: Bill) -> str:
-    if bill.url:
-        return bill.url
+    """The legislature's page: the jurisdiction's configured template first, else what the source gave."""
     code = bill.session.jurisdiction.code
     try:
         template = config.jurisdiction(code).bill_url
@@ -174,7 +180,7 @@ def official_url(config: Config, bill: Bill) -> str:
     if template:
         return template.format(session=bill.session.identifier, prefix=prefix, number=number,
                                slug=f"{prefix.lower()}{number}")
-    return f"{config.collaborative.base_url}/bills/{bill.id}"
+    return bill.url or f"{config.collaborative.base_url}/bills/{bill.id}"
 
 
 def display_number(config: Config, bill: Bill) -> str:
@@ -278,7 +284,7 @@ def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None
         if it.section == "action_needed":
             cur = view.curations[it.bill_id]
             sections["action_needed"].append(m.ActionItem(
-                title=f"{bill_view.number}: {cur.alert_action.splitlines()[0] if cur.alert_action else 'act now'}",
+                title=f"{bill_view.number}, {bill_view.title}",
                 deadline=(cur.alert_deadline or view.digest.period_end + timedelta(days=7)).astimezone(
                     config.collaborative.tz),
                 what_to_do=cur.alert_action or "Contact your legislators about this bill.",
@@ -289,7 +295,8 @@ def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None
     if not any(sections[s] for s in SECTIONS if s != "watch_list") and not view.digest.opening_note:
         return None
     zone = config.collaborative.tz
-    start = view.digest.period_start or min((b.first_seen for b in view.bills.values()), default=now)
+    # the first digest covers one cadence back
+    start = view.digest.period_start or (view.digest.period_end - timedelta(days=config.schedule.digest_every_days))
     return m.DigestContext(
         collaborative=collaborative(config),
         period_start=start.astimezone(zone).date(),

@@ -11,16 +11,12 @@ from advocacy.config import Config
 from advocacy.curation import resurface
 from advocacy.models import ChangeEvent
 from advocacy.scrape import SourceSummary
-from advocacy.tagging import BillInput, Tagger
+from advocacy.tagging import Tagger
 from advocacy.tagstore import tag_bills
 
 
 def make_tagger(config: Config) -> Tagger:
     return Tagger.from_config(config.tagging)
-
-
-def tag_input(data: dict) -> BillInput:  # type: ignore[type-arg]
-    return BillInput.from_mapping(data)
 
 
 def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | None = None) -> list[str]:
@@ -35,6 +31,8 @@ def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | 
         report = tag_bills(session, tagger, changed, app.now())
         events = list(session.scalars(select(ChangeEvent).where(ChangeEvent.id.in_(event_ids))))
         back = resurface(session, events, app.now())
-    lines.append(f"Tagged {len(changed)} new or changed bill(s): {report.summary()}")
+    lines.append(f"Tagged {report.tagged} new or changed bill(s): {report.relevant} relevant to our districts, "
+                 f"{len(report.moved_in)} newly in the queue")
+    lines += [f"  {m.identifier}: {m.reasons[0] if m.reasons else ''}" for m in report.moved_in]
     lines += [f"Back in the queue: {r.identifier}: {r.reason}" for r in back]
     return lines

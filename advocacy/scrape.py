@@ -13,7 +13,6 @@ import inspect
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import httpx
 from sqlalchemy import select

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from advocacy.models import Bill, Curation, LegislativeSession, TagAssessment
+from advocacy.tagging import BillInput
 
 Movement = Literal["in", "out"]
 
@@ -46,21 +47,6 @@ class Tagger(Protocol):
     """What `advocacy.tagging` provides: a judgement of one bill's text."""
 
     def assess(self, bill: Any) -> AssessmentLike: ...
-
-
-@dataclass(frozen=True)
-class TagInput:
-    """The tagger's input, field for field as `advocacy.tagging.BillInput`; pass `make_input=BillInput` to use that."""
-
-    state: str
-    session: str
-    bill: str
-    title: str
-    synopsis: str = ""
-    subjects: tuple[str, ...] = ()
-    committee: str = ""
-    sponsors: tuple[str, ...] = ()
-    analysis_text: str = ""
 
 
 MakeInput = Callable[..., Any]
@@ -231,7 +217,7 @@ def _tag_batch(session: Session, tagger: Tagger, ids: Sequence[int], now: dateti
 
 
 def tag_bills(session: Session, tagger: Tagger, bill_ids: Iterable[int], now: datetime, *,
-              make_input: MakeInput = TagInput) -> RetagReport:
+              make_input: MakeInput = BillInput) -> RetagReport:
     """Tag the bills a scrape inserted or updated (`StoreReport.changed_bill_ids`)."""
     ids = list(dict.fromkeys(bill_ids))
     report = RetagReport()
@@ -241,7 +227,7 @@ def tag_bills(session: Session, tagger: Tagger, bill_ids: Iterable[int], now: da
     return report
 
 
-def retag_all(session: Session, tagger: Tagger, now: datetime, *, make_input: MakeInput = TagInput) -> RetagReport:
+def retag_all(session: Session, tagger: Tagger, now: datetime, *, make_input: MakeInput = BillInput) -> RetagReport:
     """Re-tag every stored bill after a rule change and report which bills moved in or out, and why."""
     ids = list(session.scalars(select(Bill.id).order_by(Bill.id)))
     report = RetagReport()

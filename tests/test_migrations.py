@@ -56,9 +56,9 @@ def test_commands_refuse_an_unmigrated_database_and_say_what_to_run(config_path:
 
 
 def test_a_command_needing_data_stops_with_exit_code_4_before_migration(config_path: Path) -> None:
-    from advocacy.cli import pass_app
-
     import click
+
+    from advocacy.cli import pass_app
 
     @click.command()
     @pass_app()

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from advocacy import db
 from advocacy.app import App
+from advocacy.bills import find_bill
 from advocacy.config import Config, Secrets
 from advocacy.curation import curate
-from advocacy.bills import find_bill
 from advocacy.demo.site import DemoSite
-from advocacy.digest import NothingNew, create_digest, preview, send_digest
+from advocacy.digest import NothingNew, create_digest, last_sent_digest, preview, send_digest
 from advocacy.members import import_csv
 from advocacy.pipeline import after_scrape
 from advocacy.scrape import run_sources
@@ -87,8 +87,11 @@ def _apply_curation(app: App, echo: Callable[[str], None]) -> int:
     return changed
 
 
-def run_demo(config: Config, echo: Callable[[str], None] = print) -> DemoResult:
-    with DemoSite() as site:
+SITE_PORT = 48765
+
+
+def run_demo(config: Config, echo: Callable[[str], None] = print, site_port: int = SITE_PORT) -> DemoResult:
+    with DemoSite(port=site_port) as site:
         cfg = demo_config(config, site.base_url)
         app = App(cfg, secrets=Secrets.from_env(), clock=lambda: DEMO_NOW)
         result = DemoResult(outbox=cfg.path(cfg.email.outbox_dir), database=cfg.database_url)
@@ -113,10 +116,13 @@ def run_demo(config: Config, echo: Callable[[str], None] = print) -> DemoResult:
         try:
             with app.transaction() as session:
                 result.digest_id = create_digest(session, cfg, app.now(), note=(DEMO / "opening-note.md").read_text(
-                    encoding="utf-8") if not _any_digest_sent(app) else "").id
+                    encoding="utf-8") if _last_sent_id(app) is None else "").id
         except NothingNew as exc:
             result.nothing_new = True
             echo(f"Digest: nothing new ({exc}); no digest sent.")
+            result.digest_id = _last_sent_id(app)
+            if result.digest_id is not None:
+                result.digest_files = preview(app, result.digest_id, cfg.path("var/previews"))
         else:
             result.digest_files = preview(app, result.digest_id, cfg.path("var/previews"))
             report = send_digest(app, result.digest_id, make_backend(app))
@@ -125,8 +131,7 @@ def run_demo(config: Config, echo: Callable[[str], None] = print) -> DemoResult:
     return result
 
 
-def _any_digest_sent(app: App) -> bool:
-    from advocacy.digest import last_sent_digest
-
+def _last_sent_id(app: App) -> int | None:
     with app.sessions() as session:
-        return last_sent_digest(session) is not None
+        digest = last_sent_digest(session)
+        return digest.id if digest else None

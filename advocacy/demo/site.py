@@ -23,9 +23,9 @@ def _content_type(path: Path) -> str:
 
 
 class DemoSite:
-    """Serves `root` on 127.0.0.1: a URL path names a file; a path ending in "/" serves its `index.json`."""
+    """Serves `root` on 127.0.0.1 (on a fixed port, so that URLs and ETags stay the same from run to run): a URL path names a file; a path ending in "/" serves its `index.json`."""
 
-    def __init__(self, root: Path = SITE) -> None:
+    def __init__(self, root: Path = SITE, port: int = 0) -> None:
         self.root = root.resolve()
         self.requests: list[str] = []
         site = self
@@ -57,7 +57,11 @@ class DemoSite:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        try:
+            self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        except OSError as exc:
+            raise OSError(f"cannot serve the sample site on 127.0.0.1:{port}: {exc.strerror}; "
+                          "pass another port with --site-port") from exc
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import click
+
+from advocacy.app import App
+from advocacy.cli import pass_app
+
+
+@click.command("demo")
+@click.option("--site-port", type=int, default=48765, show_default=True,
+              help="Local port for the sample sources (fixed so that a second run sees the same URLs).")
+@pass_app(migrated=False)
+def demo(app: App, site_port: int) -> None:
+    """Run the whole pipeline on bundled sample data (SQLite under var/, email to var/outbox/).
+
+    Run it twice: the second run finds nothing new and sends nothing.
+    """
+    from advocacy.demo.run import run_demo
+
+    try:
+        result = run_demo(app.config, echo=click.echo, site_port=site_port)
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("")
+    click.echo("What the demo wrote:")
+    for kind, path in result.digest_files.items():
+        click.echo(f"  digest preview ({kind}): {path}")
+    click.echo(f"  outbox (.eml files as sent): {result.outbox}")
+    for kind, path in result.agenda_files.items():
+        click.echo(f"  call agenda ({kind}): {path}")
+    if result.nothing_new:
+        click.echo("Nothing new: the sample sources have not changed since the last run.")
+
+
+COMMANDS = [demo]

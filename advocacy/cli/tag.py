@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from advocacy.app import App
+from advocacy.bills import BillLookupError, find_bill
+from advocacy.cli import EXIT_FAILED, EXIT_USAGE, pass_app
+from advocacy.pipeline import make_tagger
+from advocacy.tagging import BillInput, explain_json, explain_jsonl, explain_text
+from advocacy.tagstore import bill_input, retag_all, tag_bills
+
+
+@click.group("tag", invoke_without_command=True)
+@click.option("--all", "everything", is_flag=True, help="Re-tag every stored bill (after a rule change).")
+@click.pass_context
+def tag_group(ctx: click.Context, everything: bool) -> None:
+    """Tag bills by the topic rules in config.toml; `tag explain` shows the reasoning for one bill."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(_run, everything=everything)
+
+
+@pass_app()
+def _run(app: App, everything: bool) -> None:
+    tagger = make_tagger(app.config)
+    with app.transaction() as session:
+        if everything:
+            report = retag_all(session, tagger, app.now())
+        else:
+            from sqlalchemy import select
+
+            from advocacy.models import Bill
+
+            untagged = list(session.scalars(select(Bill.id).where(Bill.tagged_at.is_(None))))
+            report = tag_bills(session, tagger, untagged, app.now())
+    click.echo(f"Tagged {report.tagged} bill(s); {report.relevant} relevant.")
+    for moved in report.moved_in:
+        click.echo(f"  in:  {moved.identifier} ({moved.score:.2f}) {moved.title}")
+        for reason in moved.reasons[:3]:
+            click.echo(f"         {reason}")
+    for moved in report.moved_out:
+        click.echo(f"  out: {moved.identifier} ({moved.previous:.2f} -> {moved.score:.2f}) {moved.title}")
+        for reason in moved.reasons[:3]:
+            click.echo(f"         no longer: {reason}")
+
+
+@tag_group.command("explain")
+@click.argument("bill", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--jsonl", is_flag=True, help="Read one bill per line on stdin, write one result per line.")
+@pass_app(migrated=False)
+def explain(app: App, bill: tuple[str, ...], as_json: bool, jsonl: bool) -> None:
+    """Show the tagger's judgement on one bill without storing anything.
+
+    BILL is a stored bill in any spelling ("H.B. 96", "hb96"); without it, the bill is read as JSON on stdin:
+    {"state": "OH", "session": "136", "bill": "HB 96", "title": "...", "synopsis": "...", "subjects": [],
+    "committee": ""}.
+    """
+    tagger = make_tagger(app.config)
+    if jsonl:
+        bad = False
+        for line in explain_jsonl(sys.stdin, tagger):
+            bad = bad or '"error"' in line[:12]
+            click.echo(line)
+        sys.exit(EXIT_FAILED if bad else 0)
+    if bill:
+        app.check_migrated()
+        with app.sessions() as session:
+            try:
+                data = bill_input(find_bill(session, " ".join(bill)))
+            except BillLookupError as exc:
+                click.secho(str(exc), fg="red", err=True)
+                sys.exit(EXIT_FAILED)
+    else:
+        try:
+            data = json.loads(sys.stdin.read())
+        except json.JSONDecodeError as exc:
+            click.secho(f"stdin: not a JSON object ({exc})", fg="red", err=True)
+            sys.exit(EXIT_USAGE)
+    try:
+        if as_json:
+            click.echo(json.dumps(explain_json(data, tagger)))
+        else:
+            parsed = BillInput.from_mapping(data)
+            click.echo(explain_text(parsed, tagger.assess(parsed), app.config.tagging.threshold))
+    except ValueError as exc:
+        click.secho(f"stdin: {exc}", fg="red", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+COMMANDS = [tag_group]

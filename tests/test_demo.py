@@ -1,0 +1,58 @@
+"""The whole pipeline on the bundled sample data, twice, as `make demo` runs it."""
+
+from __future__ import annotations
+
+import email
+import socket
+from email import policy
+from pathlib import Path
+
+from advocacy.config import Config
+from advocacy.demo.run import run_demo
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_demo_runs_the_pipeline_and_a_second_run_finds_nothing_new(config: Config) -> None:
+    port = free_port()
+    lines: list[str] = []
+    first = run_demo(config, echo=lines.append, site_port=port)
+
+    assert first.new_events > 0 and not first.nothing_new
+    assert first.sent == 6
+    text = first.digest_files["text"].read_text()
+    # the sections, in the order members read them, with the advocate's words and the tagger's reasons
+    order = [text.index(h) for h in ("ACTION NEEDED", "NEW BILLS WE ARE WATCHING", "HEARINGS IN THE NEXT TWO WEEKS",
+                                     "WATCH LIST", "YOUR QUESTIONS FOR THE CALL")]
+    assert order == sorted(order)
+    assert "H.B. 96 [Support if amended]" in text
+    assert "our estimate is a\n  loss of $80 to $140 per pupil" in text
+    assert "'school\n  funding formula' in title" in text
+    assert "https://www.legislature.ohio.gov/legislation/136/hb114" in text
+    assert "Tuesday, Dec 1, 10:00 a.m. ET" in text
+    assert "Thursday, Dec 3, 10:00 a.m. ET" in text
+    # what the tagger left out never reaches members
+    assert "pawpaw" not in text.lower() and "tuition guarantee" not in text.lower()
+
+    sent = sorted(first.outbox.glob("*.eml"))
+    assert len(sent) == 6
+    by_member = {}
+    for path in sent:
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        by_member[message["To"].addresses[0].addr_spec] = message
+    ken = by_member["ken.aldridge@maplevalley.example.org"]  # chose literacy and special education only
+    body = ken.get_body(("plain",)).get_content()
+    assert "H.B. 141" in body and "H.B. 130" in body and "H.B. 114" not in body and "S.B. 52" not in body
+    reply_to = ken["Reply-To"].addresses[0].addr_spec
+    assert reply_to.startswith("questions+") and reply_to.endswith("@reply.heartland-collab.example.org")
+    assert "/m/-member-token-/" not in body  # every member gets their own links
+
+    second = run_demo(config, echo=lines.append, site_port=port)
+    assert second.new_events == 0 and second.nothing_new and second.sent == 0
+    assert len(list(first.outbox.glob("*.eml"))) == 6
+    assert any("Nothing new from the sources" in line for line in lines)
+    assert Path(second.digest_files["html"]).exists()
