@@ -62,17 +62,24 @@ def explain(app: App, bill: tuple[str, ...], as_json: bool, jsonl: bool) -> None
     if jsonl:
         bad = False
         for line in explain_jsonl(sys.stdin, tagger):
-            bad = bad or '"error"' in line[:12]
+            bad = bad or "error" in json.loads(line)
             click.echo(line)
         sys.exit(EXIT_FAILED if bad else 0)
     if bill:
         app.check_migrated()
         with app.sessions() as session:
             try:
-                data = bill_input(find_bill(session, " ".join(bill)))
+                stored = BillInput(**bill_input(find_bill(session, " ".join(bill))))
             except BillLookupError as exc:
                 click.secho(str(exc), fg="red", err=True)
                 sys.exit(EXIT_FAILED)
+        assessment = tagger.assess(stored)
+        if as_json:
+            click.echo(json.dumps({"state": stored.state, "session": stored.session, "bill": stored.bill,
+                                   **assessment.to_json()}))
+        else:
+            click.echo(explain_text(stored, assessment, app.config.tagging.threshold))
+        return
     else:
         try:
             data = json.loads(sys.stdin.read())
