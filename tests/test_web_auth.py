@@ -278,6 +278,18 @@ def test_session_secret_comes_from_the_environment_when_set(app: App) -> None:
     env_app.engine.dispose()
 
 
+def test_unknown_address_gets_a_404_page_even_when_signed_out(app: App) -> None:
+    response = TestClient(web_app(app)).get("/no/such/page")
+    assert response.status_code == 404
+    assert "There is nothing at this address." in response.text
+
+
+def test_sign_out_by_get_is_not_allowed(app: App) -> None:
+    client = signed_in_client(app, VIEWER, "viewer")
+    assert client.get("/logout").status_code == 405
+    assert client.get("/", follow_redirects=False).status_code == 200
+
+
 def test_every_response_forbids_framing_scripts_and_caching(app: App) -> None:
     response = TestClient(web_app(app)).get("/login")
     assert response.headers["x-frame-options"] == "DENY"
