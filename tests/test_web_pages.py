@@ -79,7 +79,9 @@ def test_dashboard_lists_recent_changes_linked_to_their_bills(app: App, viewer: 
 
 def test_bill_page_shows_everything_known_about_the_bill(app: App, viewer: TestClient) -> None:
     bill_id = seed_bill(app, app.now())
-    page = text_of(viewer.get(f"/bills/{bill_id}").text)
+    raw = viewer.get(f"/bills/{bill_id}").text
+    assert 'href="https://www.legislature.ohio.gov/example/hb96-fiscal-note.pdf"' in raw
+    page = text_of(raw)
     assert "Ohio · session 136 · H.B. 96" in page  # the state's own style
     assert "Make operating appropriations and revise the school foundation funding formula" in page
     assert "In House Finance" in page
@@ -87,6 +89,7 @@ def test_bill_page_shows_everything_known_about_the_bill(app: App, viewer: TestC
     # The timeline, newest first, with dates in the state's zone.
     assert page.index("Feb 19, 2026 Referred to committee: Finance") < page.index("Feb 18, 2026 Introduced")
     assert "As Introduced 00_IN" in page
+    assert "Fiscal note for the introduced version fiscal note · Feb 20, 2026" in page
     assert "Wed Dec 2, 2026, 9:30 AM" in page and "House Primary and Secondary Education" in page
     assert "Statehouse Room 121" in page and "upcoming" in page
     assert "School funding" in page and "title mentions the school foundation funding formula" in page

@@ -22,9 +22,9 @@ from advocacy.models import (
     SourceRun,
     TagAssessment,
 )
-from advocacy.records import ScrapeResult
+from advocacy.records import DocumentRecord, ScrapeResult
 from advocacy.web import create_app
-from tests.factories import funding_bill, hearing
+from tests.factories import et, funding_bill, hearing
 
 # Cheap parameters so a test signs in in milliseconds; the app verifies with whatever parameters a hash carries.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -69,7 +69,10 @@ def seed_bill(app: App, now: datetime) -> int:
     with app.transaction() as session:
         oh = ensure_jurisdiction(session, "OH", "Ohio", "America/New_York")
         Store(session, oh, source="ohio-legislature", now=now).store_result(
-            ScrapeResult(bills=(funding_bill(),), hearings=(hearing(),))
+            ScrapeResult(bills=(funding_bill(documents=(DocumentRecord(
+                "fiscal_note", "Fiscal note for the introduced version",
+                "https://www.legislature.ohio.gov/example/hb96-fiscal-note.pdf", et(2026, 2, 20)),)),),
+                hearings=(hearing(),))
         )
         bill = session.query(Bill).filter_by(identifier="HB 96").one()
         session.add_all([
