@@ -83,18 +83,24 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     ctx.obj = State(config_path, verbose)
 
 
-def _register() -> None:
-    from advocacy.cli import curation as curation_commands
-    from advocacy.cli import db as db_commands
-    from advocacy.cli import demo as demo_commands
-    from advocacy.cli import digest as digest_commands
-    from advocacy.cli import members as member_commands
-    from advocacy.cli import scrape as scrape_commands
-    from advocacy.cli import tag as tag_commands
+# One module per area, each exporting COMMANDS; the order is the order of `advocacy --help`.
+COMMAND_MODULES = (
+    "db",
+    "scrape",
+    "tag",
+    "curation",
+    "members",
+    "digest",
+    "web",
+    "demo",
+)
 
-    for module in (db_commands, scrape_commands, tag_commands, curation_commands, member_commands, digest_commands,
-                   demo_commands):
-        for command in module.COMMANDS:
+
+def _register() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        for command in importlib.import_module(f"advocacy.cli.{name}").COMMANDS:
             cli.add_command(command)
 
 

@@ -1,0 +1,91 @@
+"""The staff web app: `create_app(app)` builds it from the composition root; uvicorn serves it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from argon2 import PasswordHasher
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from advocacy.app import App
+from advocacy.users import default_hasher
+from advocacy.web.auth import LoginLimiter
+from advocacy.web.headers import SecurityHeaders
+from advocacy.web.pages import ROUTES
+from advocacy.web.render import STATIC, make_templates, render
+from advocacy.web.routing import unguarded
+
+SESSION_COOKIE = "advocacy_session"
+SESSION_MAX_AGE = 7 * 24 * 3600
+
+_MESSAGES = {
+    403: "You don't have permission to do that.",
+    404: "There is nothing at this address.",
+    405: "That address doesn't accept this kind of request.",
+    429: "Too many attempts. Please wait and try again.",
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    # Starlette's default detail is the bare status phrase; a person deserves a sentence.
+    detail = exc.detail if exc.detail and exc.detail != _phrase(exc.status_code) else ""
+    message = detail or _MESSAGES.get(exc.status_code, "Something went wrong.")
+    return render(request, "error.html", {"status": exc.status_code, "message": message},
+                  status_code=exc.status_code)
+
+
+def _phrase(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
+               hasher: PasswordHasher | None = None, limiter: LoginLimiter | None = None) -> Starlette:
+    """The ASGI app. `extra_routes` must be built with `advocacy.web.routing` (page/action/form_page/public),
+    so each says who may use it; anything else is refused here rather than served unchecked."""
+    extra = list(extra_routes or [])
+    refused = unguarded(extra)
+    if refused:
+        raise ValueError(
+            f"routes {', '.join(refused)} were not built with advocacy.web.routing.page/action/form_page/public"
+        )
+    routes: list[BaseRoute] = [
+        *ROUTES,
+        *extra,
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(
+            SessionMiddleware,
+            secret_key=app.session_secret,
+            session_cookie=SESSION_COOKIE,
+            max_age=SESSION_MAX_AGE,
+            same_site="lax",
+            https_only=app.config.web.secure_cookies,
+        ),
+    ]
+    web = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={HTTPException: _http_error},
+    )
+    state: Any = web.state
+    state.app = app
+    state.templates = make_templates(app)
+    state.hasher = hasher or default_hasher()
+    state.limiter = limiter or LoginLimiter(app.now)
+    return web

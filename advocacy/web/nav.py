@@ -1,0 +1,19 @@
+"""The top bar's links. A new page that belongs there adds one NavItem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    route: str  # the route's name
+    section: str  # what a page passes as `section` to its template to be marked current
+
+
+NAV = [
+    NavItem("Dashboard", "dashboard", "dashboard"),
+    NavItem("Bills", "bills", "bills"),
+    NavItem("Members", "members", "members"),
+]
