@@ -128,6 +128,7 @@ class JobSpec:
     steps: tuple[str, ...]
     trigger: BaseTrigger
     description: str
+    when: str  # the cadence as a person wrote it
 
 
 def job_specs(config: Config) -> list[JobSpec]:
@@ -136,19 +137,19 @@ def job_specs(config: Config) -> list[JobSpec]:
     specs = [
         JobSpec(f"scrape:{source.name}", (f"scrape:{source.name}", "tag", "alerts"),
                 crontab_trigger(source.schedule, tz),
-                f"scrape {source.name} ({source.kind}, {jcfg.code}), then tag and send alerts")
+                f"scrape {source.name} ({source.kind}, {jcfg.code}), then tag and send alerts",
+                f"cron {source.schedule}")
         for jcfg, source in config.sources() if source.enabled
     ]
     cutoff_reminder_first = s.call_first - timedelta(hours=s.question_cutoff_hours + s.reminder_hours_before_cutoff)
-    specs += [
-        JobSpec("digest", ("digest",), EveryNDays(s.digest_first, s.digest_every_days, tz),
-                "build and send the digest"),
-        JobSpec("agenda", ("agenda",), EveryNDays(s.call_first - timedelta(days=s.agenda_lead_days),
-                                                  s.call_every_days, tz),
-                f"build and send the call agenda, {s.agenda_lead_days} days before each call"),
-        JobSpec("cutoff_reminder", ("cutoff_reminder",), EveryNDays(cutoff_reminder_first, s.call_every_days, tz),
-                f"remind members that questions close {s.question_cutoff_hours} h before the call"),
+    cadence = [
+        ("digest", EveryNDays(s.digest_first, s.digest_every_days, tz), "build and send the digest"),
+        ("agenda", EveryNDays(s.call_first - timedelta(days=s.agenda_lead_days), s.call_every_days, tz),
+         f"build and send the call agenda, {s.agenda_lead_days} days before each call"),
+        ("cutoff_reminder", EveryNDays(cutoff_reminder_first, s.call_every_days, tz),
+         f"remind members that questions close {s.question_cutoff_hours} h before the call"),
     ]
+    specs += [JobSpec(job_id, (job_id,), trigger, description, str(trigger)) for job_id, trigger, description in cadence]
     return specs
 
 

@@ -85,8 +85,9 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 
 def _register() -> None:
     from advocacy.cli import db as db_commands
+    from advocacy.cli import service as service_commands
 
-    for module in (db_commands,):
+    for module in (db_commands, service_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 
