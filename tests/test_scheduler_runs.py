@@ -3,15 +3,18 @@ PostgreSQL), interrupted runs resumed once on restart, failures recorded."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
+from advocacy import logs
 from advocacy.config import Config
 from advocacy.jobs import Runner, StepResult, Steps
 from advocacy.locks import db_lock
@@ -168,3 +171,54 @@ def test_a_step_reporting_failure_is_recorded_with_its_counts(config: Config, sq
                                                                      "digest: 2 bounced")
     detail = json.loads(runs(runner.app)[0].detail)
     assert detail["steps"][0]["counts"] == {"sent": 3, "failed": 2}
+
+
+@pytest.fixture
+def log_stream() -> Iterator[Callable[..., io.StringIO]]:
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level,
+             {name: logging.getLogger(name).level for name in logs.VERBOSE_LEVELS})
+
+    def configure(**kwargs: object) -> io.StringIO:
+        stream = io.StringIO()
+        logs.configure(stream=stream, **kwargs)  # type: ignore[arg-type]
+        return stream
+
+    yield configure
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in saved[0]:
+        root.addHandler(handler)
+    root.setLevel(saved[1])
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)
+
+
+def _counting_runner(config: Config, sqlite_url: str) -> Runner:
+    steps = Steps({"scrape:ohio-news": lambda app: StepResult(counts={"fetched": 2, "new_bills": 1}),
+                   "tag": lambda app: StepResult(counts={"tagged": 1}),
+                   "alerts": lambda app: StepResult(counts={"sent": 0})})
+    return Runner(system_app(config, sqlite_url), steps)
+
+
+def test_a_job_logs_one_structured_line_by_default_and_its_steps_when_verbose(
+        config: Config, sqlite_url: str, log_stream: Callable[..., io.StringIO]) -> None:
+    runner = _counting_runner(config, sqlite_url)
+    quiet = log_stream()
+    runner.execute("scrape:ohio-news", ["scrape:ohio-news", "tag", "alerts"])
+    (line,) = quiet.getvalue().splitlines()
+    assert " level=info logger=advocacy.jobs event=job.finished job=scrape:ohio-news status=ok run=1 attempt=1 " in line
+    assert line.endswith(" source=ohio-news fetched=2 new_bills=1 tagged=1 sent=0")
+    assert "duration_ms=" in line
+
+    verbose = log_stream(verbose=True)
+    runner.execute("scrape:ohio-news", ["scrape:ohio-news", "tag", "alerts"])
+    events = [dict(f.split("=", 1) for f in line.split(" ") if "=" in f)["event"]
+              for line in verbose.getvalue().splitlines()]
+    assert events == ["job.started", "step.finished", "step.finished", "step.finished", "job.finished"]
+
+    as_json = log_stream(fmt="json")
+    runner.execute("scrape:ohio-news", ["scrape:ohio-news", "tag", "alerts"])
+    record = json.loads(as_json.getvalue())
+    assert (record["event"], record["job"], record["source"], record["tagged"]) == (
+        "job.finished", "scrape:ohio-news", "ohio-news", 1)
