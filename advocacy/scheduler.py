@@ -207,12 +207,12 @@ class StepExecutor(BaseExecutor):
         return not any(t.is_alive() for t in threads)
 
 
-def build_scheduler(app: App, runner: Runner,
+def build_scheduler(app: App, executor: StepExecutor,
                     scheduler_cls: Callable[..., BaseScheduler] = BackgroundScheduler) -> BaseScheduler:
     scheduler = scheduler_cls(
         jobstores={STORED: SQLAlchemyJobStore(engine=app.engine, tablename=SchedulerJob.__tablename__),
                    TRANSIENT: MemoryJobStore()},
-        executors={"default": StepExecutor(runner, app.now)},
+        executors={"default": executor},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": app.config.schedule.misfire_grace_minutes * 60},
         timezone=app.config.collaborative.tz,
@@ -279,11 +279,8 @@ class Service:
         self.app = app
         self.runner = Runner(app, steps)
         self.specs: Mapping[str, JobSpec] = {spec.id: spec for spec in job_specs(app.config)}
-        self.scheduler = build_scheduler(app, self.runner, scheduler_cls)
-
-    @property
-    def executor(self) -> StepExecutor:
-        return self.scheduler._lookup_executor("default")  # type: ignore[no-any-return]
+        self.executor = StepExecutor(self.runner, app.now)
+        self.scheduler = build_scheduler(app, self.executor, scheduler_cls)
 
     def state(self) -> str:
         return STATE_NAMES.get(self.scheduler.state, str(self.scheduler.state))
