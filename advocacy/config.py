@@ -42,10 +42,12 @@ def _zone(value: str) -> str:
 
 
 def _cron(value: str) -> str:
-    from apscheduler.triggers.cron import CronTrigger
+    from advocacy.scheduler import crontab_trigger  # read exactly as the scheduler will read it
 
+    if len(value.split()) != 5:
+        raise ValueError(f"bad cron expression {value!r}: five fields are needed (minute hour day month weekday)")
     try:
-        CronTrigger.from_crontab(value)
+        crontab_trigger(value, "UTC")
     except ValueError as exc:
         raise ValueError(f"bad cron expression {value!r}: {exc}") from exc
     return value

@@ -102,3 +102,12 @@ def test_secrets_come_only_from_the_environment(config_path: Path) -> None:
     assert secrets.require("sendgrid_api_key", "SENDGRID_API_KEY") == "SG.test"
     with pytest.raises(ConfigError, match="SENDGRID_API_KEY is not set"):
         Secrets.from_env({}).require("sendgrid_api_key", "SENDGRID_API_KEY")
+
+
+def test_cron_weekdays_are_read_as_cron_reads_them(tmp_path: Path) -> None:
+    # 7 is Sunday to cron; 8 is nothing
+    assert load_config(write(tmp_path, base_text().replace('"15 7-18 * * 1-5"', '"0 7 * * 7"')), env={})
+    with pytest.raises(ConfigError, match=r"sources\[0\]\.schedule: bad cron expression '0 7 \* \* 8': day of week"):
+        load_config(write(tmp_path, base_text().replace('"15 7-18 * * 1-5"', '"0 7 * * 8"')), env={})
+    with pytest.raises(ConfigError, match="five fields are needed"):
+        load_config(write(tmp_path, base_text().replace('"15 7-18 * * 1-5"', '"0 7 * *"')), env={})

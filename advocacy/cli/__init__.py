@@ -92,6 +92,7 @@ COMMAND_MODULES = (
     "members",
     "digest",
     "web",
+    "service",
     "demo",
 )
 

@@ -17,7 +17,7 @@ from advocacy.models.legislation import (
 )
 from advocacy.models.mail import Delivery, Digest, DigestItem
 from advocacy.models.members import District, Member, MemberAlias, StaffUser
-from advocacy.models.ops import JobRun, Lock
+from advocacy.models.ops import JobRun, Lock, SchedulerJob
 from advocacy.models.questions import AgendaItem, Call, InboundMessage, Question, QuestionBill
 from advocacy.models.sources import HttpValidator, PayloadBlob, RunPayload, SourceRun, SourceState
 
@@ -25,6 +25,6 @@ __all__ = [
     "Action", "AgendaItem", "AuditEntry", "Base", "Bill", "BillVersion", "Call", "ChangeEvent", "Curation",
     "Delivery", "Digest", "DigestItem", "District", "Document", "Hearing", "HearingBill", "HttpValidator",
     "InboundMessage", "JobRun", "Jurisdiction", "LegislativeSession", "Lock", "Member", "MemberAlias",
-    "NewsItem", "PayloadBlob", "Question", "QuestionBill", "RunPayload", "SourceRun", "SourceState",
+    "NewsItem", "PayloadBlob", "Question", "QuestionBill", "RunPayload", "SchedulerJob", "SourceRun", "SourceState",
     "Sponsor", "StaffUser", "TagAssessment", "UTCDateTime", "utcnow",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 08:15:28.894328
+Create Date: 2026-11-25 08:36:19.838610
 """
 from __future__ import annotations
 
@@ -65,11 +65,14 @@ def upgrade() -> None:
     op.create_table('job_run',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('job', sa.String(length=100), nullable=False),
+    sa.Column('scheduled_for', advocacy.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attempt', sa.Integer(), nullable=False),
     sa.Column('started_at', advocacy.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', advocacy.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('detail', sa.Text(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_run'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_run')),
+    sa.UniqueConstraint('job', 'scheduled_for', 'attempt', name=op.f('uq_job_run_job_scheduled_for_attempt'))
     )
     with op.batch_alter_table('job_run', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_job_run_job'), ['job'], unique=False)
@@ -95,6 +98,15 @@ def upgrade() -> None:
     sa.Column('body_gz', sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint('sha256', name=op.f('pk_payload_blob'))
     )
+    op.create_table('scheduler_job',
+    sa.Column('id', sa.Unicode(length=191), nullable=False),
+    sa.Column('next_run_time', sa.Float(precision=25), nullable=True),
+    sa.Column('job_state', sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_scheduler_job'))
+    )
+    with op.batch_alter_table('scheduler_job', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_scheduler_job_next_run_time'), ['next_run_time'], unique=False)
+
     op.create_table('source_run',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=64), nullable=False),
@@ -574,6 +586,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_source_run_source'))
 
     op.drop_table('source_run')
+    with op.batch_alter_table('scheduler_job', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_scheduler_job_next_run_time'))
+
+    op.drop_table('scheduler_job')
     op.drop_table('payload_blob')
     op.drop_table('lock')
     op.drop_table('jurisdiction')

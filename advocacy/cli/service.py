@@ -1,0 +1,215 @@
+"""`advocacy run` (the process a collaborative deploys), `advocacy jobs`, `advocacy status`."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from types import FrameType
+from typing import Any
+
+import click
+import httpx
+from starlette.types import ASGIApp
+
+from advocacy import logs
+from advocacy.app import App
+from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, EXIT_OK, State, pass_app
+from advocacy.health import format_report, health_report, healthz_route
+from advocacy.jobs import Runner, Step, StepResult, Steps
+from advocacy.scheduler import Service, job_specs, stored_next_runs
+
+DEFAULT_STOP_TIMEOUT = 60.0  # keep below systemd's TimeoutStopSec (90 s by default)
+
+
+# -- the composition root for scheduled work -------------------------------------------------------------------
+
+def _scrape_step(source_name: str) -> Step:
+    def scrape(app: App) -> StepResult:
+        from advocacy.scrape import run_source  # imported when run: the scrapers are optional per build
+
+        for jcfg, source in app.config.sources():
+            if source.name == source_name:
+                summary = run_source(app, jcfg, source)
+                return StepResult(
+                    ok=summary.status != "failed",
+                    counts={"fetched": summary.fetched, "not_modified": summary.not_modified,
+                            "records": summary.records, "new_bills": summary.new_bills,
+                            "updated_bills": summary.updated_bills, "events": summary.events},
+                    note="; ".join(summary.errors[:3]),
+                )
+        raise KeyError(f"no source named {source_name!r} in the configuration")
+
+    return scrape
+
+
+def pipeline_steps(app: App) -> Steps:
+    """Step name -> function, for every job the scheduler may wake up (see `advocacy.scheduler.job_specs`).
+
+    Each step is `(app) -> StepResult`, idempotent, and decides from the database what is due: the scheduler
+    only wakes it up. Steps that send write their per-member delivery rows before sending.
+    """
+    steps = Steps()
+    for _jcfg, source in app.config.sources():
+        steps.add(f"scrape:{source.name}", _scrape_step(source.name))
+    # Wired by the composition root as the modules land (until then a job naming them fails, and says so):
+    #   "tag"              tag new and changed bills
+    #   "alerts"           detect and send action alerts
+    #   "digest"           build and send the digest if one is due (nothing new: skip, if configured so)
+    #   "agenda"           build and send the agenda of the next call
+    #   "cutoff_reminder"  remind members that questions for the next call close soon
+    return steps
+
+
+def web_app(app: App, service: Service) -> ASGIApp:
+    """The staff web app, with `/healthz`."""
+    from advocacy.web.app import create_app
+
+    return create_app(app, extra_routes=[healthz_route(app, service.scheduler)])
+
+
+def serve(app: App, steps: Steps, *, host: str, port: int, stop_timeout: float = DEFAULT_STOP_TIMEOUT,
+          verbose: bool = False, on_started: Callable[[Service], None] | None = None) -> int:
+    """Run the scheduler and the web app in this process until SIGTERM or SIGINT."""
+    import uvicorn
+
+    service = Service(app, steps)
+    server = uvicorn.Server(uvicorn.Config(web_app(app, service), host=host, port=port, log_config=None,
+                                           access_log=verbose))
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        # Until uvicorn runs this asks it to stop; uvicorn re-raises the signal it handled once it has shut
+        # down, and landing here (not in the default handler) lets the scheduler stop properly after it.
+        server.should_exit = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    service.start()
+    try:
+        if on_started is not None:
+            on_started(service)
+        if not server.should_exit:
+            server.run()
+    finally:
+        service.stop(stop_timeout)
+    return EXIT_OK
+
+
+# -- commands -------------------------------------------------------------------------------------------------
+
+@click.command("run")
+@click.option("--host", help="Address to listen on (default: [web] host).")
+@click.option("--port", type=int, help="Port (default: [web] port).")
+@click.option("--stop-timeout", type=float, default=DEFAULT_STOP_TIMEOUT, show_default=True,
+              help="Seconds a job in flight gets to finish on SIGTERM before it is recorded as interrupted "
+                   "(it resumes on the next start).")
+@click.option("--log-format", type=click.Choice(["kv", "json"]), default="kv", show_default=True,
+              help="One line per event: key=value or JSON.")
+@click.pass_context
+def run(ctx: click.Context, host: str | None, port: int | None, stop_timeout: float, log_format: str) -> None:
+    """The service: the web app and the scheduler in one process.
+
+    Jobs come from config.toml (see `advocacy jobs`) and are kept in the database, so schedules survive
+    restarts. Stop it with SIGTERM: the job in flight finishes, or is recorded and resumed on the next start.
+    """
+    state: State = ctx.find_object(State)
+    logs.configure(verbose=state.verbose, fmt=log_format)  # type: ignore[arg-type]
+    app = state.app()
+    web = app.config.web
+    sys.exit(serve(app, pipeline_steps(app), host=host or web.host, port=port or web.port,
+                   stop_timeout=stop_timeout, verbose=state.verbose))
+
+
+def _local(value: datetime | None, app: App) -> str:
+    return "-" if value is None else value.astimezone(app.config.collaborative.tz).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+@click.group("jobs", invoke_without_command=True)
+@click.pass_context
+def jobs_group(ctx: click.Context) -> None:
+    """The scheduled jobs and their next run times, in the collaborative's time zone."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(list_jobs)
+
+
+@jobs_group.command("list")
+@pass_app()
+def list_jobs(app: App) -> None:
+    """List the jobs (the default)."""
+    from sqlalchemy import select
+
+    from advocacy.models import JobRun
+
+    specs = job_specs(app.config)
+    stored = stored_next_runs(app)
+    steps = pipeline_steps(app)
+    now = app.now()
+    rows = []
+    with app.sessions() as session:
+        for spec in specs:
+            last = session.scalar(select(JobRun).where(JobRun.job == spec.id).order_by(JobRun.id.desc()).limit(1))
+            if spec.id in stored:
+                next_run = _local(stored[spec.id], app)
+            else:  # not stored yet: what the service will schedule when it starts
+                next_run = _local(spec.trigger.get_next_fire_time(None, now), app) + " *"
+            notes = [f"no step {n!r} in this build" for n in spec.steps if n not in steps]
+            last_text = f"{last.status} {_local(last.finished_at or last.started_at, app)}" if last else "never run"
+            rows.append((spec.id, next_run, spec.when, last_text, "; ".join(notes)))
+    tz = app.config.collaborative.timezone
+    header = ("JOB", f"NEXT RUN ({tz})", "SCHEDULE", "LAST RUN", "")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+    if any(spec.id not in stored for spec in specs):
+        click.echo("* not stored yet: the next run the service will schedule when it starts")
+    for job_id in sorted(set(stored) - {spec.id for spec in specs}):
+        click.echo(f"{job_id}: stored but no longer configured; removed when the service next starts")
+
+
+@jobs_group.command("run")
+@click.argument("job_id")
+@click.pass_context
+def run_job(ctx: click.Context, job_id: str) -> None:
+    """Run one job now, in this process (it still takes the job's lock: never beside the service's run)."""
+    state: State = ctx.find_object(State)
+    logs.configure(verbose=state.verbose)
+    app = state.app()
+    specs = {spec.id: spec for spec in job_specs(app.config)}
+    if job_id not in specs:
+        raise click.BadParameter(f"no job {job_id!r}; configured: {', '.join(specs)}", param_hint="JOB_ID")
+    outcome = Runner(app, pipeline_steps(app)).execute(job_id, specs[job_id].steps)
+    counts = " ".join(f"{k}={v}" for k, v in outcome.counts.items())
+    if outcome.status in ("locked", "claimed"):
+        click.echo(f"{job_id}: not run: another process is running it")
+        sys.exit(EXIT_NOTHING)
+    click.echo(f"{job_id}: {outcome.status} in {outcome.duration_s:.1f} s {counts}".rstrip())
+    if outcome.error:
+        click.echo(f"  error: {outcome.error}", err=True)
+    sys.exit(EXIT_OK if outcome.status == "ok" else EXIT_FAILED)
+
+
+@click.command("status")
+@click.option("--url", help="The running service's address (default: http://[web] host:port).")
+@click.option("--json", "as_json", is_flag=True, help="Print the /healthz JSON.")
+@pass_app(migrated=False)
+def status(app: App, url: str | None, as_json: bool) -> None:
+    """Health of the running service: database, scheduler, jobs, and each source's last good scrape.
+
+    Asks the running service (GET /healthz); when it does not answer, reports what the database shows.
+    """
+    web = app.config.web
+    host = "127.0.0.1" if web.host in ("0.0.0.0", "::", "") else web.host
+    url = (url or f"http://{host}:{web.port}").rstrip("/")
+    try:
+        report: dict[str, Any] = httpx.get(f"{url}/healthz", timeout=5.0).json()
+    except (httpx.HTTPError, ValueError) as exc:
+        report = health_report(app, None, scheduler_note=f"the service did not answer at {url} "
+                                                         f"({type(exc).__name__}); is `advocacy run` running?")
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+    sys.exit(EXIT_OK if report["status"] == "ok" else EXIT_FAILED)
+
+
+COMMANDS = [run, jobs_group, status]
+

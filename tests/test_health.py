@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import time_machine
+
+from advocacy.app import App, system_clock
+from advocacy.config import Config, Secrets
+from advocacy.health import format_report, health_report, healthz_route
+from advocacy.models import JobRun, SourceRun
+from advocacy.web.app import create_app
+from tests.scheduling import Recorder, service
+
+ET = ZoneInfo("America/New_York")
+NOW = datetime(2026, 12, 2, 11, 0, tzinfo=ET)  # a Wednesday, mid-morning
+
+
+@pytest.fixture
+def frozen() -> Iterator[time_machine.Traveller]:
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def _scraped(app: App, source: str, finished: datetime, status: str = "ok", error: str = "") -> None:
+    with app.transaction() as session:
+        session.add(SourceRun(source=source, kind="rss", jurisdiction="OH", started_at=finished - timedelta(minutes=1),
+                              finished_at=finished, status=status, error=error))
+
+
+def _get_healthz(app: App, scheduler: object) -> httpx.Response:
+    web = create_app(app, extra_routes=[healthz_route(app, scheduler)])  # type: ignore[arg-type]
+
+    async def get() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://service") as client:
+            return await client.get("/healthz")
+
+    return asyncio.run(get())
+
+
+@pytest.fixture
+def now_app(sqlite_app: App) -> App:
+    sqlite_app.clock = system_clock  # time_machine moves it
+    return sqlite_app
+
+
+def test_healthz_reports_database_scheduler_jobs_and_source_ages(
+        config: Config, db_url: str, frozen: time_machine.Traveller) -> None:
+    svc = service(config, db_url, Recorder())
+    svc.start()
+    _scraped(svc.app, "ohio-legislature", datetime(2026, 12, 2, 10, 16, tzinfo=ET))
+    _scraped(svc.app, "ohio-news", datetime(2026, 12, 2, 9, 46, tzinfo=ET))
+    with svc.app.transaction() as session:
+        session.add(JobRun(job="digest", scheduled_for=datetime(2026, 12, 1, 7, tzinfo=ET), status="ok",
+                           started_at=datetime(2026, 12, 1, 12, tzinfo=UTC),
+                           finished_at=datetime(2026, 12, 1, 12, 2, tzinfo=UTC)))
+    response = _get_healthz(svc.app, svc.scheduler)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok", body["attention"]
+    assert body["database"]["ok"] is True
+    assert body["scheduler"] == {"state": "running"}
+    assert body["sources"]["ohio-legislature"]["age_s"] == 44 * 60
+    assert body["sources"]["ohio-legislature"]["last_success"] == "2026-12-02T10:16:00-05:00"
+    assert body["sources"]["ohio-news"]["stale"] is False
+    assert body["jobs"]["digest"]["last_status"] == "ok"
+    assert body["jobs"]["digest"]["next_run"] == "2026-12-15T07:00:00-05:00"
+    assert body["jobs"]["scrape:ohio-legislature"]["next_run"] == "2026-12-02T11:15:00-05:00"
+    assert body["attention"] == []
+    svc.stop(timeout=5)
+    stopped = _get_healthz(svc.app, svc.scheduler)
+    assert stopped.status_code == 503
+    assert stopped.json()["status"] == "down"
+
+
+def test_a_source_whose_last_due_scrape_failed_is_stale_and_says_why(
+        now_app: App, frozen: time_machine.Traveller) -> None:
+    _scraped(now_app, "ohio-legislature", datetime(2026, 12, 2, 7, 16, tzinfo=ET))
+    _scraped(now_app, "ohio-legislature", datetime(2026, 12, 2, 8, 16, tzinfo=ET), "failed", "HTTP 503 from source")
+    _scraped(now_app, "ohio-news", datetime(2026, 12, 2, 9, 46, tzinfo=ET))
+    report = health_report(now_app, None, scheduler_note="not asked")
+    legislature = report["sources"]["ohio-legislature"]
+    assert legislature["stale"] is True
+    assert legislature["last_status"] == "failed" and legislature["last_error"] == "HTTP 503 from source"
+    assert report["sources"]["ohio-news"]["stale"] is False
+    assert report["status"] == "degraded"
+    assert "source ohio-legislature: no successful scrape since 2026-12-02T07:16:00-05:00" in report["attention"]
+    text = format_report(report)
+    assert "ohio-legislature  last success Wed 2026-12-02 07:16 EST (3 h ago)  STALE" in text
+    assert "last error: HTTP 503 from source" in text
+
+
+def test_out_of_hours_a_source_is_not_stale(now_app: App, frozen: time_machine.Traveller) -> None:
+    _scraped(now_app, "ohio-legislature", datetime(2026, 12, 4, 18, 16, tzinfo=ET))  # Friday's last slot
+    _scraped(now_app, "ohio-news", datetime(2026, 12, 4, 18, 46, tzinfo=ET))
+    frozen.move_to(datetime(2026, 12, 6, 15, 0, tzinfo=ET))  # Sunday afternoon
+    report = health_report(now_app, None)
+    assert {name: s["stale"] for name, s in report["sources"].items()} == {
+        "ohio-legislature": False, "ohio-news": False}
+    assert report["sources"]["ohio-legislature"]["age_s"] == (44 * 60 + 44) * 60
+
+
+def test_an_unreachable_database_is_down_with_503(config: Config, tmp_path: Path) -> None:
+    broken = App(config, secrets=Secrets.from_env({}), database_url=f"sqlite:///{tmp_path}")  # a directory
+    response = _get_healthz(broken, None)
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "down"
+    assert body["database"]["ok"] is False and "unable to open database file" in body["database"]["error"]
+    assert body["attention"][0].startswith("database unreachable")
+    broken.engine.dispose()
