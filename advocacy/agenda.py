@@ -57,6 +57,8 @@ GENERAL = "General questions"
 OPEN_QA = "Open Q&A and next steps"
 _PRIORITY = {"high": 0, "medium": 1, "watch": 2}
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?")
+_BILL = re.compile(r"\b(?:(?:house|senate)\s+(?:joint\s+|concurrent\s+)?(?:bill|resolution)"
+                   r"|[hs]\.?\s?(?:[jc]\.?\s?)?[br]\.?)\s*(?:no\.?\s*)?\d+", re.IGNORECASE)
 _STOP_WORDS = (
     "a an and are as at be but by can could did do does for from has have how i if in is it its may me my of on "
     "or our should so that the their there this to us was we what when where which who why will with would you "
@@ -106,16 +108,17 @@ def topic_classifier(config: Config) -> Classifier | None:
 
 
 def words(text: str) -> frozenset[str]:
-    found = (w.rstrip("s") if len(w) > 3 else w for w in _WORD.findall(text.lower()))
+    """Content words; bill numbers left out (every question in a bill's group names the bill)."""
+    found = (w.rstrip("s") if len(w) > 3 else w for w in _WORD.findall(_BILL.sub(" ", text.lower())))
     return frozenset(w for w in found if w not in _STOP)
 
 
 def similarity(a: str, b: str) -> float:
-    """Share of the smaller question's content words found in the other: 1.0 when one contains the other."""
+    """Dice overlap of the two questions' content words: 1.0 for the same words, 0.0 for none in common."""
     wa, wb = words(a), words(b)
     if not wa or not wb:
         return 0.0
-    return len(wa & wb) / min(len(wa), len(wb))
+    return 2 * len(wa & wb) / (len(wa) + len(wb))
 
 
 def merge_question(session: Session, keep: Question, other: Question) -> None:
