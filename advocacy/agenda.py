@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -400,7 +400,7 @@ def merge_questions(session: Session, keep_id: int, other_id: int) -> Question:
 # Rendering
 
 
-def _districts(session: Session, question: Question) -> tuple[str, ...]:
+def districts(session: Session, question: Question) -> tuple[str, ...]:
     askers = [question, *session.scalars(select(Question).where(Question.merged_into_id == question.id)
                                          .order_by(Question.created_at, Question.id))]
     names: dict[str, None] = {}
@@ -423,7 +423,7 @@ def context(session: Session, config: Config, call: Call, now: datetime) -> m.Ag
         select(Question).where(Question.id.in_([qid for i in items for qid in i.question_ids])))}
     out = []
     for item in items:
-        asked = tuple(m.AgendaQuestion(text=questions[qid].text, districts=_districts(session, questions[qid]))
+        asked = tuple(m.AgendaQuestion(text=questions[qid].text, districts=districts(session, questions[qid]))
                       for qid in item.question_ids if qid in questions
                       and questions[qid].status in ("open", "answered"))
         bill_groups: tuple[m.AgendaBillGroup, ...] = ()
@@ -576,15 +576,18 @@ class Published:
     paths: dict[str, Path]
 
 
-def build_for(app: App, *, day: datetime | None = None, fresh: bool = False,
+def build_for(app: App, *, day: date | None = None, fresh: bool = False,
               classify: Classifier | None = None) -> int:
-    """Build (or bring up to date) the agenda of the next call, or of the call on `day`'s date. Returns its id."""
+    """Build (or bring up to date) the agenda of the next call, or of the call on `day` (a local date, or the
+    date of an instant). Returns the call's id."""
     config = app.config
+    if isinstance(day, datetime):
+        day = day.astimezone(config.collaborative.tz).date()
     with app.transaction() as session:
         if day is None:
             call = calls.upcoming(session, config, app.now())
         else:
-            found = calls.call_on(session, config, day.astimezone(config.collaborative.tz).date())
+            found = calls.call_on(session, config, day)
             if found is None:
                 raise AgendaError(f"no call on {day:%Y-%m-%d}: not in the schedule and none created by hand")
             call = found

@@ -84,9 +84,11 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 
 
 def _register() -> None:
+    from advocacy.cli import agenda as agenda_commands
     from advocacy.cli import db as db_commands
+    from advocacy.cli import questions as questions_commands
 
-    for module in (db_commands,):
+    for module in (db_commands, questions_commands, agenda_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 
