@@ -44,7 +44,7 @@ from advocacy.models import (
     Question,
 )
 from advocacy.outgoing import message_for
-from advocacy.schedule import next_call
+from advocacy.schedule import agenda_due, next_call
 from advocacy.sending import AlreadySent, SendReport
 from digests import model as m
 from digests.backends import MailBackend
@@ -602,3 +602,16 @@ def publish(app: App, call_id: int, *, backend: MailBackend | None = None, folde
     folder = folder or sending.outbox_dir(app) / "agendas"
     report = send(app, call_id, backend or sending.make_backend(app), update=update)
     return Published(call_id, report, export(app, call_id, folder))
+
+
+def run_due(app: App, *, backend: MailBackend | None = None, folder: Path | None = None) -> Published | None:
+    """For the scheduler: when the next call's agenda is due (`schedule.agenda_due`) and not sent yet, build it
+    (keeping the advocate's edits) and publish it. None when nothing is due."""
+    config = app.config
+    with app.transaction() as session:
+        call = calls.upcoming(session, config, app.now())
+        if call.agenda_sent_at is not None or app.now() < agenda_due(config, call.starts_at):
+            return None
+        build(session, config, call, app.now(), classify=topic_classifier(config))
+        call_id = call.id
+    return publish(app, call_id, backend=backend, folder=folder)

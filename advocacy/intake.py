@@ -335,6 +335,34 @@ def process_stored(app: App, message_id: int, *, backend: MailBackend | None = N
     return outcome
 
 
+@dataclass
+class Taken:
+    message_id: int
+    is_new: bool
+    status: str
+    outcome: Outcome | None  # None for a repeat, or when processing failed (it waits for process_pending)
+    error: str = ""
+
+
+def take_in(app: App, raw: bytes, channel: str = "file", meta: dict[str, Any] | None = None, *,
+            backend: MailBackend | None = None) -> Taken:
+    """Store one message (committed), then process it: what `questions import` does for each message."""
+    with app.transaction() as session:
+        message, is_new = receive(session, raw, channel, meta, app.now())
+        taken = Taken(message.id, is_new, message.status, None)
+    if not is_new:
+        return taken
+    try:
+        taken.outcome = process_stored(app, taken.message_id, backend=backend)
+    except Exception as exc:  # stored already; process_pending tries again
+        log.exception("inbound message %s stored but not processed", taken.message_id)
+        taken.error = f"{type(exc).__name__}: {exc}"
+        return taken
+    if taken.outcome is not None:
+        taken.status = taken.outcome.status
+    return taken
+
+
 def process_pending(app: App, *, backend: MailBackend | None = None, limit: int | None = None) -> list[Outcome]:
     """Process every message still "received": after a crash, a restart, or when parsing failed before.
 

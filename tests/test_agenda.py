@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from advocacy import agenda, calls, intake
 from advocacy.app import App
 from advocacy.models import AgendaItem, Call, Delivery, Digest, Question
+from advocacy.outgoing import reply_address
 from advocacy.sending import AlreadySent
 from digests.backends import OutboxBackend
 from tests.conftest import FakeClock
@@ -233,3 +234,28 @@ def test_call_on_a_date_off_the_schedule_is_refused_and_a_call_made_by_hand_is_f
     assert build(app, day=special) == build(app, day=special)
     with app.sessions() as session:
         assert session.scalar(select(Call.title).where(Call.starts_at == special)) == "Special session call"
+
+
+DEMO = Path(__file__).parent / "fixtures" / "questions"
+
+
+def test_demo_replies_make_an_agenda_that_goes_out_when_due_and_only_once(app: App, clock: FakeClock,
+                                                                          tmp_path: Path) -> None:
+    digest_id = setup(app, approved={"HB 58": "high"})
+    address = reply_address(app, digest_id)
+    taken = {path.stem: intake.take_in(app, path.read_text().format(reply_address=address).encode())
+             for path in sorted(DEMO.glob("*.eml"))}
+    assert {stem: t.status for stem, t in taken.items()} == {
+        "01_two_questions": "parsed", "02_same_question_other_district": "parsed",
+        "03_out_of_office": "auto_reply", "04_unknown_sender": "quarantined"}
+    first = taken["01_two_questions"].outcome
+    assert first is not None and [q.bill_identifiers for q in first.questions] == [["HB 58"], ["SB 22"]]
+
+    backend = OutboxBackend(tmp_path / "outbox", clock=clock)
+    assert agenda.run_due(app, backend=backend, folder=tmp_path / "files") is None  # due two days before
+    clock.now = CALL - timedelta(days=2)
+    published = agenda.run_due(app, backend=backend, folder=tmp_path / "files")
+    assert published is not None and published.report is not None and published.report.sent == 3
+    markdown = published.paths["md"].read_text()
+    assert "_(Cedar Falls City Schools, Riverbend Local Schools)_" in markdown
+    assert agenda.run_due(app, backend=backend, folder=tmp_path / "files") is None

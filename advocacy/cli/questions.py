@@ -70,19 +70,16 @@ def import_command(app: App, paths: tuple[Path, ...], channel: str) -> None:
             failed = True
             continue
         for label, raw in found:
-            with app.transaction() as session:
-                message, is_new = intake.receive(session, raw, channel, {"file": label}, app.now())
-                message_id, status = message.id, message.status
-            if not is_new:
-                click.echo(f"{label}: already stored as message {message_id} ({status})")
-                continue
-            try:
-                outcome = intake.process_stored(app, message_id)
-            except Exception as exc:  # stored already; `questions process` picks it up again
-                click.secho(f"{label}: message {message_id} stored, but processing failed: {exc}", fg="red", err=True)
+            taken = intake.take_in(app, raw, channel, {"file": label})
+            if not taken.is_new:
+                click.echo(f"{label}: already stored as message {taken.message_id} ({taken.status})")
+            elif taken.error:
+                click.secho(f"{label}: message {taken.message_id} stored, but processing failed: {taken.error}; "
+                            "`advocacy questions process` tries again", fg="red", err=True)
                 failed = True
-                continue
-            click.echo(f"{label}: message {message_id}: " + (describe(app, outcome) if outcome else "stored"))
+            else:
+                click.echo(f"{label}: message {taken.message_id}: "
+                           + (describe(app, taken.outcome) if taken.outcome else "stored"))
     if failed:
         sys.exit(EXIT_FAILED)
 
