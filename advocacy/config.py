@@ -186,6 +186,34 @@ class Web(_Model):
     secure_cookies: bool = False
 
 
+class Imap(_Model):
+    """A mailbox to poll for replies, for collaboratives without SendGrid inbound (always over TLS)."""
+
+    host: str = ""  # empty: no IMAP polling
+    port: int = 993
+    username: str = ""  # the password comes from ADVOCACY_IMAP_PASSWORD
+    mailbox: str = "INBOX"
+    processed_flag: str = "$AdvocacyProcessed"  # set on every message once it is safely stored
+    timeout: float = Field(default=30.0, gt=0)
+    batch: int = Field(default=100, ge=1)
+
+
+class Inbound(_Model):
+    # Messages above this are stored whole but only their headers are read (flagged "oversized");
+    # email.max_inbound_bytes is the hard cap on what the webhook accepts at all.
+    parse_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    require_spf_or_dkim: bool = True  # webhook mail from a member must pass SPF or DKIM
+    imap: Imap = Imap()
+
+
+class AgendaSettings(_Model):
+    top_items: int = Field(default=5, ge=0)  # curated bills that moved since the last call
+    open_minutes: int = Field(default=10, ge=0)  # kept free at the end for open Q&A
+    bill_minutes: int = Field(default=3, ge=1)  # a bill on the agenda, before its questions
+    question_minutes: int = Field(default=3, ge=1)  # each distinct question
+    merge_similarity: float = Field(default=0.6, gt=0, le=1)  # word overlap at which two questions are one
+
+
 class Config(_Model):
     collaborative: Collaborative
     database: Database = Database()
@@ -194,6 +222,8 @@ class Config(_Model):
     email: Email
     http: Http = Http()
     web: Web = Web()
+    inbound: Inbound = Inbound()
+    agenda: AgendaSettings = AgendaSettings()
     tagging: TaggingConfig
 
     # Where the file was, so that relative paths (sqlite file, outbox) resolve beside it, not beside the cwd.
@@ -241,6 +271,7 @@ class Secrets:
     signing_key: str | None
     legiscan_api_key: str | None
     openstates_api_key: str | None
+    imap_password: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Secrets:
@@ -254,6 +285,7 @@ class Secrets:
             signing_key=env.get("ADVOCACY_SIGNING_KEY"),
             legiscan_api_key=env.get("LEGISCAN_API_KEY"),
             openstates_api_key=env.get("OPENSTATES_API_KEY"),
+            imap_password=env.get("ADVOCACY_IMAP_PASSWORD"),
         )
 
     def require(self, name: str, env_name: str) -> str:

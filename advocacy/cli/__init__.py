@@ -91,6 +91,8 @@ COMMAND_MODULES = (
     "curation",
     "members",
     "digest",
+    "questions",
+    "agenda",
     "web",
     "service",
     "demo",

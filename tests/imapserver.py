@@ -1,0 +1,191 @@
+"""A small IMAP4rev1 server on 127.0.0.1 over TLS, speaking what `advocacy.imap` uses (and checking it).
+
+CAPABILITY, LOGIN, SELECT, UID SEARCH (ALL, UNSEEN, UNKEYWORD), UID FETCH (BODY.PEEK[]), UID STORE (+FLAGS),
+NOOP and LOGOUT. Anything else is answered BAD, so a client speaking outside that subset fails the test.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socketserver
+import ssl
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\(|\)|[^\s()]+')
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """(certificate, key) for 127.0.0.1, written as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "imap-cert.pem", folder / "imap-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@dataclass
+class Stored:
+    uid: int
+    raw: bytes
+    flags: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Mailbox:
+    user: str
+    password: str
+    keywords: bool = True  # whether clients may set their own flags (PERMANENTFLAGS \*)
+    fail_store: bool = False
+    messages: list[Stored] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+
+    def add(self, raw: bytes, *flags: str) -> int:
+        uid = (self.messages[-1].uid if self.messages else 100) + 1
+        self.messages.append(Stored(uid, raw, set(flags)))
+        return uid
+
+
+def _unquote(token: str) -> str:
+    if token.startswith('"') and token.endswith('"'):
+        return re.sub(r"\\(.)", r"\1", token[1:-1])
+    return token
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    server: _Server
+
+    def send(self, line: bytes | str) -> None:
+        self.wfile.write((line.encode() if isinstance(line, str) else line) + b"\r\n")
+
+    def handle(self) -> None:
+        box = self.server.mailbox
+        self.send("* OK [CAPABILITY IMAP4rev1] fake IMAP ready")
+        authed = selected = False
+        while line := self.rfile.readline():
+            tokens = _TOKEN.findall(line.decode("utf-8").rstrip("\r\n"))
+            if len(tokens) < 2:
+                self.send("* BAD empty command")
+                continue
+            tag, command, args = tokens[0], tokens[1].upper(), tokens[2:]
+            if command == "UID" and args:
+                command, args = f"UID {args[0].upper()}", args[1:]
+            box.commands.append(" ".join([command, *(a for a in args if command != "LOGIN")]))
+            if command == "CAPABILITY":
+                self.send("* CAPABILITY IMAP4rev1")
+            elif command == "NOOP":
+                pass
+            elif command == "LOGOUT":
+                self.send("* BYE logging out")
+                self.send(f"{tag} OK LOGOUT completed")
+                return
+            elif command == "LOGIN":
+                if len(args) == 2 and (_unquote(args[0]), _unquote(args[1])) == (box.user, box.password):
+                    authed = True
+                else:
+                    self.send(f"{tag} NO [AUTHENTICATIONFAILED] invalid credentials")
+                    continue
+            elif not authed:
+                self.send(f"{tag} BAD log in first")
+                continue
+            elif command == "SELECT":
+                if _unquote(args[0]) != "INBOX":
+                    self.send(f"{tag} NO no such mailbox")
+                    continue
+                selected = True
+                self.send("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)")
+                self.send(f"* {len(box.messages)} EXISTS")
+                self.send("* 0 RECENT")
+                self.send("* OK [UIDVALIDITY 7] UIDs valid")
+                permanent = "\\Seen \\Flagged \\*" if box.keywords else "\\Seen \\Flagged"
+                self.send(f"* OK [PERMANENTFLAGS ({permanent})] flags")
+                self.send(f"{tag} OK [READ-WRITE] SELECT completed")
+                continue
+            elif not selected:
+                self.send(f"{tag} BAD select a mailbox first")
+                continue
+            elif command == "UID SEARCH":
+                self.send("* SEARCH" + "".join(f" {m.uid}" for m in box.messages if self._matches(m, args)))
+            elif command == "UID FETCH" and len(args) >= 2 and args[1:] == ["(", "BODY.PEEK[]", ")"]:
+                for seq, m in enumerate(box.messages, 1):
+                    if str(m.uid) == args[0]:
+                        self.wfile.write(f"* {seq} FETCH (UID {m.uid} BODY[] {{{len(m.raw)}}}\r\n".encode()
+                                         + m.raw + b")\r\n")
+            elif command == "UID STORE" and len(args) >= 3 and args[1].upper() == "+FLAGS":
+                if box.fail_store:
+                    self.send(f"{tag} NO [SERVERBUG] store failed")
+                    continue
+                flags = [a for a in args[2:] if a not in ("(", ")")]
+                if not box.keywords and any(not f.startswith("\\") for f in flags):
+                    self.send(f"{tag} NO keywords are not allowed here")
+                    continue
+                for seq, m in enumerate(box.messages, 1):
+                    if str(m.uid) == args[0]:
+                        m.flags.update(flags)
+                        self.send(f"* {seq} FETCH (UID {m.uid} FLAGS ({' '.join(sorted(m.flags))}))")
+            else:
+                self.send(f"{tag} BAD unsupported command {command}")
+                continue
+            self.send(f"{tag} OK {command} completed")
+
+    @staticmethod
+    def _matches(message: Stored, criteria: list[str]) -> bool:
+        words = [c.upper() for c in criteria]
+        if words == ["ALL"]:
+            return True
+        if words == ["UNSEEN"]:
+            return "\\Seen" not in message.flags
+        if len(criteria) == 2 and words[0] == "UNKEYWORD":
+            return criteria[1] not in message.flags
+        raise ValueError(f"unsupported search {criteria}")
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, mailbox: Mailbox, context: ssl.SSLContext) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.mailbox = mailbox
+        self.context = context
+
+    def get_request(self):  # type: ignore[no-untyped-def]
+        sock, address = super().get_request()
+        return self.context.wrap_socket(sock, server_side=True), address
+
+
+class ImapServer:
+    def __init__(self, mailbox: Mailbox, cert: Path, key: Path) -> None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self._server = _Server(mailbox, context)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+
+    def __enter__(self) -> ImapServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
