@@ -31,10 +31,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute
 
 from advocacy import intake
 from advocacy.app import App
+from advocacy.web.routing import public
 
 log = logging.getLogger("advocacy.inbound")
 
@@ -204,8 +205,8 @@ def _processor(app: App, message_id: int) -> object:
     return intake.process_stored(app, message_id)
 
 
-def inbound_routes(app: App, *, process: Processor | None = None) -> list[Route]:
-    """The webhook's routes, to mount in the web app (`create_app(app, extra_routes=inbound_routes(app))`).
+def inbound_routes(app: App, *, process: Processor | None = None) -> list[BaseRoute]:
+    """The webhook's routes; `advocacy.web.app.create_app` mounts them.
 
     `process` runs after a new message is committed (default: parse and attribute it now).
     """
@@ -245,7 +246,8 @@ def inbound_routes(app: App, *, process: Processor | None = None) -> list[Route]
             await run_in_threadpool(_process_safely, app, after_store, message_id)
         return JSONResponse({"id": message_id, "duplicate": not is_new})
 
-    return [Route("/inbound/sendgrid", sendgrid, methods=["POST"])]
+    # public: SendGrid is no signed-in user; the handler checks its own basic-auth credentials
+    return [public("/inbound/sendgrid", sendgrid, name="inbound_sendgrid", methods=["POST"], csrf=False)]
 
 
 def _store(app: App, raw: bytes, meta: dict[str, Any], problems: list[str],

@@ -37,6 +37,7 @@ from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, STATE_STOPP
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
 from advocacy.app import App
@@ -153,6 +154,9 @@ def job_specs(config: Config) -> list[JobSpec]:
          f"remind members that questions close {s.question_cutoff_hours} h before the call"),
     ]
     specs += [JobSpec(job_id, (job_id,), trigger, description, str(trigger)) for job_id, trigger, description in cadence]
+    specs.append(JobSpec("inbound", ("inbound",), IntervalTrigger(minutes=10, timezone=ZoneInfo(tz)),
+                         "parse replies stored but not parsed; poll the IMAP mailbox when one is configured",
+                         "every 10 minutes"))
     return specs
 
 

@@ -28,7 +28,7 @@ def frozen() -> Iterator[time_machine.Traveller]:
 
 def test_jobs_come_from_the_config_with_deterministic_ids(config: Config) -> None:
     specs = {spec.id: spec for spec in job_specs(config)}
-    assert list(specs) == ["scrape:ohio-legislature", "scrape:ohio-news", "digest", "agenda", "cutoff_reminder"]
+    assert list(specs) == ["scrape:ohio-legislature", "scrape:ohio-news", "digest", "agenda", "cutoff_reminder", "inbound"]
     assert specs["scrape:ohio-legislature"].steps == ("scrape:ohio-legislature", "tag", "alerts")
     assert [spec.id for spec in job_specs(config)] == list(specs)  # same config, same ids
 

@@ -8,16 +8,15 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from advocacy import intake
 from advocacy.app import App
 from advocacy.config import Secrets
-from advocacy.inbound_web import inbound_routes
 from advocacy.models import InboundMessage, Question
 from advocacy.outgoing import reply_address
 from advocacy.replies import parse_reply
+from advocacy.web.app import create_app
 from tests.conftest import FakeClock
 from tests.inbound import add_members, calendar_bill, literacy_bill, reply, sent_digest, store_bills
 
@@ -41,8 +40,8 @@ def digest_id(hooked: App) -> int:
         return sent_digest(session, hooked.now(), list(bills.values())).id
 
 
-def client(app: App, **kwargs: object) -> TestClient:
-    return TestClient(Starlette(routes=inbound_routes(app, **kwargs)))  # type: ignore[arg-type]
+def client(app: App, process: object = None) -> TestClient:
+    return TestClient(create_app(app, process_inbound=process))
 
 
 def raw_form(raw: bytes, *, spf: str = "pass") -> dict[str, tuple[None, bytes]]:

@@ -18,7 +18,7 @@ from advocacy import logs
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, EXIT_OK, State, pass_app
 from advocacy.health import format_report, health_report, healthz_route
-from advocacy.jobs import Runner, Step, StepResult, Steps
+from advocacy.jobs import Runner, Steps
 from advocacy.scheduler import Service, job_specs, stored_next_runs
 
 DEFAULT_STOP_TIMEOUT = 60.0  # keep below systemd's TimeoutStopSec (90 s by default)
@@ -26,40 +26,24 @@ DEFAULT_STOP_TIMEOUT = 60.0  # keep below systemd's TimeoutStopSec (90 s by defa
 
 # -- the composition root for scheduled work -------------------------------------------------------------------
 
-def _scrape_step(source_name: str) -> Step:
-    def scrape(app: App) -> StepResult:
-        from advocacy.scrape import run_source  # imported when run: the scrapers are optional per build
-
-        for jcfg, source in app.config.sources():
-            if source.name == source_name:
-                summary = run_source(app, jcfg, source)
-                return StepResult(
-                    ok=summary.status != "failed",
-                    counts={"fetched": summary.fetched, "not_modified": summary.not_modified,
-                            "records": summary.records, "new_bills": summary.new_bills,
-                            "updated_bills": summary.updated_bills, "events": summary.events},
-                    note="; ".join(summary.errors[:3]),
-                )
-        raise KeyError(f"no source named {source_name!r} in the configuration")
-
-    return scrape
-
-
 def pipeline_steps(app: App) -> Steps:
     """Step name -> function, for every job the scheduler may wake up (see `advocacy.scheduler.job_specs`).
 
     Each step is `(app) -> StepResult`, idempotent, and decides from the database what is due: the scheduler
     only wakes it up. Steps that send write their per-member delivery rows before sending.
     """
+    from functools import partial
+
+    from advocacy import steps as step
+
     steps = Steps()
     for _jcfg, source in app.config.sources():
-        steps.add(f"scrape:{source.name}", _scrape_step(source.name))
-    # Wired by the composition root as the modules land (until then a job naming them fails, and says so):
-    #   "tag"              tag new and changed bills
-    #   "alerts"           detect and send action alerts
-    #   "digest"           build and send the digest if one is due (nothing new: skip, if configured so)
-    #   "agenda"           build and send the agenda of the next call
-    #   "cutoff_reminder"  remind members that questions for the next call close soon
+        steps.add(f"scrape:{source.name}", partial(step.scrape, source_name=source.name))
+    steps.add("tag", step.tag)
+    steps.add("digest", step.digest)
+    steps.add("agenda", step.agenda)
+    steps.add("cutoff_reminder", step.cutoff_reminder)
+    steps.add("inbound", step.inbound)
     return steps
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -53,7 +55,8 @@ def _phrase(status: int) -> str:
 
 
 def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
-               hasher: PasswordHasher | None = None, limiter: LoginLimiter | None = None) -> Starlette:
+               hasher: PasswordHasher | None = None, limiter: LoginLimiter | None = None,
+               process_inbound: Any = None) -> Starlette:
     """The ASGI app. `extra_routes` must be built with `advocacy.web.routing` (page/action/form_page/public),
     so each says who may use it; anything else is refused here rather than served unchecked."""
     extra = list(extra_routes or [])
@@ -62,8 +65,11 @@ def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
         raise ValueError(
             f"routes {', '.join(refused)} were not built with advocacy.web.routing.page/action/form_page/public"
         )
+    from advocacy.inbound_web import inbound_routes
+
     routes: list[BaseRoute] = [
         *ROUTES,
+        *inbound_routes(app, process=process_inbound),
         *extra,
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
@@ -78,10 +84,19 @@ def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
             https_only=app.config.web.secure_cookies,
         ),
     ]
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # Replies stored before a crash but never parsed are parsed now: none is lost.
+        from advocacy.intake import process_pending
+
+        await run_in_threadpool(process_pending, app)
+        yield
+
     web = Starlette(
         routes=routes,
         middleware=middleware,
         exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
     )
     state: Any = web.state
     state.app = app
