@@ -143,7 +143,7 @@ def test_restart_reconciles_jobs_with_a_changed_config(
     assert report.removed == ["scrape:ohio-news"]
     assert "digest" in report.kept
     next_runs = stored_next_runs(changed.app)
-    assert set(next_runs) == {"scrape:ohio-legislature", "digest", "agenda", "cutoff_reminder"}
+    assert set(next_runs) == {"scrape:ohio-legislature", "digest", "agenda", "cutoff_reminder", "inbound"}
     assert next_runs["scrape:ohio-legislature"] == datetime(2026, 11, 24, 10, 5, tzinfo=ET)
     changed.stop(timeout=5)
 
