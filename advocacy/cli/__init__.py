@@ -84,6 +84,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 
 
 def _register() -> None:
+    from advocacy.cli import alerts as alert_commands
     from advocacy.cli import curation as curation_commands
     from advocacy.cli import db as db_commands
     from advocacy.cli import demo as demo_commands
@@ -93,7 +94,7 @@ def _register() -> None:
     from advocacy.cli import tag as tag_commands
 
     for module in (db_commands, scrape_commands, tag_commands, curation_commands, member_commands, digest_commands,
-                   demo_commands):
+                   alert_commands, demo_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 
