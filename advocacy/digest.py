@@ -363,8 +363,11 @@ def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None
             if it.section == "watch_list":
                 kinds = {e.kind for e in view.events.get(it.bill_id, [])}
                 watch_moved = watch_moved or bool(kinds & MOVING_EVENTS) or "new_bill" in kinds
-    if (not any(sections[s] for s in SECTIONS if s != "watch_list") and not watch_moved
-            and not view.digest.opening_note.strip()):
+    news_for_member = any(sections[s] for s in SECTIONS if s != "watch_list") or watch_moved
+    # a digest made with nothing new on purpose (skip_empty_digest off) goes to everyone; otherwise only to those
+    # who have something new in it
+    deliberate = not any(it.section != "watch_list" for it in view.items)
+    if not news_for_member and not view.digest.opening_note.strip() and not deliberate:
         return None
     zone = config.collaborative.tz
     # the first digest covers one cadence back
