@@ -132,3 +132,24 @@ def import_members(app: App, csv_text: str = MEMBERS_CSV) -> None:
     with app.transaction() as session:
         report = import_csv(session, csv_text, known_topics=set(app.config.tagging.topics))
     assert not report.rejected, report.lines()
+
+
+WORLD_SCRAPED = datetime(2026, 11, 14, 15, 0, tzinfo=ZoneInfo("UTC"))
+
+
+def build_world(app: App, now: datetime, members_csv: str = MEMBERS_CSV) -> None:
+    """Five bills scraped ten days before `now`, tagged by the real tagger; four curated; members; a hearing.
+
+    HB 96 (funding, high), HB 114 (choice, high, action alert due Nov 30 10 a.m.), HB 141 (literacy, watch),
+    SB 52 (levies, medium); the pawpaw bill is on the Dec 1 hearing's agenda but nobody curated it.
+    """
+    scrape(app, WORLD_SCRAPED, bills=[funding_bill(), voucher_bill(), reading_bill(), levy_bill(), fruit_bill()],
+           hearings=[hearing(start=et(2026, 12, 1, 10), bills=("HB 114", "HB 141", "HB 150"))])
+    curate_bill(app, "HB 96", now, status="approved", priority="high", position="seek_amendment",
+                commentary="The substitute **lowers the base cost**; we ask the Senate to restore the phase-in.")
+    curate_bill(app, "HB 114", now, status="approved", priority="high", position="oppose",
+                commentary="Paid for by deductions from district foundation payments.", alert=True,
+                alert_deadline=et(2026, 11, 30, 10), alert_action="Submit opponent testimony by Monday 10 a.m.")
+    curate_bill(app, "HB 141", now, status="approved", priority="watch", position="monitor")
+    curate_bill(app, "SB 52", now, status="approved", priority="medium", position="oppose")
+    import_members(app, members_csv)

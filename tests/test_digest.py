@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email import policy
 from pathlib import Path
 
@@ -21,36 +21,22 @@ from digests.model import DigestContext
 from digests.render import EmailRenderer
 from tests.conftest import FakeClock
 from tests.factories import (
+    WORLD_SCRAPED,
+    build_world,
     curate_bill,
     et,
-    fruit_bill,
     funding_bill,
-    hearing,
-    import_members,
     levy_bill,
-    reading_bill,
     scrape,
-    voucher_bill,
 )
 
-SCRAPED = datetime(2026, 11, 14, 15, 0, tzinfo=UTC)
+SCRAPED = WORLD_SCRAPED
 HREF = re.compile(r"""\shref=["']([^"']*)["']""")
 
 
 @pytest.fixture
 def world(app: App, clock: FakeClock) -> App:
-    """Five bills scraped ten days ago and tagged by the real tagger; four curated; four members; a hearing."""
-    scrape(app, SCRAPED, bills=[funding_bill(), voucher_bill(), reading_bill(), levy_bill(), fruit_bill()],
-           hearings=[hearing(start=et(2026, 12, 1, 10), bills=("HB 114", "HB 141", "HB 150"))])
-    now = clock()
-    curate_bill(app, "HB 96", now, status="approved", priority="high", position="seek_amendment",
-                commentary="The substitute **lowers the base cost**; we ask the Senate to restore the phase-in.")
-    curate_bill(app, "HB 114", now, status="approved", priority="high", position="oppose",
-                commentary="Paid for by deductions from district foundation payments.", alert=True,
-                alert_deadline=et(2026, 11, 30, 10), alert_action="Submit opponent testimony by Monday 10 a.m.")
-    curate_bill(app, "HB 141", now, status="approved", priority="watch", position="monitor")
-    curate_bill(app, "SB 52", now, status="approved", priority="medium", position="oppose")
-    import_members(app)
+    build_world(app, clock())
     return app
 
 
