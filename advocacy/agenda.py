@@ -49,7 +49,7 @@ from advocacy.sending import AlreadySent, SendReport
 from digests import model as m
 from digests.backends import MailBackend
 from digests.invite import call_invite
-from digests.message import Address, build_message
+from digests.message import Address, OutgoingMessage, build_message
 from digests.render import EmailRenderer, time_boxes
 from digests.timefmt import format_clock, format_when
 
@@ -429,7 +429,10 @@ def context(session: Session, config: Config, call: Call, now: datetime) -> m.Ag
         bill_groups: tuple[m.AgendaBillGroup, ...] = ()
         topic_groups: tuple[m.AgendaTopicGroup, ...] = ()
         if item.bill_id and item.bill_id in view.bills:
-            bill_groups = (m.AgendaBillGroup(bill=bill_item(config, view, view.bills[item.bill_id]), questions=asked),)
+            bill_id = item.bill_id
+            bill = bill_item(config, view.bills[bill_id], view.curations.get(bill_id), view.tags.get(bill_id, []),
+                             view.events.get(bill_id, []))
+            bill_groups = (m.AgendaBillGroup(bill=bill, questions=asked),)
         elif asked:
             topic_groups = (m.AgendaTopicGroup(topic=item.topic or item.title, questions=asked),)
         out.append(m.AgendaItem(title=item.title, minutes=item.minutes, notes=item.notes,
@@ -556,17 +559,18 @@ def send(app: App, call_id: int, backend: MailBackend, *, update: bool = False,
         ctx = context(session, config, call, now)
         rendered = (renderer or EmailRenderer()).agenda(ctx)
         digest.subject = rendered.subject
-        sending.prepare(session, digest, active_members(session))
+        sending.prepare(session, digest, active_members(session), now)
         digest.status = "sending"
         call.agenda_sent_at = call.agenda_sent_at or now  # from here on, new questions are for the next call
         digest_id, uid, sequence = digest.id, invite_uid(config, call), call.agenda_sequence
 
-    def compose(session: Session, digest: Digest, members: Sequence[Member]) -> list:
-        return [message_for(app, digest, member, rendered, substitute=MEMBER_TOKEN, attachments=(
+    def compose(digest: Digest, member: Member) -> OutgoingMessage:
+        # each member's invitation names them as the attendee, so every agenda email is its own request
+        return message_for(app, digest, member, rendered, substitute=MEMBER_TOKEN, attachments=(
             call_invite(ctx, uid=uid, organizer=organizer(config), attendee=Address(member.email, member.name),
-                        now=now, sequence=sequence),)) for member in members]
+                        now=now, sequence=sequence),))
 
-    return sending.send(app, digest_id, backend, compose, progress=progress)
+    return sending.send(app, digest_id, backend, compose, key=lambda member: member.id, progress=progress)
 
 
 @dataclass
@@ -599,7 +603,7 @@ def build_for(app: App, *, day: date | None = None, fresh: bool = False,
 def publish(app: App, call_id: int, *, backend: MailBackend | None = None, folder: Path | None = None,
             update: bool = False) -> Published:
     """Send the agenda (when not sent yet, or as an update) and write its Markdown, .ics and email files."""
-    folder = folder or sending.outbox_dir(app) / "agendas"
+    folder = folder or app.config.path(app.config.email.outbox_dir) / "agendas"
     report = send(app, call_id, backend or sending.make_backend(app), update=update)
     return Published(call_id, report, export(app, call_id, folder))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from advocacy import billnum, sending
 from advocacy.app import App
 from advocacy.config import Config
-from advocacy.members import active_members, wants
+from advocacy.members import active_members
 from advocacy.models import (
     Bill,
     ChangeEvent,
@@ -40,11 +40,13 @@ from digests.message import build_message
 from digests.render import EmailRenderer
 
 SECTIONS = ("action_needed", "moved", "new_bills", "hearings", "watch_list")
-MOVING_EVENTS = ("new_action", "status_change", "new_version", "bill_hearing")
+# What moves a bill in the members' eyes; hearings have their own section, documents are not news by themselves.
+MOVING_EVENTS = frozenset({"new_action", "status_change", "new_version"})
 HEARING_WINDOW = timedelta(days=14)
 POSITIONS = {"support": m.Position.SUPPORT, "oppose": m.Position.OPPOSE, "monitor": m.Position.MONITOR,
              "seek_amendment": m.Position.AMEND}
 PRIORITIES = {"high": m.Priority.HIGH, "medium": m.Priority.NORMAL, "watch": m.Priority.LOW}
+PRIORITY_ORDER = {"high": 0, "medium": 1, None: 2, "watch": 3}
 MEMBER_TOKEN = "-member-token-"  # replaced per recipient (SendGrid substitutions, or locally by the backend)
 
 
@@ -58,62 +60,97 @@ def last_sent_digest(session: Session) -> Digest | None:
     )
 
 
-def _approved(session: Session) -> dict[int, Curation]:
+def shown(curation: Curation | None) -> bool:
+    """Whether members hear about the bill: the advocate approved it, or flagged an action alert on it."""
+    return curation is not None and (curation.status == "approved"
+                                     or (curation.alert and curation.status != "dismissed"))
+
+
+def _tracked(session: Session) -> dict[int, Curation]:
     rows = session.scalars(
-        select(Curation).options(selectinload(Curation.bill)).where(Curation.status == "approved")
+        select(Curation).options(selectinload(Curation.bill))
+        .where((Curation.status == "approved") | (Curation.alert.is_(True) & (Curation.status != "dismissed")))
     )
     return {c.bill_id: c for c in rows}
 
 
+def _reported(session: Session) -> set[int]:
+    """Bills that members have already read about in a digest that went out."""
+    return set(session.scalars(
+        select(DigestItem.bill_id).join(Digest).where(Digest.kind == "digest", Digest.status == "sent",
+                                                      DigestItem.bill_id.is_not(None))
+    ))
+
+
+def _bill_order(cur: Curation) -> tuple[int, tuple[str, int, str]]:
+    return PRIORITY_ORDER.get(cur.priority, 2), billnum.sort_key(cur.bill.identifier)
+
+
 def create_digest(session: Session, config: Config, now: datetime, *, start: datetime | None = None,
                   end: datetime | None = None, note: str = "", allow_empty: bool = False) -> Digest:
-    """Freeze what the next digest shows. Raises NothingNew when nothing moved and nothing is due."""
+    """Freeze what the next digest shows. Raises NothingNew when nothing moved and nothing is due.
+
+    Sections: flagged alerts whose deadline is ahead (action needed); bills members have not read about yet (new
+    bills we are watching); bills with a new action, status or version in the period (moved); hearings of the
+    next two weeks; watch-priority bills, listed briefly whatever happened (watch list).
+    """
     if start is None:
         previous = last_sent_digest(session)
         start = previous.period_end if previous else None
     end = end or now
-    approved = _approved(session)
+    if start is not None and end < start:
+        raise ValueError(f"the period ends ({end.astimezone(UTC):%Y-%m-%d %H:%M} UTC) before it starts "
+                         f"({start.astimezone(UTC):%Y-%m-%d %H:%M} UTC)")
+    tracked = _tracked(session)
+    reported = _reported(session)
     items: list[tuple[str, int | None, int | None]] = []  # (section, bill_id, hearing_id)
-
     news = 0  # items that are new since the last digest: without any, the digest is skipped
 
     def fresh(moment: datetime | None) -> bool:
         return start is None or (moment is not None and moment > start)
 
-    for bill_id, cur in approved.items():
-        if cur.alert and (cur.alert_deadline is None or cur.alert_deadline >= now):
-            items.append(("action_needed", bill_id, None))
-            news += fresh(cur.updated_at)
+    alerts = sorted((c for c in tracked.values() if c.alert and c.alert_deadline and c.alert_deadline >= now),
+                    key=lambda c: (c.alert_deadline, c.bill_id))
+    for cur in alerts:
+        items.append(("action_needed", cur.bill_id, None))
+        news += fresh(cur.updated_at)
 
-    query = select(ChangeEvent).where(ChangeEvent.bill_id.in_(approved), ChangeEvent.detected_at <= end)
+    query = select(ChangeEvent.bill_id, ChangeEvent.kind).where(
+        ChangeEvent.bill_id.in_(list(tracked)), ChangeEvent.detected_at <= end)
     if start is not None:
         query = query.where(ChangeEvent.detected_at > start)
-    events_by_bill: dict[int, list[ChangeEvent]] = defaultdict(list)
-    for event in session.scalars(query):
-        events_by_bill[event.bill_id].append(event)  # type: ignore[index]
-    for bill_id, events in events_by_bill.items():
-        kinds = {e.kind for e in events}
-        if "new_bill" in kinds:
-            items.append(("new_bills", bill_id, None))
+    kinds: dict[int, set[str]] = defaultdict(set)
+    for bill_id, kind in session.execute(query):
+        kinds[bill_id].add(kind)
+
+    approved = sorted((c for c in tracked.values() if c.status == "approved"), key=_bill_order)
+    watch, new, moved = [], [], []
+    for cur in approved:
+        moving = bool(kinds[cur.bill_id] & MOVING_EVENTS)
+        if cur.priority == "watch":
+            watch.append(cur.bill_id)
+            news += moving or cur.bill_id not in reported
+        elif cur.bill_id not in reported:
+            new.append(cur.bill_id)
             news += 1
-        elif kinds & set(MOVING_EVENTS):
-            items.append(("moved", bill_id, None))
+        elif moving:
+            moved.append(cur.bill_id)
             news += 1
+    items += [("moved", b, None) for b in moved] + [("new_bills", b, None) for b in new]
 
     hearings = session.scalars(
         select(Hearing).options(selectinload(Hearing.bills))
         .where(Hearing.start >= now, Hearing.start <= now + HEARING_WINDOW, Hearing.cancelled.is_(False))
-        .order_by(Hearing.start)
+        .order_by(Hearing.start, Hearing.id)
     )
     for hearing in hearings:
-        if any(b.id in approved for b in hearing.bills):
+        if any(b.id in tracked for b in hearing.bills):
             items.append(("hearings", None, hearing.id))
             news += fresh(hearing.updated_at)
+    items += [("watch_list", b, None) for b in watch]
 
-    if not news and not note and not allow_empty:
+    if not news and not note.strip() and not allow_empty:
         raise NothingNew("nothing moved since the last digest" + (f" ({start:%Y-%m-%d %H:%M} UTC)" if start else ""))
-    for bill_id in approved:
-        items.append(("watch_list", bill_id, None))
 
     digest = Digest(kind="digest", period_start=start, period_end=end, opening_note=note, status="draft",
                     created_at=now)
@@ -135,6 +172,9 @@ class DigestView:
     events: dict[int, list[ChangeEvent]]
     hearings: dict[int, Hearing]
     items: list[DigestItem] = field(default_factory=list)
+
+    def topics_of(self, bill_id: int) -> list[str]:
+        return [t.tag for t in self.tags.get(bill_id, [])]
 
 
 def load_view(session: Session, digest: Digest) -> DigestView:
@@ -158,13 +198,13 @@ def load_view(session: Session, digest: Digest) -> DigestView:
     curations = {c.bill_id: c for c in session.scalars(select(Curation).where(Curation.bill_id.in_(bill_ids)))}
     tags: dict[int, list[TagAssessment]] = defaultdict(list)
     for t in session.scalars(select(TagAssessment).where(TagAssessment.bill_id.in_(bill_ids))
-                             .order_by(TagAssessment.score.desc())):
+                             .order_by(TagAssessment.score.desc(), TagAssessment.tag)):
         tags[t.bill_id].append(t)
     query = select(ChangeEvent).where(ChangeEvent.bill_id.in_(bill_ids), ChangeEvent.detected_at <= digest.period_end)
     if digest.period_start:
         query = query.where(ChangeEvent.detected_at > digest.period_start)
     events: dict[int, list[ChangeEvent]] = defaultdict(list)
-    for e in session.scalars(query.order_by(ChangeEvent.occurred_at)):
+    for e in session.scalars(query.order_by(ChangeEvent.occurred_at, ChangeEvent.id)):
         events[e.bill_id].append(e)  # type: ignore[index]
     return DigestView(digest, bills, curations, tags, events, hearings, items)
 
@@ -180,7 +220,9 @@ def official_url(config: Config, bill: Bill) -> str:
     if template:
         return template.format(session=bill.session.identifier, prefix=prefix, number=number,
                                slug=f"{prefix.lower()}{number}")
-    return bill.url or f"{config.collaborative.base_url}/bills/{bill.id}"
+    if bill.url.startswith(("http://", "https://")):
+        return bill.url
+    return f"{config.collaborative.base_url}/bills/{bill.id}"
 
 
 def display_number(config: Config, bill: Bill) -> str:
@@ -191,14 +233,20 @@ def display_number(config: Config, bill: Bill) -> str:
     return billnum.display(bill.identifier, style)
 
 
-def bill_item(config: Config, view: DigestView, bill: Bill) -> m.BillItem:
-    cur = view.curations.get(bill.id)
+def _http(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else ""
+
+
+def bill_item(config: Config, bill: Bill, curation: Curation | None, tags: Sequence[TagAssessment],
+              events: Sequence[ChangeEvent]) -> m.BillItem:
+    """A bill as emails show it; `events` (the period's) pick which actions and versions are new."""
     zone = config.collaborative.tz
     actions = sorted(bill.actions, key=lambda a: (a.when, a.order), reverse=True)
-    fresh = {e.summary for e in view.events.get(bill.id, [])}
-    recent = [a for a in actions if f"{bill.identifier}: {a.description}" in fresh] or actions[:1]
-    new_versions = [v for v in bill.versions if any(e.kind == "new_version" and v.name in e.summary
-                                                     for e in view.events.get(bill.id, []))]
+    fresh_actions = {(e.occurred_at, e.summary) for e in events if e.kind == "new_action"}
+    recent = [a for a in actions if (a.when, f"{bill.identifier}: {a.description}") in fresh_actions] or actions[:1]
+    new_names = {e.summary.partition(": new version ")[2] for e in events if e.kind == "new_version"}
+    new_versions = sorted((v for v in bill.versions if v.name in new_names),
+                          key=lambda v: v.when or datetime.min.replace(tzinfo=UTC), reverse=True)
     return m.BillItem(
         key=f"{bill.session.jurisdiction.code}-{bill.session.identifier}-{bill.identifier}",
         number=display_number(config, bill),
@@ -206,10 +254,10 @@ def bill_item(config: Config, view: DigestView, bill: Bill) -> m.BillItem:
         url=official_url(config, bill),
         status=bill.status,
         status_date=actions[0].when.astimezone(zone).date() if actions else None,
-        position=POSITIONS.get(cur.position or "", m.Position.NONE) if cur else m.Position.NONE,
-        priority=PRIORITIES.get(cur.priority or "", m.Priority.NORMAL) if cur else m.Priority.NORMAL,
-        commentary=cur.commentary if cur else "",
-        tag_reasons=tuple(f"{t.label or t.tag}: {'; '.join(t.reasons)}" for t in view.tags.get(bill.id, [])[:2]),
+        position=POSITIONS.get(curation.position or "", m.Position.NONE) if curation else m.Position.NONE,
+        priority=PRIORITIES.get(curation.priority or "", m.Priority.NORMAL) if curation else m.Priority.NORMAL,
+        commentary=curation.commentary if curation else "",
+        tag_reasons=tuple(f"{t.label or t.tag}: {'; '.join(t.reasons)}" for t in tags[:2]),
         sponsors=tuple(m.Sponsor(name=s.name, party=s.party, place=s.district) for s in bill.sponsors[:3]),
         committee=bill.committee,
         latest_actions=tuple(
@@ -217,10 +265,29 @@ def bill_item(config: Config, view: DigestView, bill: Bill) -> m.BillItem:
                          committee=a.committee)
             for a in recent[:3]
         ),
-        new_versions=tuple(m.VersionLine(name=v.name, url=v.url if v.url.startswith("http") else "",
+        new_versions=tuple(m.VersionLine(name=v.name, url=_http(v.url) or _http(v.html_url),
                                          when=v.when.astimezone(zone).date() if v.when else None)
                            for v in new_versions),
         tracker_url=f"{config.collaborative.base_url}/bills/{bill.id}",
+    )
+
+
+def hearing_item(config: Config, hearing: Hearing, bills: Sequence[m.BillItem]) -> m.HearingItem:
+    return m.HearingItem(
+        committee=hearing.committee, start=hearing.start.astimezone(config.collaborative.tz),
+        location=hearing.location, chamber=hearing.chamber, bills=tuple(bills),
+        testimony_deadline=hearing.testimony_deadline, url=_http(hearing.url),
+        note="This hearing has been cancelled." if hearing.cancelled else "",
+    )
+
+
+def action_item(config: Config, curation: Curation, bill: m.BillItem) -> m.ActionItem:
+    assert curation.alert_deadline is not None  # curation refuses an alert without one
+    return m.ActionItem(
+        title=f"{bill.number}, {bill.title}",
+        deadline=curation.alert_deadline.astimezone(config.collaborative.tz),
+        what_to_do=curation.alert_action or "Contact your legislators about this bill.",
+        bill=bill,
     )
 
 
@@ -241,7 +308,10 @@ def footer(config: Config) -> m.Footer:
 
 
 def questions_call(config: Config, now: datetime) -> m.QuestionsCall:
+    """The next call whose question cutoff is still ahead: members are never asked to reply by a past time."""
     start, end = next_call(config, now)
+    while question_cutoff(config, start) <= now:
+        start, end = next_call(config, start)
     return m.QuestionsCall(start=start, end=end, cutoff=question_cutoff(config, start),
                            title=config.schedule.call_title, join_url=config.schedule.call_join_url)
 
@@ -250,31 +320,34 @@ def member_topics_key(member: Member) -> tuple[str, ...] | None:
     return None if member.topics is None else tuple(sorted(member.topics))
 
 
+def concerns(topics: Sequence[str] | None, bill_topics: Sequence[str]) -> bool:
+    """Whether members who chose `topics` (None: all) see a bill. A bill without topics concerns everyone."""
+    return topics is None or not bill_topics or bool(set(topics) & set(bill_topics))
+
+
 def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None, now: datetime,
                 items_cache: dict[int, m.BillItem] | None = None) -> m.DigestContext | None:
-    """The digest as members with these topics see it, or None when none of its items concern them."""
+    """The digest as members with these topics see it, or None when nothing new in it concerns them."""
     cache = items_cache if items_cache is not None else {}
-    probe = Member(email="", name="", topics=list(topics) if topics is not None else None)
 
     def item(bill_id: int) -> m.BillItem | None:
-        bill = view.bills[bill_id]
-        if not wants(probe, [t.tag for t in view.tags.get(bill_id, [])]):
+        if not concerns(topics, view.topics_of(bill_id)):
             return None
         if bill_id not in cache:
-            cache[bill_id] = bill_item(config, view, bill)
+            cache[bill_id] = bill_item(config, view.bills[bill_id], view.curations.get(bill_id),
+                                       view.tags.get(bill_id, []), view.events.get(bill_id, []))
         return cache[bill_id]
 
     sections: dict[str, list] = {s: [] for s in SECTIONS}
+    watch_moved = False
     for it in view.items:
         if it.section == "hearings" and it.hearing_id:
             hearing = view.hearings[it.hearing_id]
-            bills = [b for b in (item(b.id) for b in hearing.bills if b.id in view.curations) if b]
+            if hearing.start < now:
+                continue  # frozen before it took place; old news by the time this is sent
+            bills = [b for b in (item(b.id) for b in hearing.bills if shown(view.curations.get(b.id))) if b]
             if bills:
-                sections["hearings"].append(m.HearingItem(
-                    committee=hearing.committee, start=hearing.start.astimezone(config.collaborative.tz),
-                    location=hearing.location, chamber=hearing.chamber, bills=tuple(bills),
-                    testimony_deadline=hearing.testimony_deadline, url=hearing.url if hearing.url.startswith("http") else "",
-                ))
+                sections["hearings"].append(hearing_item(config, hearing, bills))
             continue
         if it.bill_id is None:
             continue
@@ -283,16 +356,18 @@ def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None
             continue
         if it.section == "action_needed":
             cur = view.curations[it.bill_id]
-            sections["action_needed"].append(m.ActionItem(
-                title=f"{bill_view.number}, {bill_view.title}",
-                deadline=(cur.alert_deadline or view.digest.period_end + timedelta(days=7)).astimezone(
-                    config.collaborative.tz),
-                what_to_do=cur.alert_action or "Contact your legislators about this bill.",
-                bill=bill_view,
-            ))
+            if cur.alert and cur.alert_deadline is not None and cur.alert_deadline >= now:
+                sections["action_needed"].append(action_item(config, cur, bill_view))
         else:
             sections[it.section].append(bill_view)
-    if not any(sections[s] for s in SECTIONS if s != "watch_list") and not view.digest.opening_note:
+            if it.section == "watch_list":
+                kinds = {e.kind for e in view.events.get(it.bill_id, [])}
+                watch_moved = watch_moved or bool(kinds & MOVING_EVENTS) or "new_bill" in kinds
+    news_for_member = any(sections[s] for s in SECTIONS if s != "watch_list") or watch_moved
+    # a digest made with nothing new on purpose (skip_empty_digest off) goes to everyone; otherwise only to those
+    # who have something new in it
+    deliberate = not any(it.section != "watch_list" for it in view.items)
+    if not news_for_member and not view.digest.opening_note.strip() and not deliberate:
         return None
     zone = config.collaborative.tz
     # the first digest covers one cadence back
@@ -322,8 +397,11 @@ def digest_app_context(app: App, digest_id: int, topics: tuple[str, ...] | None 
         return context_for(app.config, load_view(session, digest), topics, app.now())
 
 
-def _by_topics(config: Config, view: DigestView, renderer: EmailRenderer, now: datetime,
-               cache: dict[int, m.BillItem]) -> Callable[[Member], m.RenderedEmail | None]:
+def renderer_for(config: Config, view: DigestView, renderer: EmailRenderer, now: datetime
+                 ) -> Callable[[Member], m.RenderedEmail | None]:
+    """One rendering per distinct set of topics, shared by every member who chose it."""
+    cache: dict[int, m.BillItem] = {}
+
     def render(topics: tuple[str, ...] | None) -> m.RenderedEmail | None:
         ctx = context_for(config, view, topics, now, cache)
         return renderer.digest(ctx) if ctx else None
@@ -335,25 +413,29 @@ def _by_topics(config: Config, view: DigestView, renderer: EmailRenderer, now: d
 def send_digest(app: App, digest_id: int, backend: MailBackend, *, resend: Sequence[str] = (),
                 progress: Callable[[str], None] | None = None, renderer: EmailRenderer | None = None
                 ) -> SendReport:
-    """Send a digest to every active member once. A second call refuses unless told whom to resend to."""
+    """Send a digest to every active member once. A second call refuses unless told whom to resend to.
+
+    A send that stopped part-way (a crash, temporary failures) resumes where it stopped.
+    """
     with app.transaction() as session:
         digest = session.get(Digest, digest_id)
-        if digest is None:
+        if digest is None or digest.kind != "digest":
             raise ValueError(f"no digest {digest_id}")
         if resend:
-            unknown = sending.resend_to(session, digest, resend)
+            unknown = sending.resend_to(session, digest, resend, app.now())
             if unknown:
                 raise ValueError(f"not members: {', '.join(unknown)}")
         elif digest.status == "sent":
             raise AlreadySent(f"digest {digest_id} was sent on {digest.sent_at:%Y-%m-%d %H:%M} UTC; "
                               "use --resend-to EMAIL to send it again to named members")
-        else:
-            sending.prepare(session, digest, active_members(session))
+        elif digest.status == "draft":
+            # who receives it is decided once, when sending starts; a resumed send keeps that list
+            sending.prepare(session, digest, active_members(session), app.now())
         digest.status = "sending"
         view = load_view(session, digest)
-    render = _by_topics(app.config, view, renderer or EmailRenderer(), app.now(), {})
+    render = renderer_for(app.config, view, renderer or EmailRenderer(), app.now())
     compose = compose_with(app, render, substitute=MEMBER_TOKEN)
-    return sending.send(app, digest_id, backend, compose, progress=progress)
+    return sending.send(app, digest_id, backend, compose, key=member_topics_key, progress=progress)
 
 
 def latest_draft(session: Session) -> Digest | None:
@@ -370,7 +452,7 @@ def preview(app: App, digest_id: int, folder: Path, topics: tuple[str, ...] | No
         view = load_view(session, digest)
         ctx = context_for(app.config, view, topics, app.now())
         if ctx is None:
-            raise NothingNew(f"digest {digest_id} has nothing for members with topics {topics}")
+            raise NothingNew(f"digest {digest_id} has nothing for members with topics {', '.join(topics or ())}")
         rendered = EmailRenderer().digest(ctx)
         sample = Member(id=0, email="preview@example.org", name="Preview")
         message = message_for(app, digest, sample, rendered, substitute=MEMBER_TOKEN)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -130,6 +131,53 @@ def wants(member: Member, tags: list[str]) -> bool:
     return member.topics is None or bool(set(member.topics) & set(tags))
 
 
-def unsubscribe(session: Session, member: Member, now: datetime) -> None:
+def unsubscribe(session: Session, member: Member, now: datetime) -> bool:
+    """Stop every email to the member (RFC 8058 one-click lands here). True when it changed something."""
     if member.unsubscribed_at is None:
         member.unsubscribed_at = now
+        session.flush()
+        return True
+    return False
+
+
+class PreferenceError(ValueError):
+    """A preference a member cannot choose (an unknown topic); names the field."""
+
+
+_KEEP: object = object()
+
+
+def set_preferences(session: Session, member: Member, *, topics: Sequence[str] | None | object = _KEEP,
+                    alerts: bool | None = None, paused: bool | None = None, subscribed: bool | None = None,
+                    known_topics: Collection[str] | None = None, now: datetime | None = None) -> dict[str, object]:
+    """Change what a member receives; returns the fields that changed (name -> new value).
+
+    `topics`: the chosen topic codes, or None (or an empty list, or one that holds "all") for every topic.
+    `subscribed=True` undoes an unsubscribe (the preferences page offers it); `False` needs `now`.
+    """
+    changed: dict[str, object] = {}
+    if topics is not _KEEP:
+        chosen = [t.strip() for t in (topics or []) if t.strip()]  # type: ignore[union-attr]
+        if known_topics is not None:
+            bad = [t for t in chosen if t not in known_topics and t != "all"]
+            if bad:
+                raise PreferenceError(f"topics: unknown topic(s) {', '.join(bad)} "
+                                      f"(known: {', '.join(sorted(known_topics))})")
+        value = None if not chosen or "all" in chosen else sorted(set(chosen))
+        if value != member.topics:
+            member.topics = value
+            changed["topics"] = value
+    if alerts is not None and alerts != member.alerts:
+        member.alerts = changed["alerts"] = alerts
+    if paused is not None and paused != member.paused:
+        member.paused = changed["paused"] = paused
+    if subscribed is True and member.unsubscribed_at is not None:
+        member.unsubscribed_at = None
+        changed["subscribed"] = True
+    elif subscribed is False and member.unsubscribed_at is None:
+        if now is None:
+            raise PreferenceError("subscribed: unsubscribing needs the time it happens")
+        unsubscribe(session, member, now)
+        changed["subscribed"] = False
+    session.flush()
+    return changed

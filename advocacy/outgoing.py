@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from advocacy.app import App
 from advocacy.models import Digest, Member
+from advocacy.sending import Skip
 from advocacy.tokens import make_reply_address, sign, unsign
 from digests.message import Address, Attachment, OutgoingMessage
 from digests.model import RenderedEmail
@@ -36,8 +35,11 @@ def reply_address(app: App, digest_id: int) -> str:
 
 def message_for(app: App, digest: Digest, member: Member, rendered: RenderedEmail, *,
                 substitute: str | None = None, attachments: Sequence[Attachment] = ()) -> OutgoingMessage:
+    """`rendered` addressed to `member`. With `substitute`, that placeholder in the email becomes the member's own
+    signed link token, so the email itself can be shared by every member who sees the same content."""
     config = app.config
-    unsubscribe = member_url(app, member.id, "unsubscribe")
+    token = member_token(app, member.id)
+    unsubscribe = f"{config.collaborative.base_url}/m/{token}/unsubscribe"
     return OutgoingMessage(
         recipient=Address(member.email, member.name),
         sender=Address(config.email.from_address, config.email.from_name),
@@ -46,12 +48,12 @@ def message_for(app: App, digest: Digest, member: Member, rendered: RenderedEmai
         # RFC 8058 one-click needs https; on a plain-http local install only the mailto form is offered
         unsubscribe_url=unsubscribe if unsubscribe.startswith("https://") else "",
         unsubscribe_mailto=f"mailto:{config.email.reply_local}+unsubscribe@{config.email.reply_domain}"
-                           f"?subject=unsubscribe%20{member_token(app, member.id)}",
+                           f"?subject=unsubscribe%20{token}",
         headers={"X-Advocacy-Kind": digest.kind, "X-Advocacy-Digest": str(digest.id)},
         custom_args={"digest_id": str(digest.id), "member_id": str(member.id), "kind": digest.kind},
-        categories=tuple(config.email.sendgrid.categories) + (digest.kind,),
+        categories=tuple(dict.fromkeys((*config.email.sendgrid.categories, digest.kind))),
         attachments=tuple(attachments),
-        substitutions={substitute: member_token(app, member.id)} if substitute else {},
+        substitutions={substitute: token} if substitute else {},
     )
 
 
@@ -67,15 +69,15 @@ def cached(render: Callable[[Any], RenderedEmail | None]) -> Callable[[Any], Ren
     return get
 
 
-def compose_with(app: App, render_for: Callable[[Member], RenderedEmail | None], *,
-                 substitute: str | None = None) -> Callable[[Session, Digest, Sequence[Member]],
-                                                             list[OutgoingMessage | None]]:
-    def compose(session: Session, digest: Digest, members: Sequence[Member]) -> list[OutgoingMessage | None]:
-        out: list[OutgoingMessage | None] = []
-        for member in members:
-            rendered = render_for(member)
-            out.append(None if rendered is None else message_for(app, digest, member, rendered,
-                                                                 substitute=substitute))
-        return out
+def compose_with(app: App, render_for: Callable[[Member], RenderedEmail | None], *, substitute: str | None = None,
+                 nothing: str = "nothing in this email concerns the member's topics"
+                 ) -> Callable[[Digest, Member], OutgoingMessage]:
+    """A `sending.Compose`: the member's message, or `Skip(nothing)` when `render_for` has no email for them."""
+
+    def compose(digest: Digest, member: Member) -> OutgoingMessage:
+        rendered = render_for(member)
+        if rendered is None:
+            raise Skip(nothing)
+        return message_for(app, digest, member, rendered, substitute=substitute)
 
     return compose

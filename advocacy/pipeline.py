@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from advocacy.alerts import create_alerts
 from advocacy.app import App
 from advocacy.config import Config
 from advocacy.curation import resurface
@@ -31,8 +32,11 @@ def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | 
         report = tag_bills(session, tagger, changed, app.now())
         events = list(session.scalars(select(ChangeEvent).where(ChangeEvent.id.in_(event_ids))))
         back = resurface(session, events, app.now())
+        alerts = create_alerts(session, app.config, app.now())
     lines.append(f"Tagged {report.tagged} new or changed bill(s): {report.relevant} relevant to our districts, "
                  f"{len(report.moved_in)} newly in the queue")
     lines += [f"  {m.identifier}: {m.reasons[0] if m.reasons else ''}" for m in report.moved_in]
     lines += [f"Back in the queue: {r.identifier}: {r.reason}" for r in back]
+    if alerts:
+        lines.append(f"{len(alerts)} urgent alert(s) ready: `advocacy alerts send` sends them")
     return lines

@@ -37,7 +37,7 @@ def send_cutoff_reminder(app: App, backend: MailBackend | None = None) -> SendRe
             session.add(digest)
             session.flush()
             asked = set(session.scalars(select(Question.member_id).where(Question.call_id == call.id)))
-            prepare(session, digest, [m for m in active_members(session) if m.id not in asked])
+            prepare(session, digest, [m for m in active_members(session) if m.id not in asked], now)
         elif digest.status == "sent":
             return None
         digest_id = digest.id

@@ -63,6 +63,17 @@ def digest(app: App) -> StepResult:
                       note="; ".join(report.lines()[1:3]))
 
 
+def alerts(app: App) -> StepResult:
+    """Create the alerts that events and the advocate's flags call for, then send every alert not sent yet."""
+    from advocacy.alerts import create_alerts, send_alerts
+
+    with app.transaction() as session:
+        created = create_alerts(session, app.config, app.now())
+    reports = send_alerts(app, make_backend(app))
+    return StepResult(counts={"created": len(created), "sent": sum(r.sent for r in reports),
+                              "failed": sum(r.failed for r in reports)})
+
+
 def agenda(app: App) -> StepResult:
     from advocacy.agenda import run_due
 

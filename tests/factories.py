@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from advocacy.records import ActionRecord, BillRecord, HearingRecord, SponsorRecord, VersionRecord
+from sqlalchemy import select
+
+from advocacy.app import App
+from advocacy.curation import curate
+from advocacy.ingest import Store, StoreReport, ensure_jurisdiction
+from advocacy.members import import_csv
+from advocacy.models import Bill
+from advocacy.pipeline import make_tagger
+from advocacy.records import (
+    ActionRecord,
+    BillRecord,
+    HearingRecord,
+    ScrapeResult,
+    SponsorRecord,
+    VersionRecord,
+)
+from advocacy.tagging import Tagger
+from advocacy.tagstore import tag_bills
 
 ET = ZoneInfo("America/New_York")
 
@@ -42,3 +60,96 @@ def hearing(**changes: object) -> HearingRecord:
         location="Statehouse Room 121", bills=("HB 96",), chamber="House",
     )
     return base if not changes else HearingRecord(**{**base.__dict__, **changes})
+
+
+# -- a small collaborative's world, built through the real store, tagger, curation and member import ----------
+def voucher_bill(**changes: object) -> BillRecord:
+    base = BillRecord(
+        jurisdiction="OH", session="136", identifier="HB 114",
+        title="Expand EdChoice scholarship eligibility to all kindergarten students",
+        synopsis="Makes every kindergarten student eligible for an educational choice scholarship.",
+        status="In House Primary and Secondary Education",
+        committee="House Primary and Secondary Education",
+        sponsors=(SponsorRecord("Rep. Gideon Marsh", party="R", district="Lima"),),
+        actions=(ActionRecord(et(2026, 10, 20), "Introduced", chamber="House"),),
+    )
+    return base if not changes else BillRecord(**{**base.__dict__, **changes})
+
+
+def reading_bill(**changes: object) -> BillRecord:
+    base = BillRecord(
+        jurisdiction="OH", session="136", identifier="HB 141",
+        title="Require instructional materials aligned with the science of reading",
+        synopsis="Districts adopt core reading curriculum aligned with the science of reading.",
+        status="In House Primary and Secondary Education",
+        actions=(ActionRecord(et(2026, 10, 28), "Introduced", chamber="House"),),
+    )
+    return base if not changes else BillRecord(**{**base.__dict__, **changes})
+
+
+def levy_bill(**changes: object) -> BillRecord:
+    base = BillRecord(
+        jurisdiction="OH", session="136", identifier="SB 52",
+        title="Require voter approval of school district property tax levy renewals at general elections",
+        status="In Senate Ways and Means", committee="Senate Ways and Means",
+        actions=(ActionRecord(et(2026, 11, 5), "Introduced", chamber="Senate"),),
+    )
+    return base if not changes else BillRecord(**{**base.__dict__, **changes})
+
+
+def fruit_bill() -> BillRecord:
+    return BillRecord(jurisdiction="OH", session="136", identifier="HB 150",
+                      title="Designate the pawpaw as the official state native fruit",
+                      actions=(ActionRecord(et(2026, 11, 2), "Introduced", chamber="House"),))
+
+
+MEMBERS_CSV = """email,name,district,role,topics,alerts
+ana.rivera@cedarfalls.example.org,Ana Rivera,Cedar Falls City Schools,superintendent,,yes
+ben.osei@maplevalley.example.org,Ben Osei,Maple Valley Local Schools,curriculum director,literacy_curriculum,yes
+cara.lind@riverbend.example.org,Cara Lind,Riverbend Exempted Village Schools,treasurer,funding;choice,no
+dev.patel@oakridge.example.org,Dev Patel,Oakridge City Schools,board member,taxes_levies,yes
+"""
+
+
+def scrape(app: App, now: datetime, bills: Sequence[BillRecord] = (), hearings: Sequence[HearingRecord] = (),
+           tagger: Tagger | None = None) -> StoreReport:
+    """What the pipeline does with a scrape: store the records, then tag what changed with the real tagger."""
+    with app.transaction() as session:
+        oh = ensure_jurisdiction(session, "OH", "Ohio", "America/New_York")
+        report = Store(session, oh, source="test", now=now).store_result(
+            ScrapeResult(bills=tuple(bills), hearings=tuple(hearings)))
+        tag_bills(session, tagger or make_tagger(app.config), report.changed_bill_ids, now)
+    return report
+
+
+def curate_bill(app: App, identifier: str, now: datetime, actor: str = "Priya Advocate", **changes: object) -> None:
+    with app.transaction() as session:
+        bill = session.scalars(select(Bill).where(Bill.identifier == identifier)).one()
+        curate(session, bill, actor, now, **changes)
+
+
+def import_members(app: App, csv_text: str = MEMBERS_CSV) -> None:
+    with app.transaction() as session:
+        report = import_csv(session, csv_text, known_topics=set(app.config.tagging.topics))
+    assert not report.rejected, report.lines()
+
+
+WORLD_SCRAPED = datetime(2026, 11, 14, 15, 0, tzinfo=ZoneInfo("UTC"))
+
+
+def build_world(app: App, now: datetime, members_csv: str = MEMBERS_CSV) -> None:
+    """Five bills scraped ten days before `now`, tagged by the real tagger; four curated; members; a hearing.
+
+    HB 96 (funding, high), HB 114 (choice, high, action alert due Nov 30 10 a.m.), HB 141 (literacy, watch),
+    SB 52 (levies, medium); the pawpaw bill is on the Dec 1 hearing's agenda but nobody curated it.
+    """
+    scrape(app, WORLD_SCRAPED, bills=[funding_bill(), voucher_bill(), reading_bill(), levy_bill(), fruit_bill()],
+           hearings=[hearing(start=et(2026, 12, 1, 10), bills=("HB 114", "HB 141", "HB 150"))])
+    curate_bill(app, "HB 96", now, status="approved", priority="high", position="seek_amendment",
+                commentary="The substitute **lowers the base cost**; we ask the Senate to restore the phase-in.")
+    curate_bill(app, "HB 114", now, status="approved", priority="high", position="oppose",
+                commentary="Paid for by deductions from district foundation payments.", alert=True,
+                alert_deadline=et(2026, 11, 30, 10), alert_action="Submit opponent testimony by Monday 10 a.m.")
+    curate_bill(app, "HB 141", now, status="approved", priority="watch", position="monitor")
+    curate_bill(app, "SB 52", now, status="approved", priority="medium", position="oppose")
+    import_members(app, members_csv)

@@ -91,6 +91,7 @@ COMMAND_MODULES = (
     "curation",
     "members",
     "digest",
+    "alerts",
     "questions",
     "agenda",
     "web",

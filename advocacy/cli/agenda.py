@@ -13,7 +13,7 @@ from advocacy import agenda, calls
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
 from advocacy.models import Call, Question
-from advocacy.sending import AlreadySent, make_backend, outbox_dir
+from advocacy.sending import AlreadySent, make_backend
 
 _call_option = click.option("--call", "day", metavar="DATE", help="The call on this date (default: the next call).")
 
@@ -135,7 +135,7 @@ def export_command(app: App, day: str | None, out: Path | None) -> None:
     """Write the agenda as Markdown, .ics, HTML, text and a sample .eml."""
     with app.transaction() as session:
         call_id = find_call(app, session, day).id
-    paths = _edit(lambda: agenda.export(app, call_id, out or outbox_dir(app) / "agendas"))
+    paths = _edit(lambda: agenda.export(app, call_id, out or app.config.path(app.config.email.outbox_dir) / "agendas"))
     for kind, path in paths.items():
         click.echo(f"  {kind:4} {path}")
 

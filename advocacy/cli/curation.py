@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from advocacy import curation as cur
+from advocacy.alerts import create_alerts
 from advocacy.app import App
 from advocacy.billnum import display
 from advocacy.bills import BillLookupError, find_bill
@@ -169,12 +170,16 @@ def curate_command(app: App, bill: tuple[str, ...], decision: str | None, snooze
             for problem in exc.problems:
                 click.secho(f"  {problem}", fg="red", err=True)
             sys.exit(EXIT_FAILED)
+        # a flagged action (or a bill made high priority with a hearing coming) becomes an alert right away
+        alerts = [a.key for a in create_alerts(session, app.config, now)] if change.changed else []
     if not change.changed:
         click.echo(f"{name}: marked reviewed; nothing changed")
         return
     click.echo(f"{name}: {change.action}")
     for field in change.after:
         click.echo(f"  {field}: {_show(change.before[field])} -> {_show(change.after[field])}")
+    for key in alerts:
+        click.echo(f"  urgent alert ready ({key}): `advocacy alerts send` sends it")
 
 
 def _entity(app: App, entry: AuditEntry, bills: dict[int, Bill]) -> str:

@@ -5,12 +5,13 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+from sqlalchemy import select
 
 from advocacy import digest as digests
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
 from advocacy.models import Digest
-from advocacy.sending import AlreadySent, make_backend
+from advocacy.sending import AlreadySent, SendInProgress, counts, failures, make_backend
 
 
 def _moment(app: App, value: str | None) -> datetime | None:
@@ -101,12 +102,38 @@ def send(app: App, since: str | None, until: str | None, note_file: Path | None,
     except AlreadySent as exc:
         click.secho(str(exc), fg="yellow", err=True)
         sys.exit(EXIT_NOTHING)
+    except SendInProgress as exc:
+        click.secho(str(exc), fg="red", err=True)
+        sys.exit(EXIT_FAILED)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--resend-to") from exc
     for line in report.lines():
         click.echo(line)
     if app.config.email.backend == "outbox":
         click.echo(f"Outbox: {app.config.path(app.config.email.outbox_dir)}")
     if report.failed:
         sys.exit(EXIT_FAILED)
+
+
+@digest_group.command("status")
+@click.option("--digest", "digest_id", type=int, help="This digest (default: the latest one).")
+@pass_app()
+def status(app: App, digest_id: int | None) -> None:
+    """Who received a digest, and every delivery that did not go out, with its reason."""
+    with app.sessions() as session:
+        row = session.get(Digest, digest_id) if digest_id else session.scalar(
+            select(Digest).where(Digest.kind == "digest").order_by(Digest.id.desc()))
+        if row is None:
+            click.echo("No digest yet." if digest_id is None else f"No digest {digest_id}.")
+            sys.exit(EXIT_NOTHING)
+        by_status = counts(session, row.id)
+        problems = failures(session, row.id)
+        line = f"Digest {row.id} ({row.status})"
+        if row.sent_at:
+            line += f", sent {row.sent_at.astimezone(app.config.collaborative.tz):%Y-%m-%d %H:%M %Z}"
+    click.echo(line + ": " + (", ".join(f"{n} {s}" for s, n in sorted(by_status.items())) or "no deliveries"))
+    for email, state, reason in problems:
+        click.echo(f"  {state:11} {email}: {reason or '-'}")
 
 
 COMMANDS = [digest_group]

@@ -1,0 +1,63 @@
+"""`advocacy alerts send` and `advocacy alerts list`: urgent alerts between digests."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from advocacy.alerts import create_alerts, list_alerts, send_alerts
+from advocacy.app import App
+from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
+from advocacy.sending import SendInProgress, make_backend
+
+
+@click.group("alerts")
+def alerts_group() -> None:
+    """Urgent alerts: flagged actions and hearings newly scheduled for high-priority bills."""
+
+
+@alerts_group.command("send")
+@pass_app()
+def send(app: App) -> None:
+    """Make the alerts that are due (one per bill per event) and send every alert not sent yet."""
+    with app.transaction() as session:
+        created = create_alerts(session, app.config, app.now())
+        made = [(a.id, a.key) for a in created]
+    for digest_id, key in made:
+        click.echo(f"New alert {digest_id}: {key}")
+    backend = make_backend(app)
+    try:
+        reports = send_alerts(app, backend, progress=click.echo)
+    except SendInProgress as exc:
+        click.secho(str(exc), fg="red", err=True)
+        sys.exit(EXIT_FAILED)
+    if not reports:
+        click.echo("No alerts to send.")
+        sys.exit(EXIT_NOTHING)
+    for report in reports:
+        for line in report.lines():
+            click.echo(line)
+    if any(r.failed for r in reports):
+        sys.exit(EXIT_FAILED)
+
+
+@alerts_group.command("list")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@pass_app()
+def list_command(app: App, limit: int) -> None:
+    """Recent alerts, newest first, with what happened to their deliveries."""
+    with app.sessions() as session:
+        rows = list_alerts(session, limit)
+    if not rows:
+        click.echo("No alerts yet.")
+        return
+    zone = app.config.collaborative.tz
+    for row in rows:
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(row.counts.items())) or "no deliveries yet"
+        click.echo(f"{row.id:>5}  {row.created_at.astimezone(zone):%Y-%m-%d %H:%M}  {row.status:8}  "
+                   f"{row.subject or row.key}")
+        click.echo(f"       {counts}")
+
+
+COMMANDS = [alerts_group]
