@@ -52,7 +52,8 @@ def bill_committee(bill: Bill, hearing: Hearing | None = None) -> tuple[str, str
     if not bill.committee:
         return "", ""
     for action in sorted(bill.actions, key=lambda a: (a.when, a.order), reverse=True):
-        if action.committee and committee_key(action.committee) == committee_key(bill.committee):
+        if action.committee and committee_key(action.committee, action.chamber) == committee_key(
+                bill.committee, action.chamber):
             return bill.committee, chamber_name(action.chamber)
     return bill.committee, _chamber_of(bill.committee)
 
