@@ -135,9 +135,10 @@ class DigestView:
     events: dict[int, list[ChangeEvent]]
     hearings: dict[int, Hearing]
     items: list[DigestItem] = field(default_factory=list)
+    testimony: dict[int, m.TestimonyInfo] = field(default_factory=dict)  # by hearing id
 
 
-def load_view(session: Session, digest: Digest) -> DigestView:
+def load_view(session: Session, digest: Digest, config: Config | None = None) -> DigestView:
     items = list(digest.items)
     bill_ids = {i.bill_id for i in items if i.bill_id}
     hearing_ids = {i.hearing_id for i in items if i.hearing_id}
@@ -166,7 +167,12 @@ def load_view(session: Session, digest: Digest) -> DigestView:
     events: dict[int, list[ChangeEvent]] = defaultdict(list)
     for e in session.scalars(query.order_by(ChangeEvent.occurred_at)):
         events[e.bill_id].append(e)  # type: ignore[index]
-    return DigestView(digest, bills, curations, tags, events, hearings, items)
+    testimony = {}
+    if config is not None:  # deadline, where to send it and the template, computed while the rows are attached
+        from advocacy.opportunities import testimony_info
+
+        testimony = {h.id: testimony_info(session, config, h) for h in hearings.values()}
+    return DigestView(digest, bills, curations, tags, events, hearings, items, testimony)
 
 
 def official_url(config: Config, bill: Bill) -> str:
@@ -274,6 +280,7 @@ def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None
                     committee=hearing.committee, start=hearing.start.astimezone(config.collaborative.tz),
                     location=hearing.location, chamber=hearing.chamber, bills=tuple(bills),
                     testimony_deadline=hearing.testimony_deadline, url=hearing.url if hearing.url.startswith("http") else "",
+                    testimony=view.testimony.get(hearing.id),
                 ))
             continue
         if it.bill_id is None:
@@ -319,7 +326,7 @@ def digest_app_context(app: App, digest_id: int, topics: tuple[str, ...] | None 
         digest = session.get(Digest, digest_id)
         if digest is None:
             raise ValueError(f"no digest {digest_id}")
-        return context_for(app.config, load_view(session, digest), topics, app.now())
+        return context_for(app.config, load_view(session, digest, app.config), topics, app.now())
 
 
 def _by_topics(config: Config, view: DigestView, renderer: EmailRenderer, now: datetime,
@@ -350,7 +357,7 @@ def send_digest(app: App, digest_id: int, backend: MailBackend, *, resend: Seque
         else:
             sending.prepare(session, digest, active_members(session))
         digest.status = "sending"
-        view = load_view(session, digest)
+        view = load_view(session, digest, app.config)
     render = _by_topics(app.config, view, renderer or EmailRenderer(), app.now(), {})
     compose = compose_with(app, render, substitute=MEMBER_TOKEN)
     return sending.send(app, digest_id, backend, compose, progress=progress)
@@ -367,7 +374,7 @@ def preview(app: App, digest_id: int, folder: Path, topics: tuple[str, ...] | No
         digest = session.get(Digest, digest_id)
         if digest is None:
             raise ValueError(f"no digest {digest_id}")
-        view = load_view(session, digest)
+        view = load_view(session, digest, app.config)
         ctx = context_for(app.config, view, topics, app.now())
         if ctx is None:
             raise NothingNew(f"digest {digest_id} has nothing for members with topics {topics}")

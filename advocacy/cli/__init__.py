@@ -89,11 +89,12 @@ def _register() -> None:
     from advocacy.cli import demo as demo_commands
     from advocacy.cli import digest as digest_commands
     from advocacy.cli import members as member_commands
+    from advocacy.cli import people as people_commands
     from advocacy.cli import scrape as scrape_commands
     from advocacy.cli import tag as tag_commands
 
     for module in (db_commands, scrape_commands, tag_commands, curation_commands, member_commands, digest_commands,
-                   demo_commands):
+                   demo_commands, people_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 
