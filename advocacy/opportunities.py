@@ -19,12 +19,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advocacy import billnum
+from advocacy.acted import (
+    acted_report,
+    acted_url,
+    handle_acted_link,
+    is_done_reply,
+    record_action,
+    record_done_reply,
+    remind_not_acted,
+)
 from advocacy.config import Config
 from advocacy.models import ActionTemplate, Bill, District, Hearing, Legislator, Member
 from advocacy.people import committee_seats, current_session, legislators_for
 from advocacy.rosters import ROLE_LABELS, TITLES, chamber_name, committee_key, district_key
 from digests import model as m
 from digests.timefmt import format_day
+
+__all__ = [  # acted tracking lives in advocacy.acted; its entry points are offered here too
+    "CallToAction", "acted_report", "acted_url", "call_to_action", "fill_message", "handle_acted_link",
+    "is_done_reply", "record_action", "record_done_reply", "remind_not_acted", "set_template", "testimony_deadline",
+    "testimony_info",
+]
 
 GENERIC = ("Contact your state representative and state senator about {bill}. If you are not sure who they are, "
            "reply to this email and we will tell you.")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -68,3 +69,20 @@ def test_digest_hearing_section_shows_where_and_the_template() -> None:
 def test_a_personal_call_without_names_needs_the_generic_text() -> None:
     with pytest.raises(ContextError, match="PersonalCall"):
         PersonalCall()
+
+
+def test_digest_hearing_items_carry_the_configured_testimony_details(app: App) -> None:
+    from advocacy.digest import create_digest, digest_app_context
+    from advocacy.models import Curation
+
+    with app.transaction() as session:
+        setup_world(session, app.now())
+        session.add(Curation(bill_id=bill(session).id, status="approved"))
+        session.flush()
+        digest_id = create_digest(session, app.config, app.now()).id
+    context = digest_app_context(app, digest_id)
+    assert context is not None
+    house = next(h for h in context.hearings if h.committee == "House Primary and Secondary Education")
+    assert house.testimony is not None and house.testimony.where == app.config.testimony.where
+    assert house.testimony.deadline == house.start - timedelta(hours=24)
+    assert "Send it to: the committee chair's office" in EmailRenderer().digest(context).text
