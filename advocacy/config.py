@@ -214,6 +214,29 @@ class AgendaSettings(_Model):
     merge_similarity: float = Field(default=0.6, gt=0, le=1)  # word overlap at which two questions are one
 
 
+class ChamberTestimony(_Model):
+    hours: float = Field(default=24, ge=0)  # written testimony is due this long before the hearing (local clock)
+    at: time | None = None  # when set, due at this local time on the day the lead time lands on
+    where: str = ""  # where to send it (email or portal); empty: the [testimony] default
+
+
+class Testimony(_Model):
+    """When and where written testimony is due, per chamber ("House", "Senate", "Joint")."""
+
+    where: str = ""
+    default_hours: float = Field(default=24, ge=0)
+    chambers: dict[str, ChamberTestimony] = Field(
+        default_factory=lambda: {"House": ChamberTestimony(), "Senate": ChamberTestimony()}
+    )
+
+    def for_chamber(self, chamber: str) -> ChamberTestimony:
+        found = {k.lower(): v for k, v in self.chambers.items()}.get(chamber.strip().lower())
+        return found or ChamberTestimony(hours=self.default_hours)
+
+    def where_for(self, chamber: str) -> str:
+        return self.for_chamber(chamber).where or self.where
+
+
 class Config(_Model):
     collaborative: Collaborative
     database: Database = Database()
@@ -225,6 +248,7 @@ class Config(_Model):
     inbound: Inbound = Inbound()
     agenda: AgendaSettings = AgendaSettings()
     tagging: TaggingConfig
+    testimony: Testimony = Testimony()
 
     # Where the file was, so that relative paths (sqlite file, outbox) resolve beside it, not beside the cwd.
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -172,12 +172,13 @@ class DigestView:
     events: dict[int, list[ChangeEvent]]
     hearings: dict[int, Hearing]
     items: list[DigestItem] = field(default_factory=list)
+    testimony: dict[int, m.TestimonyInfo] = field(default_factory=dict)  # by hearing id
 
     def topics_of(self, bill_id: int) -> list[str]:
         return [t.tag for t in self.tags.get(bill_id, [])]
 
 
-def load_view(session: Session, digest: Digest) -> DigestView:
+def load_view(session: Session, digest: Digest, config: Config | None = None) -> DigestView:
     items = list(digest.items)
     bill_ids = {i.bill_id for i in items if i.bill_id}
     hearing_ids = {i.hearing_id for i in items if i.hearing_id}
@@ -206,7 +207,12 @@ def load_view(session: Session, digest: Digest) -> DigestView:
     events: dict[int, list[ChangeEvent]] = defaultdict(list)
     for e in session.scalars(query.order_by(ChangeEvent.occurred_at, ChangeEvent.id)):
         events[e.bill_id].append(e)  # type: ignore[index]
-    return DigestView(digest, bills, curations, tags, events, hearings, items)
+    testimony = {}
+    if config is not None:  # deadline, where to send it and the template, computed while the rows are attached
+        from advocacy.opportunities import testimony_info
+
+        testimony = {h.id: testimony_info(session, config, h) for h in hearings.values()}
+    return DigestView(digest, bills, curations, tags, events, hearings, items, testimony)
 
 
 def official_url(config: Config, bill: Bill) -> str:
@@ -272,12 +278,14 @@ def bill_item(config: Config, bill: Bill, curation: Curation | None, tags: Seque
     )
 
 
-def hearing_item(config: Config, hearing: Hearing, bills: Sequence[m.BillItem]) -> m.HearingItem:
+def hearing_item(config: Config, hearing: Hearing, bills: Sequence[m.BillItem],
+                 testimony: m.TestimonyInfo | None = None) -> m.HearingItem:
     return m.HearingItem(
         committee=hearing.committee, start=hearing.start.astimezone(config.collaborative.tz),
         location=hearing.location, chamber=hearing.chamber, bills=tuple(bills),
         testimony_deadline=hearing.testimony_deadline, url=_http(hearing.url),
         note="This hearing has been cancelled." if hearing.cancelled else "",
+        testimony=testimony,
     )
 
 
@@ -347,7 +355,7 @@ def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None
                 continue  # frozen before it took place; old news by the time this is sent
             bills = [b for b in (item(b.id) for b in hearing.bills if shown(view.curations.get(b.id))) if b]
             if bills:
-                sections["hearings"].append(hearing_item(config, hearing, bills))
+                sections["hearings"].append(hearing_item(config, hearing, bills, view.testimony.get(hearing.id)))
             continue
         if it.bill_id is None:
             continue
@@ -394,7 +402,7 @@ def digest_app_context(app: App, digest_id: int, topics: tuple[str, ...] | None 
         digest = session.get(Digest, digest_id)
         if digest is None:
             raise ValueError(f"no digest {digest_id}")
-        return context_for(app.config, load_view(session, digest), topics, app.now())
+        return context_for(app.config, load_view(session, digest, app.config), topics, app.now())
 
 
 def renderer_for(config: Config, view: DigestView, renderer: EmailRenderer, now: datetime
@@ -432,7 +440,7 @@ def send_digest(app: App, digest_id: int, backend: MailBackend, *, resend: Seque
             # who receives it is decided once, when sending starts; a resumed send keeps that list
             sending.prepare(session, digest, active_members(session), app.now())
         digest.status = "sending"
-        view = load_view(session, digest)
+        view = load_view(session, digest, app.config)
     render = renderer_for(app.config, view, renderer or EmailRenderer(), app.now())
     compose = compose_with(app, render, substitute=MEMBER_TOKEN)
     return sending.send(app, digest_id, backend, compose, key=member_topics_key, progress=progress)
@@ -449,7 +457,7 @@ def preview(app: App, digest_id: int, folder: Path, topics: tuple[str, ...] | No
         digest = session.get(Digest, digest_id)
         if digest is None:
             raise ValueError(f"no digest {digest_id}")
-        view = load_view(session, digest)
+        view = load_view(session, digest, app.config)
         ctx = context_for(app.config, view, topics, app.now())
         if ctx is None:
             raise NothingNew(f"digest {digest_id} has nothing for members with topics {', '.join(topics or ())}")

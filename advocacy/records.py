@@ -118,3 +118,44 @@ class ScrapeResult:
 
     def __len__(self) -> int:
         return len(self.bills) + len(self.hearings) + len(self.news)
+
+
+@dataclass(frozen=True)
+class LegislatorRecord:
+    """One seat-holder as a source lists them. `district` is normalized (`advocacy.people.district_key`)."""
+
+    jurisdiction: str
+    session: str
+    chamber: str  # "House" or "Senate"
+    district: str
+    name: str
+    source_id: str  # the source's own id (Ohio member_lpid, LegiScan people_id, ocd-person id)
+    party: str = ""  # "R", "D", "I" or the source's word when it is none of those
+    phone: str = ""
+    email: str = ""
+    office_address: str = ""
+    photo_url: str = ""
+
+
+@dataclass(frozen=True)
+class CommitteeMemberRecord:
+    name: str
+    role: str = "member"  # chair, vice_chair, ranking_member, member
+    source_id: str = ""  # the legislator's source id, when the roster gives it
+
+
+@dataclass(frozen=True)
+class CommitteeRecord:
+    jurisdiction: str
+    session: str
+    chamber: str  # "House", "Senate", "Joint"
+    name: str  # as the source writes it, e.g. "Primary and Secondary Education"
+    members: tuple[CommitteeMemberRecord, ...] = ()
+    source_id: str = ""
+
+
+@dataclass(frozen=True)
+class PeopleResult:
+    legislators: tuple[LegislatorRecord, ...] = ()
+    committees: tuple[CommitteeRecord, ...] = ()
+    notes: tuple[str, ...] = ()

@@ -195,6 +195,65 @@ class ActionItem:
 
 
 @dataclass(frozen=True)
+class LegislatorContact:
+    """One of the member's own legislators, with whatever contact details the sources gave."""
+
+    name: str
+    title: str = ""  # "Rep.", "Sen."
+    party: str = ""  # "R", "D"
+    chamber: str = ""
+    district: str = ""  # "House District 61"
+    phone: str = ""
+    email: str = ""
+    office_address: str = ""
+    photo_url: str = ""
+
+    def __post_init__(self) -> None:
+        _check(self, optional_urls=("photo_url",))
+
+    @property
+    def display(self) -> str:
+        """'Sen. Harriet Lindqvist (R, Senate District 13)'."""
+        head = f"{self.title} {self.name}".strip()
+        tail = ", ".join(part for part in (self.party, self.district) if part)
+        return f"{head} ({tail})" if tail else head
+
+
+@dataclass(frozen=True)
+class PersonalCall:
+    """Who this member should contact about the bill and what to say: their own legislators, not a generic ask.
+
+    `sentences` say, only when true, that one of them sits on or chairs the committee that hears the bill.
+    `generic` replaces the names when the member's district has no known legislators (never an empty name).
+    """
+
+    legislators: tuple[LegislatorContact, ...] = ()
+    sentences: tuple[str, ...] = ()
+    message: str = ""  # the advocate's suggested message, filled in for this member's district
+    generic: str = ""
+    acted_url: str = ""  # the signed "I contacted them" link
+    done_reply: bool = True  # the email says a reply of "done" counts too
+
+    def __post_init__(self) -> None:
+        _check(self, optional_urls=("acted_url",))
+        if not self.legislators and not self.generic:
+            raise ContextError("PersonalCall: without legislators it needs the generic call to action")
+
+
+@dataclass(frozen=True)
+class TestimonyInfo:
+    """Written testimony for a hearing: when it is due, where it goes, and the collaborative's template."""
+
+    deadline: datetime | None = None
+    where: str = ""  # "Email the committee chair's office at ..." or a portal URL, as the advocate wrote it
+    template: str = ""  # Markdown: the collaborative's template testimony
+    template_url: str = ""
+
+    def __post_init__(self) -> None:
+        _check(self, optional_urls=("template_url",))
+
+
+@dataclass(frozen=True)
 class HearingItem:
     committee: str
     start: datetime  # aware; shown in the collaborative's zone
@@ -204,6 +263,7 @@ class HearingItem:
     testimony_deadline: datetime | None = None
     url: str = ""  # the committee's notice
     note: str = ""  # "Agendas change; check the notice the morning of."
+    testimony: TestimonyInfo | None = None  # where and how to testify (its deadline wins over testimony_deadline)
 
     def __post_init__(self) -> None:
         _check(self, optional_urls=("url",))
@@ -291,6 +351,7 @@ class AlertContext:
     hearing: HearingItem | None = None
     bills: tuple[BillItem, ...] = ()
     member_name: str = ""
+    call: PersonalCall | None = None  # this member's own legislators (advocacy.opportunities.call_to_action)
 
     def __post_init__(self) -> None:
         _check(self, urls=("base_url",))

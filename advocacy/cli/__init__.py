@@ -94,6 +94,7 @@ COMMAND_MODULES = (
     "alerts",
     "questions",
     "agenda",
+    "people",
     "web",
     "service",
     "demo",

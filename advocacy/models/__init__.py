@@ -18,10 +18,12 @@ from advocacy.models.legislation import (
 from advocacy.models.mail import Delivery, Digest, DigestItem
 from advocacy.models.members import District, Member, MemberAlias, StaffUser
 from advocacy.models.ops import JobRun, Lock, SchedulerJob
+from advocacy.models.people import ActionTaken, ActionTemplate, AlertReminder, CommitteeMembership, Legislator
 from advocacy.models.questions import AgendaItem, Call, InboundMessage, Question, QuestionBill
 from advocacy.models.sources import HttpValidator, PayloadBlob, RunPayload, SourceRun, SourceState
 
 __all__ = [
+    "ActionTaken", "ActionTemplate", "AlertReminder", "CommitteeMembership", "Legislator",
     "Action", "AgendaItem", "AuditEntry", "Base", "Bill", "BillVersion", "Call", "ChangeEvent", "Curation",
     "Delivery", "Digest", "DigestItem", "District", "Document", "Hearing", "HearingBill", "HttpValidator",
     "InboundMessage", "JobRun", "Jurisdiction", "LegislativeSession", "Lock", "Member", "MemberAlias",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 08:36:19.838610
+Create Date: 2026-11-25 08:48:48.815820
 """
 from __future__ import annotations
 
@@ -85,6 +85,27 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_jurisdiction')),
     sa.UniqueConstraint('code', name=op.f('uq_jurisdiction_code'))
     )
+    op.create_table('legislator',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('jurisdiction', sa.String(length=8), nullable=False),
+    sa.Column('session', sa.String(length=64), nullable=False),
+    sa.Column('chamber', sa.String(length=16), nullable=False),
+    sa.Column('district', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('party', sa.String(length=32), nullable=False),
+    sa.Column('phone', sa.String(length=64), nullable=False),
+    sa.Column('email', sa.String(length=320), nullable=False),
+    sa.Column('office_address', sa.Text(), nullable=False),
+    sa.Column('photo_url', sa.Text(), nullable=False),
+    sa.Column('source', sa.String(length=32), nullable=False),
+    sa.Column('source_id', sa.String(length=128), nullable=False),
+    sa.Column('updated_at', advocacy.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_legislator')),
+    sa.UniqueConstraint('jurisdiction', 'session', 'chamber', 'source_id', name=op.f('uq_legislator_jurisdiction_session_chamber_source_id'))
+    )
+    with op.batch_alter_table('legislator', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_legislator_jurisdiction'), ['jurisdiction'], unique=False)
+
     op.create_table('lock',
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('owner', sa.String(length=200), nullable=False),
@@ -143,6 +164,23 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_user')),
     sa.UniqueConstraint('email', name=op.f('uq_staff_user_email'))
     )
+    op.create_table('committee_membership',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('jurisdiction', sa.String(length=8), nullable=False),
+    sa.Column('session', sa.String(length=64), nullable=False),
+    sa.Column('chamber', sa.String(length=16), nullable=False),
+    sa.Column('committee', sa.Text(), nullable=False),
+    sa.Column('committee_key', sa.String(length=300), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('legislator_id', sa.Integer(), nullable=True),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['legislator_id'], ['legislator.id'], name=op.f('fk_committee_membership_legislator_id_legislator'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_committee_membership')),
+    sa.UniqueConstraint('jurisdiction', 'session', 'committee_key', 'name', name=op.f('uq_committee_membership_jurisdiction_session_committee_key_name'))
+    )
+    with op.batch_alter_table('committee_membership', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_committee_membership_committee_key'), ['committee_key'], unique=False)
+
     op.create_table('legislative_session',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('jurisdiction_id', sa.Integer(), nullable=False),
@@ -268,6 +306,19 @@ def upgrade() -> None:
     with op.batch_alter_table('action', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_action_bill_id'), ['bill_id'], unique=False)
 
+    op.create_table('action_template',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('bill_id', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('effects', sa.JSON(), nullable=False),
+    sa.Column('default_effect', sa.Text(), nullable=False),
+    sa.Column('testimony_template', sa.Text(), nullable=False),
+    sa.Column('testimony_where', sa.Text(), nullable=False),
+    sa.Column('updated_at', advocacy.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['bill_id'], ['bill.id'], name=op.f('fk_action_template_bill_id_bill'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_action_template')),
+    sa.UniqueConstraint('bill_id', name=op.f('uq_action_template_bill_id'))
+    )
     op.create_table('agenda_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('call_id', sa.Integer(), nullable=False),
@@ -415,6 +466,29 @@ def upgrade() -> None:
     with op.batch_alter_table('tag_assessment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tag_assessment_bill_id'), ['bill_id'], unique=False)
 
+    op.create_table('action_taken',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('digest_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('district_id', sa.Integer(), nullable=True),
+    sa.Column('how', sa.String(length=16), nullable=False),
+    sa.Column('at', advocacy.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['digest_id'], ['digest.id'], name=op.f('fk_action_taken_digest_id_digest'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['district_id'], ['district.id'], name=op.f('fk_action_taken_district_id_district'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_action_taken_member_id_member'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_action_taken')),
+    sa.UniqueConstraint('digest_id', 'member_id', name=op.f('uq_action_taken_digest_id_member_id'))
+    )
+    with op.batch_alter_table('action_taken', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_action_taken_digest_id'), ['digest_id'], unique=False)
+
+    op.create_table('alert_reminder',
+    sa.Column('digest_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', advocacy.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('member_ids', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['digest_id'], ['digest.id'], name=op.f('fk_alert_reminder_digest_id_digest'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('digest_id', name=op.f('pk_alert_reminder'))
+    )
     op.create_table('delivery',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('digest_id', sa.Integer(), nullable=False),
@@ -531,6 +605,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_delivery_digest_id'))
 
     op.drop_table('delivery')
+    op.drop_table('alert_reminder')
+    with op.batch_alter_table('action_taken', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_action_taken_digest_id'))
+
+    op.drop_table('action_taken')
     with op.batch_alter_table('tag_assessment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tag_assessment_bill_id'))
 
@@ -560,6 +639,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_agenda_item_call_id'))
 
     op.drop_table('agenda_item')
+    op.drop_table('action_template')
     with op.batch_alter_table('action', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_action_bill_id'))
 
@@ -580,6 +660,10 @@ def downgrade() -> None:
     op.drop_table('news_item')
     op.drop_table('member')
     op.drop_table('legislative_session')
+    with op.batch_alter_table('committee_membership', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_committee_membership_committee_key'))
+
+    op.drop_table('committee_membership')
     op.drop_table('staff_user')
     op.drop_table('source_state')
     with op.batch_alter_table('source_run', schema=None) as batch_op:
@@ -592,6 +676,10 @@ def downgrade() -> None:
     op.drop_table('scheduler_job')
     op.drop_table('payload_blob')
     op.drop_table('lock')
+    with op.batch_alter_table('legislator', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_legislator_jurisdiction'))
+
+    op.drop_table('legislator')
     op.drop_table('jurisdiction')
     with op.batch_alter_table('job_run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_job_run_job'))
