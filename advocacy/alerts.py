@@ -9,8 +9,9 @@ members who accept alerts and follow one of the bill's topics, and never more th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select, update
@@ -54,6 +55,9 @@ from digests.timefmt import format_when
 DEFERRED = "waiting for the digest"
 # Deliveries that count against a member's daily allowance: everything that went, or may still go, out.
 _COUNTED = ("pending", "sending", "sent", "interrupted")
+
+
+log = logging.getLogger("advocacy.alerts")
 
 
 def action_key(bill_id: int, deadline: datetime) -> str:
@@ -154,8 +158,10 @@ def alert_content(session: Session, config: Config, digest: Digest, now: datetim
     headline = f"{view.number} gets a hearing {format_when(hearing.start, zone)}"
     if hearing.testimony_deadline and hearing.testimony_deadline > now:
         headline += f"; testimony due {format_when(hearing.testimony_deadline, zone)}"
-    return AlertContent(m.AlertContext(headline=headline, hearing=hearing_item(config, hearing, [view]), **common),
-                        topics)
+    from advocacy.opportunities import testimony_info
+
+    return AlertContent(m.AlertContext(headline=headline, hearing=hearing_item(
+        config, hearing, [view], testimony_info(session, config, hearing, bill)), **common), topics)
 
 
 def local_day(config: Config, now: datetime) -> tuple[datetime, datetime]:
@@ -217,10 +223,27 @@ def send_alert(app: App, digest_id: int, backend: MailBackend, renderer: EmailRe
             digest.status = "sending"
         digest.subject = rendered.subject
 
+    context = content.context
+    item = digest.items[0]
+
     def compose(alert: Digest, member: Member) -> OutgoingMessage:
+        # Each member's own legislators, the committee sentence when true, and their "I contacted them" link.
+        from advocacy.acted import acted_url
+        from advocacy.opportunities import call_to_action
+
         if not member.alerts:
             raise Skip("the member turned alerts off")
-        return message_for(app, alert, member, rendered, substitute=MEMBER_TOKEN)
+        with app.sessions() as session:
+            member = session.get(Member, member.id)  # type: ignore[assignment]
+            bill = session.get(Bill, item.bill_id)
+            hearing = session.get(Hearing, item.hearing_id) if item.hearing_id else None
+            assert member is not None and bill is not None
+            url = acted_url(app.config.collaborative.base_url, app.signing_key, alert.id, member.id)
+            cta = call_to_action(session, app.config, member, bill, hearing, acted_url=url)
+        for warning in cta.warnings:
+            log.warning("alert %s: %s", alert.id, warning)
+        personal = renderer.alert(replace(context, call=cta.call))
+        return message_for(app, alert, member, personal, substitute=MEMBER_TOKEN)
 
     return sending.send(app, digest_id, backend, compose, progress=progress)
 

@@ -306,6 +306,12 @@ def process(session: Session, message: InboundMessage, *, config: Config, secret
         return Outcome(message.id, message.status, problems=message.problems)
     assert found.member is not None
     message.problems = problems
+    if found.digest is not None and found.digest.kind == "alert":
+        from advocacy.acted import record_done_reply
+
+        if record_done_reply(session, parsed, found.digest.id, found.member, now):
+            message.status = "parsed"  # "done": the member acted on the alert; not a question
+            return Outcome(message.id, message.status, problems=problems)
     outcome = _add_questions(session, config, message, parsed.questions, parsed.bills, found.member, found.digest)
     message.status = "parsed"
     outcome.problems = problems

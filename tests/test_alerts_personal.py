@@ -1,0 +1,61 @@
+"""An action alert, sent for real to the outbox, names each member's own legislators."""
+
+from __future__ import annotations
+
+import email
+from datetime import timedelta
+from email import policy
+
+from advocacy.alerts import create_alerts, send_alerts
+from advocacy.app import App
+from advocacy.curation import curate
+from advocacy.pipeline import make_tagger
+from advocacy.sending import make_backend
+from advocacy.tagstore import tag_bills
+from tests.people_helpers import bill, setup_world
+
+
+def test_one_alert_names_each_members_own_legislators_and_carries_their_acted_link(sqlite_app: App) -> None:
+    app = sqlite_app
+    with app.transaction() as session:
+        setup_world(session, app.now())
+        hb96 = bill(session)
+        tag_bills(session, make_tagger(app.config), [hb96.id], app.now())
+        curate(session, hb96, "advocate", app.now(), status="approved", priority="high", alert=True,
+               alert_deadline=app.now() + timedelta(days=3), alert_action="Call your legislators about HB 96.")
+        assert len(create_alerts(session, app.config, app.now())) == 1
+    reports = send_alerts(app, make_backend(app))
+    assert sum(r.sent for r in reports) >= 2
+
+    bodies = {}
+    for path in app.config.path(app.config.email.outbox_dir).glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        bodies[message["To"].addresses[0].addr_spec] = message.get_body(("plain",)).get_content()
+    riverbend = bodies["tamara.odum@riverbend.example.org"]
+    maple = bodies["rosa.delgado@maplevalley.example.org"]
+    assert "Delia Frankart" in riverbend and "Delia Frankart" not in maple
+    assert "Curtis Vandermolen" in maple and "Curtis Vandermolen" not in riverbend
+    assert "/a/" in riverbend  # the signed "I contacted them" link
+    links = [line for line in riverbend.split() if "/a/" in line]
+    assert links and all(link not in maple for link in links)  # each member's own link
+
+
+def test_a_done_reply_to_the_alert_counts_the_district_as_acted(sqlite_app: App) -> None:
+    from advocacy.acted import acted_report
+    from advocacy.intake import take_in
+    from advocacy.models import Digest
+    from advocacy.outgoing import reply_address
+
+    test_one_alert_names_each_members_own_legislators_and_carries_their_acted_link(sqlite_app)
+    app = sqlite_app
+    with app.sessions() as session:
+        alert_id = session.query(Digest.id).filter(Digest.kind == "alert").scalar()
+    raw = (f"From: Tamara Odum <Tamara.Odum@riverbend.example.org>\r\nTo: {reply_address(app, alert_id)}\r\n"
+           "Subject: Re: alert\r\nMessage-ID: <done-1@riverbend.example.org>\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\nDone, I called both offices this morning.\r\n\r\nTamara\r\n")
+    taken = take_in(app, raw.encode())
+    assert taken.status == "parsed" and not taken.outcome.questions
+    with app.sessions() as session:
+        report = acted_report(session, alert_id)
+    assert report.acted == ["Riverbend Local Schools"]
+    assert "Maple Valley City Schools" in report.not_acted
