@@ -17,6 +17,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def outbox_by_kind(folder: Path) -> dict[str, list[email.message.EmailMessage]]:
+    found: dict[str, list[email.message.EmailMessage]] = {}
+    for path in sorted(folder.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        found.setdefault(message["X-Advocacy-Kind"], []).append(message)  # type: ignore[arg-type]
+    return found
+
+
 def test_demo_runs_the_pipeline_and_a_second_run_finds_nothing_new(config: Config) -> None:
     port = free_port()
     lines: list[str] = []
@@ -38,12 +46,9 @@ def test_demo_runs_the_pipeline_and_a_second_run_finds_nothing_new(config: Confi
     # what the tagger left out never reaches members
     assert "pawpaw" not in text.lower() and "tuition guarantee" not in text.lower()
 
-    sent = sorted(first.outbox.glob("*.eml"))
-    assert len(sent) == 6
-    by_member = {}
-    for path in sent:
-        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        by_member[message["To"].addresses[0].addr_spec] = message
+    outbox = outbox_by_kind(first.outbox)
+    assert {kind: len(found) for kind, found in outbox.items()} == {"alert": 4, "digest": 6, "agenda": 6}
+    by_member = {m["To"].addresses[0].addr_spec: m for m in outbox["digest"]}
     ken = by_member["ken.aldridge@maplevalley.example.org"]  # chose literacy and special education only
     body = ken.get_body(("plain",)).get_content()
     assert "H.B. 141" in body and "H.B. 130" in body and "H.B. 114" not in body and "S.B. 52" not in body
@@ -51,8 +56,22 @@ def test_demo_runs_the_pipeline_and_a_second_run_finds_nothing_new(config: Confi
     assert reply_to.startswith("questions+") and reply_to.endswith("@reply.heartland-collab.example.org")
     assert "/m/-member-token-/" not in body  # every member gets their own links
 
+    # the alert names each member's own legislators; the out-of-office reply made no question
+    riverbend_alert = next(m for m in outbox["alert"] if "riverbend" in m["To"].addresses[0].addr_spec)
+    assert "House District 61" in riverbend_alert.get_body(("plain",)).get_content()
+    assert any("auto_reply" in r for r in first.replies)
+    agenda = first.agenda_files["md"].read_text()
+    assert "Does SB 52 apply to emergency levies or only to renewals? _(Riverbend Local Schools, Cedar Falls " \
+           "Exempted Village Schools)_" in agenda  # the same question from two districts, merged
+    assert "If the House version of HB 96 passes as is" in agenda
+    assert "out of the office" not in agenda.lower()
+    invite = next(p for p in outbox["agenda"][0].iter_attachments() if p.get_filename() == "invite.ics")
+    assert "DTSTART;TZID=America/New_York:20261203T100000" in invite.get_content()
+
     second = run_demo(config, echo=lines.append, site_port=port)
-    assert second.new_events == 0 and second.nothing_new and second.sent == 0
-    assert len(list(first.outbox.glob("*.eml"))) == 6
+    assert second.new_events == 0 and second.nothing_new and second.sent == 0 and second.alerts_sent == 0
+    assert {kind: len(found) for kind, found in outbox_by_kind(first.outbox).items()} == {
+        "alert": 4, "digest": 6, "agenda": 6}  # nothing sent twice
+    assert all("already imported" in r for r in second.replies)
     assert any("Nothing new from the sources" in line for line in lines)
     assert Path(second.digest_files["html"]).exists()

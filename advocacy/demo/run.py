@@ -14,16 +14,22 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from advocacy import db
+from advocacy.agenda import build_for, export, publish
+from advocacy.alerts import create_alerts, send_alerts
 from advocacy.app import App
 from advocacy.bills import find_bill
 from advocacy.config import Config, Secrets
 from advocacy.curation import curate
 from advocacy.demo.site import DemoSite
 from advocacy.digest import NothingNew, create_digest, last_sent_digest, preview, send_digest
+from advocacy.intake import take_in
 from advocacy.members import import_csv
+from advocacy.models import Digest
+from advocacy.outgoing import reply_address
+from advocacy.people import sync_people
 from advocacy.pipeline import after_scrape
 from advocacy.scrape import run_sources
-from advocacy.sending import make_backend
+from advocacy.sending import AlreadySent, make_backend
 
 DEMO = Path(__file__).resolve().parent
 DEMO_NOW = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("America/New_York"))
@@ -41,6 +47,8 @@ class DemoResult:
     questions: list[str] = field(default_factory=list)
     agenda_files: dict[str, Path] = field(default_factory=dict)
     nothing_new: bool = False
+    alerts_sent: int = 0
+    replies: list[str] = field(default_factory=list)  # what intake made of each sample reply
 
 
 def demo_config(config: Config, site_url: str) -> Config:
@@ -111,24 +119,79 @@ def run_demo(config: Config, echo: Callable[[str], None] = print, site_port: int
             echo(f"  {line}")
         if result.new_events == 0:
             echo("  Nothing new from the sources since the last run.")
+        people = sync_people(app, ["ohio-legislature"])
+        echo(f"Legislators and committee rosters: {people[0].line()}")
         _apply_curation(app, echo)
+        with app.transaction() as session:
+            create_alerts(session, cfg, app.now())
+        alert_reports = send_alerts(app, make_backend(app))
+        sent_alerts = sum(r.sent for r in alert_reports)
+        result.alerts_sent = sent_alerts
+        echo(f"Urgent alerts: {sent_alerts} email(s), each naming the member's own legislators"
+             if sent_alerts else "Urgent alerts: none new.")
 
-        try:
-            with app.transaction() as session:
-                result.digest_id = create_digest(session, cfg, app.now(), note=(DEMO / "opening-note.md").read_text(
-                    encoding="utf-8") if _last_sent_id(app) is None else "").id
-        except NothingNew as exc:
-            result.nothing_new = True
-            echo(f"Digest: nothing new ({exc}); no digest sent.")
-            result.digest_id = _last_sent_id(app)
-            if result.digest_id is not None:
-                result.digest_files = preview(app, result.digest_id, cfg.path("var/previews"))
-        else:
-            result.digest_files = preview(app, result.digest_id, cfg.path("var/previews"))
-            report = send_digest(app, result.digest_id, make_backend(app))
-            result.sent = report.sent
-            echo(f"Digest {result.digest_id}: sent to {report.sent} member(s) through the outbox backend.")
+        digest_step(app, result, echo)
+        replies_step(app, result, echo)
+        agenda_step(app, result, echo)
     return result
+
+
+def digest_step(app: App, result: DemoResult, echo: Callable[[str], None]) -> None:
+    cfg = app.config
+    note = (DEMO / "opening-note.md").read_text(encoding="utf-8") if _last_sent_id(app) is None else ""
+    try:
+        with app.transaction() as session:
+            result.digest_id = create_digest(session, cfg, app.now(), note=note).id
+    except NothingNew as exc:
+        result.nothing_new = True
+        echo(f"Digest: nothing new ({exc}); no digest sent.")
+        result.digest_id = _last_sent_id(app)
+        if result.digest_id is not None:
+            result.digest_files = preview(app, result.digest_id, cfg.path("var/previews"))
+        return
+    result.digest_files = preview(app, result.digest_id, cfg.path("var/previews"))
+    report = send_digest(app, result.digest_id, make_backend(app))
+    result.sent = report.sent
+    echo(f"Digest {result.digest_id}: sent to {report.sent} member(s) through the outbox backend.")
+
+
+def replies_step(app: App, result: DemoResult, echo: Callable[[str], None]) -> None:
+    """Members answer the digest: each sample reply is addressed to the digest's own signed reply address."""
+    if result.digest_id is None:
+        return
+    with app.sessions() as session:
+        digest = session.get(Digest, result.digest_id)
+        assert digest is not None
+        subject = digest.subject or "Legislative update"
+    for path in sorted((DEMO / "replies").glob("*.eml")):
+        raw = path.read_text(encoding="utf-8").replace("{reply_to}", reply_address(app, result.digest_id)) \
+            .replace("{subject}", subject).replace("{in_reply_to}", f"<digest-{result.digest_id}@demo>")
+        taken = take_in(app, raw.replace("\n", "\r\n").encode("utf-8"), channel="file")
+        if not taken.is_new:
+            line = f"{path.name}: already imported"
+        elif taken.status == "parsed":
+            questions = [q.text for q in taken.outcome.questions]
+            result.questions += questions
+            line = f"{path.name}: {len(questions)} question(s) for the call"
+        else:
+            line = f"{path.name}: {taken.status} ({'; '.join(taken.outcome.problems) or 'no reason given'})"
+        result.replies.append(line)
+        echo(f"Reply {line}")
+
+
+def agenda_step(app: App, result: DemoResult, echo: Callable[[str], None]) -> None:
+    call_id = build_for(app)
+    folder = app.config.path(app.config.email.outbox_dir) / "agendas"
+    try:
+        published = publish(app, call_id, folder=folder)
+    except AlreadySent:
+        result.agenda_files = export(app, call_id, folder)
+        echo("Call agenda: already sent for this call; files rewritten.")
+        return
+    result.agenda_files = published.paths
+    sent = published.report.sent if published.report else 0
+    echo(f"Call agenda: built from the curated bills and the members' questions; sent to {sent} member(s) "
+         "with a calendar invitation.")
 
 
 def _last_sent_id(app: App) -> int | None:
