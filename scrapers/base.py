@@ -40,6 +40,9 @@ class Collected:
     `payloads`: every body that was parsed into `result` (archive them, then `scrapers.http.remember` them).
     `state`: the source's own bookkeeping to keep until the next run and pass back as `state=` (LegiScan
     change hashes, Ohio bill-list fingerprints). `errors`: units that failed to parse, each naming its URL.
+    `listed`: how many entries the source's indexes listed this run, changed or not (None when it cannot tell,
+    e.g. an index answered 304 or the index is filtered to what changed): the caller compares it with earlier
+    runs, because an empty listing where there were hundreds is a broken source, not a quiet day.
     """
 
     result: ScrapeResult
@@ -48,6 +51,7 @@ class Collected:
     not_modified: int = 0
     state: dict[str, str] = field(default_factory=dict)
     errors: list[ScrapeError] = field(default_factory=list)
+    listed: int | None = None
 
 
 class Run:
@@ -61,6 +65,11 @@ class Run:
         self.errors: list[ScrapeError] = []
         self.notes: list[str] = []
         self.units_ok = 0
+        self.listed: int | None = None
+
+    def listing(self, count: int) -> None:
+        """An index listed `count` entries (added up over the indexes of one run)."""
+        self.listed = (self.listed or 0) + count
 
     def get(self, request: Request | str, *, conditional: bool = True) -> Payload:
         if isinstance(request, str):
@@ -117,6 +126,7 @@ class Run:
             not_modified=self.not_modified,
             state=dict(state or {}),
             errors=list(self.errors),
+            listed=self.listed,
         )
 
 
