@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 08:34:09.358778
+Create Date: 2026-11-25 08:43:07.991844
 """
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def upgrade() -> None:
     op.create_table('legislative_session',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('jurisdiction_id', sa.Integer(), nullable=False),
-    sa.Column('identifier', sa.String(length=32), nullable=False),
+    sa.Column('identifier', sa.String(length=100), nullable=False),
     sa.ForeignKeyConstraint(['jurisdiction_id'], ['jurisdiction.id'], name=op.f('fk_legislative_session_jurisdiction_id_jurisdiction')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_legislative_session')),
     sa.UniqueConstraint('jurisdiction_id', 'identifier', name=op.f('uq_legislative_session_jurisdiction_id_identifier'))
