@@ -31,7 +31,7 @@ from advocacy.models import HttpValidator, PayloadBlob, RunPayload, SourceRun, S
 from advocacy.records import ScrapeError
 from scrapers import SOURCES
 from scrapers.base import Collected
-from scrapers.http import Fetcher, FetchError, Payload, remember
+from scrapers.http import Fetcher, FetchError, MemoryValidatorStore, Payload, remember
 
 log = logging.getLogger("advocacy.scrape")
 SERVICE = "advocacy-legislative-updates/0.1"
@@ -154,6 +154,28 @@ def archived_bodies(session: Session, run_id: int) -> dict[str, tuple[bytes, str
     }
 
 
+def save_state(session: Session, name: str, state: Mapping[str, str]) -> None:
+    """The state is what the source returned, whole: keys it dropped (a bill gone from the list) go too."""
+    rows = {row.key: row for row in session.scalars(select(SourceState).where(SourceState.source == name))}
+    gone = [key for key in rows if key not in state]
+    for start in range(0, len(gone), 500):
+        session.execute(delete(SourceState).where(SourceState.source == name,
+                                                  SourceState.key.in_(gone[start:start + 500])))
+    for key, value in state.items():
+        if key not in rows:
+            session.add(SourceState(source=name, key=key, value=value))
+        elif rows[key].value != value:
+            rows[key].value = value
+
+
+def known_validators(session: Session) -> MemoryValidatorStore:
+    """Every URL's validators, read once: a long scrape holds no database transaction open while it fetches."""
+    store = MemoryValidatorStore()
+    for row in session.scalars(select(HttpValidator)):
+        store.put(row.url, row.etag, row.last_modified)
+    return store
+
+
 def _source_options(jcfg: JurisdictionConfig, source: Source) -> object:
     options = source.parsed_options()
     # A source that follows sessions follows the jurisdiction's unless it names its own.
@@ -261,11 +283,7 @@ def _store(app: App, jcfg: JurisdictionConfig, source: Source, run_id: int, coll
         report = Store(session, jurisdiction, source=source.name, now=app.now(),
                        run_id=run_id).store_result(collected.result)
         if not replay:
-            # The state is what the source returned, whole: keys it dropped (a bill gone from the list) go too.
-            session.execute(delete(SourceState).where(SourceState.source == source.name,
-                                                      SourceState.key.not_in(list(collected.state))))
-            for key, value in collected.state.items():
-                session.merge(SourceState(source=source.name, key=key, value=value))
+            save_state(session, source.name, collected.state)
             remember(DbValidators(session, app.now()), collected.payloads)
         session.flush()
         summary.new_bills = report.bills["insert"]
@@ -305,6 +323,7 @@ def run_source(app: App, jcfg: JurisdictionConfig, source: Source, *, replay_of:
         kwargs["api_key"] = REPLAY_KEY if replay_of is not None else _api_key(app, source.kind)
 
     http = app.config.http
+    owns_client = client is None or replay_of is not None
     bodies: dict[str, tuple[bytes, str]] = {}
     if replay_of is not None:
         with app.sessions() as session:
@@ -314,26 +333,27 @@ def run_source(app: App, jcfg: JurisdictionConfig, source: Source, *, replay_of:
         client = httpx.Client(transport=_replay_transport(bodies, replay_of))
     collected: Collected | None = None
     error = ""
-    with app.sessions() as read_session:
-        fetcher = RecordingFetcher(
-            service=SERVICE, contact=app.config.collaborative.contact_email,
-            validators=ReplayValidators() if replay_of is not None else DbValidators(read_session),
-            client=client, timeout=http.timeout, retries=0 if replay_of is not None else http.retries,
-            backoff=http.backoff, min_interval=0 if replay_of is not None else http.min_interval,
-            sleep=sleep, clock=monotonic, now=start.now,
-        )
-        try:
-            collected = module.collect(fetcher, _source_options(jcfg, source), jcfg.code, jcfg.tz, start.since,
-                                       **kwargs)
-        except (ScrapeError, FetchError, ValueError) as exc:  # each names its URL, field or setting
-            error = str(exc)
-        except Exception as exc:  # a bug in one source fails that source only; the others still run
-            log.exception("source=%s run=%s collect crashed", source.name, run_id)
-            error = f"{type(exc).__name__}: {exc}"
-        finally:
-            if replay_of is not None:
-                fetcher.close()
-        received = list(fetcher.received)
+    with app.sessions() as session:
+        validators = ReplayValidators() if replay_of is not None else known_validators(session)
+    fetcher = RecordingFetcher(
+        service=SERVICE, contact=app.config.collaborative.contact_email,
+        validators=validators,
+        client=client, timeout=http.timeout, retries=0 if replay_of is not None else http.retries,
+        backoff=http.backoff, min_interval=0 if replay_of is not None else http.min_interval,
+        sleep=sleep, clock=monotonic, now=start.now,
+    )
+    try:
+        collected = module.collect(fetcher, _source_options(jcfg, source), jcfg.code, jcfg.tz, start.since,
+                                   **kwargs)
+    except (ScrapeError, FetchError, ValueError) as exc:  # each names its URL, field or setting
+        error = str(exc)
+    except Exception as exc:  # a bug in one source fails that source only; the others still run
+        log.exception("source=%s run=%s collect crashed", source.name, run_id)
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        if owns_client:
+            fetcher.close()
+    received = list(fetcher.received)
 
     summary.fetched = sum(1 for p in received if not p.not_modified)
     summary.not_modified = sum(1 for p in received if p.not_modified)
