@@ -238,11 +238,13 @@ class Store:
                     self._changed_ids.add(bill.id)
                     self.report.changed_bill_ids.append(bill.id)
 
-    def store_bill(self, rec: BillRecord) -> Outcome:
-        """One bill (see `store_bills`, which does many in far fewer queries)."""
+    def store_bill(self, rec: BillRecord) -> tuple[Outcome, Bill]:
+        """One bill, and what storing it did (`store_bills` does many in far fewer queries)."""
         before = Counter(self.report.bills)
         self.store_bills([rec])
-        return next(iter((self.report.bills - before).elements()))
+        outcome: Outcome = next(iter((self.report.bills - before).elements()))  # type: ignore[assignment]
+        session = self._session_for(rec.session)
+        return outcome, self._bills[(session.id, rec.identifier)]
 
     def _store_bill(self, rec: BillRecord, digest: str) -> tuple[Outcome, Bill]:
         leg_session = self._session_for(rec.session)

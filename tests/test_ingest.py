@@ -172,3 +172,13 @@ def test_many_bills_are_stored_without_a_query_per_bill(app: App) -> None:
         event.remove(app.engine, "before_cursor_execute", count_statement)
     # reads per bill would be 300+ each; bulk loads keep them to a handful (writes are the database's batching)
     assert 0 < first < 15 and 0 < second < 15, (first, second)
+
+
+def test_store_bill_says_what_it_did_to_the_one_bill(app: App) -> None:
+    with app.transaction() as session:
+        oh = ensure_jurisdiction(session, "OH", "Ohio", "America/New_York")
+        store = Store(session, oh, source="test", now=NOW)
+        outcome, bill = store.store_bill(funding_bill())
+        assert (outcome, bill.identifier, bill.id is not None) == ("insert", "HB 96", True)
+        assert store.store_bill(funding_bill()) == ("noop", bill)
+        assert store.store_bill(funding_bill(status="Passed House"))[0] == "update"
