@@ -127,3 +127,21 @@ def test_replay_reparses_a_run_offline(configured: Path, server: FixtureServer) 
     assert server.log == []
     missing = run(configured, "scrape", "--replay", "99")
     assert missing.exit_code == EXIT_USAGE and "no source run 99" in missing.output
+
+
+def test_the_example_jurisdictions_in_config_toml_load_when_uncommented(config_path: Path) -> None:
+    import re
+
+    from advocacy.config import load_config
+
+    text = config_path.read_text()
+    start, end = text.index("# More jurisdictions."), text.index("[tagging]")
+    toml_line = re.compile(r"^# (\[|[a-z_.]+ = |  \{|\])")
+    block = "\n".join(line[2:] if toml_line.match(line) else line for line in text[start:end].splitlines())
+    config_path.write_text(text[:start] + block + "\n\n" + text[end:])
+    config = load_config(config_path, env={})
+    found = {source.name: (jcfg.code, source.kind, source.enabled) for jcfg, source in config.sources()}
+    assert found["federal-register-education"] == ("US", "rss", True)
+    assert found["massachusetts-openstates"] == ("MA", "openstates", False)
+    assert found["colorado-legiscan"] == ("CO", "legiscan", False)
+    assert config.jurisdiction("CO").tz.key == "America/Denver"
