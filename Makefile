@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint eval-tagging eval-replies bench clean
+.PHONY: venv demo test lint eval-tagging eval-replies bench bench-ingest clean
 
 venv: $(STAMP)
 
@@ -28,6 +28,9 @@ eval-replies: venv
 
 eval-tagging: venv
 	$(BIN)/python bench/eval_tagging.py
+
+bench-ingest: venv
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf var/ .pytest_cache

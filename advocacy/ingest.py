@@ -8,12 +8,11 @@ same payload twice, a source that re-orders its lists, or a re-run after a crash
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -36,6 +35,8 @@ from advocacy.models import (
 from advocacy.records import ActionRecord, BillRecord, HearingRecord, NewsRecord, ScrapeResult
 
 Outcome = Literal["insert", "update", "noop"]
+FLUSH_EVERY = 1000  # bills written per flush: few round trips, bounded memory in the unit of work
+CHUNK = 500  # keys per IN (...) query: well under every database's limit on bound parameters
 
 
 @dataclass
@@ -70,12 +71,21 @@ def _local_day(when: datetime, tz: ZoneInfo) -> str:
     return when.astimezone(tz).date().isoformat()
 
 
+_LISTED = frozenset({"sponsors", "actions", "versions", "documents", "subjects"})
+_FIELDS = tuple(f.name for f in fields(BillRecord))
+
+
 def record_hash(record: BillRecord) -> str:
-    """A hash of what the bill says, blind to the order in which the source listed things."""
-    data = asdict(record)
-    for key in ("sponsors", "actions", "versions", "documents", "subjects"):
-        data[key] = sorted(json.dumps(item, sort_keys=True, default=str) for item in data[key])
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    """A hash of what the bill says, blind to the order in which the source listed things.
+
+    The records are flat frozen dataclasses, so their repr is a faithful, cheap serialization (no deep copies:
+    this runs for every bill of every scrape, changed or not).
+    """
+    parts = []
+    for name in _FIELDS:
+        value = getattr(record, name)
+        parts.append(f"{name}={sorted(map(repr, value)) if name in _LISTED else value!r}")
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()
 
 
 def action_keys(bill_key: str, actions: Iterable[ActionRecord], tz: ZoneInfo) -> list[str]:
@@ -127,24 +137,43 @@ class Store:
         self.report = StoreReport()
         self._sessions: dict[str, LegislativeSession] = {}
         self._bills: dict[tuple[int, str], Bill] = {}
-        self._event_keys: set[str] = set()
+        self._loaded: set[int] = set()  # bills whose sponsors, actions, versions and documents are in memory
+        self._pending: dict[str, ChangeEvent] = {}  # events not yet checked against the stored ones
+        self._changed_ids: set[int] = set()
 
     # -- events ----------------------------------------------------------------------------------------------
     def _event(self, kind: str, key: str, summary: str, *, bill: Bill | None = None,
                hearing: Hearing | None = None, news: NewsItem | None = None,
                occurred_at: datetime | None = None) -> None:
         key = _digest(kind, key)
-        if key in self._event_keys or self.session.scalar(select(ChangeEvent.id).where(ChangeEvent.key == key)):
+        if key in self._pending:
             return
-        self._event_keys.add(key)
-        event = ChangeEvent(
+        self._pending[key] = ChangeEvent(
             key=key, kind=kind, jurisdiction_id=self.jurisdiction.id, summary=summary, occurred_at=occurred_at,
-            detected_at=self.now, run_id=self.run_id,
-            bill_id=bill.id if bill else None, hearing_id=hearing.id if hearing else None,
+            detected_at=self.now, run_id=self.run_id, bill=bill, hearing=hearing,
             news_id=news.id if news else None,
         )
-        self.session.add(event)
-        self.report.events.append(event)
+
+    def _write_events(self) -> None:
+        """Add the queued events that were never recorded before, checking their keys in bulk."""
+        pending = list(self._pending.items())
+        self._pending = {}
+        keys = [key for key, _ in pending]
+        known: set[str] = set()
+        for start in range(0, len(keys), CHUNK):
+            known.update(self.session.scalars(
+                select(ChangeEvent.key).where(ChangeEvent.key.in_(keys[start:start + CHUNK]))
+            ))
+        for key, event in pending:
+            if key not in known:
+                known.add(key)
+                self.session.add(event)
+                self.report.events.append(event)
+
+    def _check(self, jurisdiction: str, what: str) -> None:
+        if jurisdiction != self.jurisdiction.code:
+            raise ValueError(f"{jurisdiction} {what}: a record for {jurisdiction} cannot be stored under "
+                             f"{self.jurisdiction.code}")
 
     # -- lookups ---------------------------------------------------------------------------------------------
     def _session_for(self, identifier: str) -> LegislativeSession:
@@ -153,61 +182,95 @@ class Store:
         return self._sessions[identifier]
 
     def _preload(self, leg_session: LegislativeSession, identifiers: list[str]) -> None:
-        wanted = [i for i in identifiers if (leg_session.id, i) not in self._bills]
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
+        wanted = [i for i in dict.fromkeys(identifiers) if (leg_session.id, i) not in self._bills]
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start:start + CHUNK]
             for bill in self.session.scalars(
                 select(Bill).where(Bill.session_id == leg_session.id, Bill.identifier.in_(chunk))
             ):
                 self._bills[(leg_session.id, bill.identifier)] = bill
 
+    def _load_children(self, bill_ids: list[int]) -> None:
+        """Sponsors, actions, versions and documents of the bills about to change, in a few queries."""
+        wanted = [i for i in dict.fromkeys(bill_ids) if i not in self._loaded]
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start:start + CHUNK]
+            self.session.scalars(
+                select(Bill).where(Bill.id.in_(chunk)).options(
+                    selectinload(Bill.sponsors), selectinload(Bill.actions), selectinload(Bill.versions),
+                    selectinload(Bill.documents),
+                )
+            ).all()
+            self._loaded.update(chunk)
+
     # -- bills -----------------------------------------------------------------------------------------------
     def store_bills(self, records: Iterable[BillRecord]) -> None:
         records = list(records)
+        for rec in records:
+            self._check(rec.jurisdiction, f"{rec.session} {rec.identifier}")
         by_session: dict[str, list[str]] = {}
         for rec in records:
             by_session.setdefault(rec.session, []).append(rec.identifier)
         for ident, identifiers in by_session.items():
             self._preload(self._session_for(ident), identifiers)
-        for rec in records:
-            outcome, bill = self.store_bill(rec)
-            self.report.bills[outcome] += 1
-            if outcome != "noop":
-                self.report.changed_bill_ids.append(bill.id)
+        hashes = [record_hash(rec) for rec in records]
+        changing = []
+        for rec, digest in zip(records, hashes, strict=True):
+            bill = self._bills.get((self._session_for(rec.session).id, rec.identifier))
+            if bill is not None and (rec.partial or bill.content_hash != digest):
+                changing.append(bill.id)
+        self._load_children(changing)
+        # Nothing needs flushing until the end: new bills are linked to their events by relationship, so one
+        # flush inserts them all in batches instead of one round trip per bill.
+        for start in range(0, len(records), FLUSH_EVERY):
+            changed: list[Bill] = []
+            with self.session.no_autoflush:
+                for rec, digest in zip(records[start:start + FLUSH_EVERY], hashes[start:start + FLUSH_EVERY],
+                                       strict=True):
+                    outcome, bill = self._store_bill(rec, digest)
+                    self.report.bills[outcome] += 1
+                    if outcome != "noop":
+                        changed.append(bill)
+            self._write_events()  # flushes the batch: events check their keys with a query
+            self.session.flush()
+            for bill in changed:
+                if bill.id not in self._changed_ids:
+                    self._changed_ids.add(bill.id)
+                    self.report.changed_bill_ids.append(bill.id)
 
     def store_bill(self, rec: BillRecord) -> tuple[Outcome, Bill]:
-        if rec.jurisdiction != self.jurisdiction.code:
-            raise ValueError(f"{rec.identifier}: record for {rec.jurisdiction} stored under {self.jurisdiction.code}")
+        """One bill, and what storing it did (`store_bills` does many in far fewer queries)."""
+        before = Counter(self.report.bills)
+        self.store_bills([rec])
+        outcome: Outcome = next(iter((self.report.bills - before).elements()))  # type: ignore[assignment]
+        session = self._session_for(rec.session)
+        return outcome, self._bills[(session.id, rec.identifier)]
+
+    def _store_bill(self, rec: BillRecord, digest: str) -> tuple[Outcome, Bill]:
         leg_session = self._session_for(rec.session)
-        digest = record_hash(rec)
+        bill_key = f"{self.jurisdiction.code}|{rec.session}|{rec.identifier}"
         bill = self._bills.get((leg_session.id, rec.identifier))
-        if bill is None:
-            bill = self.session.scalar(
-                select(Bill).where(Bill.session_id == leg_session.id, Bill.identifier == rec.identifier)
-            )
         if bill is not None and bill.content_hash == digest:
             return "noop", bill
         if bill is not None and rec.partial:
             # A feed item that knows only the bill number and one action: add the action, keep the rest.
-            self.session.refresh(bill, ["actions"])
             before = len(bill.actions)
-            self._store_actions(bill, f"{self.jurisdiction.code}|{rec.session}|{rec.identifier}", rec, announce=True)
+            self._store_actions(bill, bill_key, rec, announce=True)
             return ("update" if len(bill.actions) > before else "noop"), bill
-        bill_key = f"{self.jurisdiction.code}|{rec.session}|{rec.identifier}"
         inserted = bill is None
         if bill is None:
-            bill = Bill(session_id=leg_session.id, identifier=rec.identifier, title=rec.title, first_seen=self.now)
+            bill = Bill(session_id=leg_session.id, identifier=rec.identifier, title=rec.title, first_seen=self.now,
+                        sponsors=[], actions=[], versions=[], documents=[])
             self.session.add(bill)
-            self.session.flush()
             self._bills[(leg_session.id, rec.identifier)] = bill
             self._event("new_bill", bill_key, f"New bill {rec.identifier}: {rec.title}", bill=bill,
                         occurred_at=min((a.when for a in rec.actions), default=None))
-        else:
-            self.session.refresh(bill, ["sponsors", "actions", "versions", "documents"])
-            if rec.status and _norm_text(rec.status) != _norm_text(bill.status):
-                self._event("status_change", f"{bill_key}|{_norm_text(rec.status)}",
-                            f"{rec.identifier} status: {rec.status}", bill=bill,
-                            occurred_at=max((a.when for a in rec.actions), default=None))
+        elif rec.status and _norm_text(rec.status) != _norm_text(bill.status):
+            latest = max((a.when for a in rec.actions), default=None)
+            # Keyed on the day too: a bill that goes back to an earlier status later is news again.
+            day = _local_day(latest, self.tz) if latest else ""
+            self._event("status_change", f"{bill_key}|{_norm_text(rec.status)}|{day}",
+                        f"{rec.identifier} status: {rec.status}", bill=bill, occurred_at=latest)
         bill.title = rec.title
         bill.synopsis = rec.synopsis
         bill.status = rec.status
@@ -219,11 +282,13 @@ class Store:
         bill.analysis_text = rec.analysis_text
         bill.content_hash = digest
         bill.updated_at = self.now
-        bill.sponsors = [
-            Sponsor(name=s.name, primary=s.primary, party=s.party, district=s.district, chamber=s.chamber,
-                    position=i)
-            for i, s in enumerate(rec.sponsors)
-        ]
+        sponsors = [(s.name, s.primary, s.party, s.district, s.chamber) for s in rec.sponsors]
+        if sponsors != [(s.name, s.primary, s.party, s.district, s.chamber) for s in bill.sponsors]:
+            bill.sponsors = [
+                Sponsor(name=s.name, primary=s.primary, party=s.party, district=s.district, chamber=s.chamber,
+                        position=i)
+                for i, s in enumerate(rec.sponsors)
+            ]
         self._store_actions(bill, bill_key, rec, announce=not inserted)
         self._store_versions(bill, bill_key, rec, announce=not inserted)
         self._store_documents(bill, bill_key, rec, announce=not inserted)
@@ -273,9 +338,12 @@ class Store:
     # -- hearings --------------------------------------------------------------------------------------------
     def store_hearings(self, records: Iterable[HearingRecord]) -> None:
         for rec in records:
-            self.report.hearings[self.store_hearing(rec)] += 1
+            self.report.hearings[self._store_hearing(rec)] += 1
+        self._write_events()
 
-    def store_hearing(self, rec: HearingRecord) -> Outcome:
+    def _store_hearing(self, rec: HearingRecord) -> Outcome:
+        self._check(rec.jurisdiction, rec.key)
+        at = rec.start.astimezone(UTC).isoformat()  # the instant, however the source wrote its zone
         hearing = self.session.scalar(
             select(Hearing).options(selectinload(Hearing.bills))
             .where(Hearing.jurisdiction_id == self.jurisdiction.id, Hearing.key == rec.key)
@@ -297,7 +365,7 @@ class Store:
                 return "noop"
             outcome = "update"
             if hearing.start != rec.start and not rec.cancelled:
-                self._event("hearing_rescheduled", f"{rec.key}|{rec.start.isoformat()}",
+                self._event("hearing_rescheduled", f"{rec.key}|{at}",
                             f"{label} moved to {when}", hearing=hearing, occurred_at=rec.start)
         hearing.session_id = leg_session.id if leg_session else None
         hearing.committee, hearing.chamber, hearing.start = rec.committee, rec.chamber, rec.start
@@ -307,15 +375,15 @@ class Store:
         hearing.updated_at = self.now
         self.session.flush()
         if rec.cancelled:
-            self._event("hearing_cancelled", f"{rec.key}|{rec.start.isoformat()}", f"{label} on {when} cancelled",
+            self._event("hearing_cancelled", f"{rec.key}|{at}", f"{label} on {when} cancelled",
                         hearing=hearing, occurred_at=rec.start)
         elif outcome == "insert":
             names = ", ".join(rec.bills)
-            self._event("hearing_scheduled", f"{rec.key}|{rec.start.isoformat()}",
+            self._event("hearing_scheduled", f"{rec.key}|{at}",
                         f"{label} {when}" + (f": {names}" if names else ""), hearing=hearing, occurred_at=rec.start)
         for bill in bills:
             # one event per bill per hearing date, so curation can resurface the bill and alerts name it
-            self._event("bill_hearing", f"{rec.key}|{rec.start.isoformat()}|{bill.id}|{rec.cancelled}",
+            self._event("bill_hearing", f"{rec.key}|{at}|{bill.id}|{rec.cancelled}",
                         f"{bill.identifier}: {label} {when}" + (" (cancelled)" if rec.cancelled else ""),
                         bill=bill, hearing=hearing, occurred_at=rec.start)
         return outcome
@@ -337,6 +405,7 @@ class Store:
     # -- news ------------------------------------------------------------------------------------------------
     def store_news(self, records: Iterable[NewsRecord]) -> None:
         for rec in records:
+            self._check(rec.jurisdiction, rec.guid)
             found = self.session.scalar(
                 select(NewsItem.id).where(NewsItem.jurisdiction_id == self.jurisdiction.id, NewsItem.guid == rec.guid)
             )
@@ -350,10 +419,10 @@ class Store:
             self._event("news", f"{self.jurisdiction.code}|{rec.guid}", rec.title, news=item,
                         occurred_at=rec.published)
             self.report.news["insert"] += 1
+        self._write_events()
 
     def store_result(self, result: ScrapeResult) -> StoreReport:
         self.store_bills(result.bills)
-        self.session.flush()
         self.store_hearings(result.hearings)
         self.store_news(result.news)
         self.session.flush()

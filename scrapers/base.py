@@ -37,9 +37,13 @@ class Request:
 class Collected:
     """What one `collect` call gathered.
 
-    `payloads`: every body that was parsed into `result` (archive them, then `scrapers.http.remember` them).
+    `payloads`: the bodies parsed into `result`, whose validators to `scrapers.http.remember` once the records are
+    stored; after a failed unit the indexes are left out, so that the next run lists (and retries) again.
     `state`: the source's own bookkeeping to keep until the next run and pass back as `state=` (LegiScan
     change hashes, Ohio bill-list fingerprints). `errors`: units that failed to parse, each naming its URL.
+    `listed`: how many entries the source's indexes listed this run, changed or not (None when it cannot tell,
+    e.g. an index answered 304 or the index is filtered to what changed): the caller compares it with earlier
+    runs, because an empty listing where there were hundreds is a broken source, not a quiet day.
     """
 
     result: ScrapeResult
@@ -48,6 +52,7 @@ class Collected:
     not_modified: int = 0
     state: dict[str, str] = field(default_factory=dict)
     errors: list[ScrapeError] = field(default_factory=list)
+    listed: int | None = None
 
 
 class Run:
@@ -58,9 +63,15 @@ class Run:
         self.fetched = 0
         self.not_modified = 0
         self.payloads: list[Payload] = []
+        self.indexes: list[Payload] = []
         self.errors: list[ScrapeError] = []
         self.notes: list[str] = []
         self.units_ok = 0
+        self.listed: int | None = None
+
+    def listing(self, count: int) -> None:
+        """An index listed `count` entries (added up over the indexes of one run)."""
+        self.listed = (self.listed or 0) + count
 
     def get(self, request: Request | str, *, conditional: bool = True) -> Payload:
         if isinstance(request, str):
@@ -92,9 +103,13 @@ class Run:
 
     def keep(self, payload: Payload) -> None:
         """An index page that was parsed (kept for the archive; not a unit)."""
-        self.payloads.append(payload)
+        self.indexes.append(payload)
 
-    def accept(self, payloads: Sequence[Payload]) -> None:
+    def accept(self, payloads: Sequence[Payload], *, index: bool = False) -> None:
+        """The pages of one unit that parsed; `index` when the first of them also lists the other units."""
+        if index:
+            self.indexes.append(payloads[0])
+            payloads = payloads[1:]
         self.payloads.extend(payloads)
         self.units_ok += 1
 
@@ -112,11 +127,14 @@ class Run:
                 news=result.news,
                 notes=(*result.notes, *self.notes),
             ),
-            payloads=list(self.payloads),
+            # After a failed unit, an index's validators must not be remembered: the next run would get a 304
+            # on the index and never ask for the failed unit again.
+            payloads=[*(self.indexes if not self.errors else ()), *self.payloads],
             fetched=self.fetched,
             not_modified=self.not_modified,
             state=dict(state or {}),
             errors=list(self.errors),
+            listed=self.listed,
         )
 
 

@@ -269,6 +269,7 @@ def collect(
         return run.collected(ScrapeResult(), hashes)
     entries = parse_master_list(index.body, index.url)
     run.keep(index)
+    run.listing(len(entries))
     if not entries:
         run.notes.append(f"LegiScan {jurisdiction}: the master list holds no bills")
     changed = [e for e in entries if hashes.get(str(e.bill_id)) != e.change_hash]

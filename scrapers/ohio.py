@@ -418,6 +418,7 @@ def _collect_bills(
     index = run.get(list_url, conditional=False)
     listed = parse_bill_list(index.body, list_url)
     run.keep(index)
+    run.listing(len(listed))
     if not listed:
         run.notes.append(f"Ohio {session}: the bill list is empty")
     wanted = set(options.only_bills)

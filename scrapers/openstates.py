@@ -201,7 +201,7 @@ def collect(
                 run.fail(exc)
                 page += 1
                 continue
-            run.accept([payload])
+            run.accept([payload], index=page == 1)
             bills.extend(found)
             newest.extend([updated] if updated else [])
             if page == 1 and not found:

@@ -153,6 +153,7 @@ def collect(
             run.fail(exc)
             continue
         run.accept([payload])
+        run.listing(len(result.news) + sum(len(bill.actions) for bill in result.bills))
         bills.extend(result.bills)
         news.extend(result.news)
         notes.extend(result.notes)

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from advocacy.app import App
 from advocacy.ingest import Store, ensure_jurisdiction
 from advocacy.models import Action, Bill, ChangeEvent, Hearing
-from advocacy.records import ActionRecord, ScrapeResult, VersionRecord
+from advocacy.records import ActionRecord, BillRecord, ScrapeResult, VersionRecord
 from tests.factories import et, funding_bill, hearing
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -100,3 +101,84 @@ def test_hearing_scheduled_rescheduled_and_cancelled_are_each_reported_once(app:
         h = session.scalars(select(Hearing)).one()
         assert h.cancelled and [b.identifier for b in h.bills] == ["HB 96"]
     assert ("hearing_rescheduled", "House Primary and Secondary Education hearing moved to 2026-12-03 13:00") in events(app)
+
+
+def test_a_status_the_bill_had_before_is_news_again_on_a_later_day(app: App) -> None:
+    store(app, ScrapeResult(bills=(funding_bill(),)))
+    reported = funding_bill(status="Reported", actions=funding_bill().actions + (
+        ActionRecord(et(2026, 3, 10), "Reported - Substitute", chamber="House"),))
+    back = funding_bill(status="In House Finance", actions=reported.actions + (
+        ActionRecord(et(2026, 4, 2), "Re-referred to committee: Finance", chamber="House"),))
+    assert store(app, ScrapeResult(bills=(reported,)))[1] == ["new_action", "status_change"]
+    assert store(app, ScrapeResult(bills=(back,)))[1] == ["new_action", "status_change"]
+    assert store(app, ScrapeResult(bills=(back,))) == ({"noop": 1}, [])
+
+
+def test_a_feed_item_adds_its_action_once_and_keeps_the_rest_of_the_bill(app: App) -> None:
+    store(app, ScrapeResult(bills=(funding_bill(),)))
+    item = BillRecord(jurisdiction="OH", session="136", identifier="HB 96", title="", partial=True,
+                      actions=(ActionRecord(et(2026, 3, 10, 16, 0), "Reported - Substitute"),))
+    assert store(app, ScrapeResult(bills=(item,))) == ({"update": 1}, ["new_action"])
+    assert store(app, ScrapeResult(bills=(item,))) == ({"noop": 1}, [])
+    # the official record catching up with the same action, the same day, is not news twice
+    full = funding_bill(actions=funding_bill().actions + (ActionRecord(et(2026, 3, 10), "Reported - Substitute"),))
+    assert store(app, ScrapeResult(bills=(full,))) == ({"update": 1}, [])
+    with app.sessions() as session:
+        bill = session.scalars(select(Bill)).one()
+        assert bill.title == funding_bill().title and len(bill.sponsors) == 2 and len(bill.actions) == 3
+
+
+def test_a_record_of_another_jurisdiction_is_refused_by_name(app: App) -> None:
+    with pytest.raises(ValueError, match="MA 194 H 12: a record for MA cannot be stored under OH"):
+        store(app, ScrapeResult(bills=(funding_bill(jurisdiction="MA", session="194", identifier="H 12"),)))
+
+
+def test_a_bill_listed_twice_in_one_batch_is_one_bill_reported_changed_once(app: App) -> None:
+    moved = funding_bill(status="Passed House")
+    with app.transaction() as session:
+        oh = ensure_jurisdiction(session, "OH", "Ohio", "America/New_York")
+        report = Store(session, oh, source="test", now=NOW).store_result(ScrapeResult(bills=(funding_bill(), moved)))
+        assert dict(report.bills) == {"insert": 1, "update": 1}
+        assert len(report.changed_bill_ids) == 1
+        assert [e.kind for e in report.events] == ["new_bill", "status_change"]
+
+
+def test_the_same_hearing_time_written_in_another_zone_is_no_change(app: App) -> None:
+    store(app, ScrapeResult(bills=(funding_bill(),)))
+    store(app, ScrapeResult(hearings=(hearing(),)))
+    in_utc = hearing(start=hearing().start.astimezone(UTC))
+    assert store(app, ScrapeResult(hearings=(in_utc,)))[1] == []
+
+
+def test_many_bills_are_stored_without_a_query_per_bill(app: App) -> None:
+    records = tuple(funding_bill(identifier=f"HB {n}") for n in range(1, 301))
+    statements: list[str] = []
+
+    def count_statement(*args: object) -> None:
+        if str(args[2]).lstrip().upper().startswith("SELECT"):
+            statements.append(str(args[2]))
+
+    from sqlalchemy import event
+
+    event.listen(app.engine, "before_cursor_execute", count_statement)
+    try:
+        store(app, ScrapeResult(bills=records))
+        first = len(statements)
+        statements.clear()
+        moved = tuple(funding_bill(identifier=f"HB {n}", status="Passed House") for n in range(1, 301))
+        assert store(app, ScrapeResult(bills=moved))[0] == {"update": 300}
+        second = len(statements)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", count_statement)
+    # reads per bill would be 300+ each; bulk loads keep them to a handful (writes are the database's batching)
+    assert 0 < first < 15 and 0 < second < 15, (first, second)
+
+
+def test_store_bill_says_what_it_did_to_the_one_bill(app: App) -> None:
+    with app.transaction() as session:
+        oh = ensure_jurisdiction(session, "OH", "Ohio", "America/New_York")
+        store = Store(session, oh, source="test", now=NOW)
+        outcome, bill = store.store_bill(funding_bill())
+        assert (outcome, bill.identifier, bill.id is not None) == ("insert", "HB 96", True)
+        assert store.store_bill(funding_bill()) == ("noop", bill)
+        assert store.store_bill(funding_bill(status="Passed House"))[0] == "update"

@@ -1,3 +1,5 @@
+"""`advocacy scrape` (collect, record what changed, tag) and `advocacy sources` (what is configured, how it went)."""
+
 from __future__ import annotations
 
 import sys
@@ -10,15 +12,21 @@ from advocacy.cli import EXIT_FAILED, pass_app
 
 
 @click.command("scrape")
-@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only these sources (default: all enabled).")
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              help="Only this source (repeatable; a disabled source runs when named). Default: all enabled.")
 @click.option("--replay", "replay_run", type=int, metavar="RUN_ID",
-              help="Re-parse the payloads archived by a past run, offline.")
+              help="Re-parse the payloads archived by a past run, offline (see `advocacy sources`).")
 @pass_app()
 def scrape(app: App, sources: tuple[str, ...], replay_run: int | None) -> None:
     """Collect bill activity from the configured sources and record what changed."""
     if replay_run is not None:
-        summaries = [scraping.replay(app, replay_run)]
-        click.echo(summaries[0].line())
+        try:
+            summaries = [scraping.replay(app, replay_run)]
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--replay") from exc
+        click.echo(f"Replay of run {replay_run}: {summaries[0].line()}")
+        for error in summaries[0].errors:
+            click.echo(f"    error: {error}")
     else:
         try:
             summaries = scraping.run_sources(app, sources, progress=click.echo)
@@ -26,17 +34,44 @@ def scrape(app: App, sources: tuple[str, ...], replay_run: int | None) -> None:
             raise click.BadParameter(str(exc), param_hint="--source") from exc
     from advocacy.pipeline import after_scrape
 
-    after = after_scrape(app, summaries)
-    for line in after:
+    for line in after_scrape(app, summaries):
         click.echo(line)
     totals = {k: sum(getattr(s, k) for s in summaries) for k in ("fetched", "not_modified", "new_bills", "events")}
     errors = sum(len(s.errors) for s in summaries)
+    failed = [s.name for s in summaries if s.status == "failed"]
     click.echo(f"Summary: {len(summaries)} source(s); fetched {totals['fetched']}, not modified "
-               f"{totals['not_modified']}, new bills {totals['new_bills']}, events {totals['events']}, errors {errors}")
+               f"{totals['not_modified']}, new bills {totals['new_bills']}, events {totals['events']}, errors {errors}"
+               + (f"; failed: {', '.join(failed)}" if failed else ""))
     if totals["events"] == 0 and not errors:
         click.echo("Nothing new.")
-    if any(s.status == "failed" for s in summaries):
+    if failed:
         sys.exit(EXIT_FAILED)
 
 
-COMMANDS = [scrape]
+@click.command("sources")
+@pass_app()
+def sources(app: App) -> None:
+    """The configured sources, each with its last run: when, status, counts and error."""
+    tz = app.config.collaborative.tz
+    with app.sessions() as session:
+        last = scraping.last_runs(session)
+    for jcfg, source in app.config.sources():
+        flags = "" if source.enabled else " [disabled]"
+        click.echo(f"{source.name} ({source.kind}, {jcfg.code}){flags}  schedule: {source.schedule}")
+        if problem := scraping.missing_key(app, source):
+            click.echo(f"    cannot run: {problem}")
+        run = last.get(source.name)
+        if run is None:
+            click.echo("    never run")
+            continue
+        started = run.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+        click.echo(f"    last run {run.id} at {started}: {run.status}; fetched {run.fetched}, not modified "
+                   f"{run.not_modified}, records {run.records}, new bills {run.new_bills}, events {run.events}")
+        errors = run.error.strip().splitlines()
+        for line in errors[:3]:
+            click.echo(f"    error: {line}")
+        if len(errors) > 3:
+            click.echo(f"    ... and {len(errors) - 3} more error(s)")
+
+
+COMMANDS = [scrape, sources]

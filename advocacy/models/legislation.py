@@ -23,7 +23,8 @@ class LegislativeSession(Base):
     __table_args__ = (UniqueConstraint("jurisdiction_id", "identifier"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     jurisdiction_id: Mapped[int] = mapped_column(ForeignKey("jurisdiction.id"))
-    identifier: Mapped[str] = mapped_column(String(32))  # "136", "135S1"
+    # "136", "135S1", or LegiScan's session name, e.g. "88th General Assembly (2012 Fiscal)"
+    identifier: Mapped[str] = mapped_column(String(100))
     jurisdiction: Mapped[Jurisdiction] = relationship()
 
 

@@ -18,7 +18,12 @@ class SourceRun(Base):
     jurisdiction: Mapped[str] = mapped_column(String(8))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running, ok, failed, interrupted
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running, ok, partial, failed
+    # What the run started from, so that a replay asks the archive exactly what the run asked the source.
+    since: Mapped[datetime | None]
+    state_sha256: Mapped[str | None] = mapped_column(ForeignKey("payload_blob.sha256"))
+    # How many entries the source's indexes listed (changed or not); None when it could not tell (all 304).
+    listed: Mapped[int | None]
     fetched: Mapped[int] = mapped_column(default=0)
     not_modified: Mapped[int] = mapped_column(default=0)
     records: Mapped[int] = mapped_column(default=0)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 08:48:48.815820
+Create Date: 2026-11-25 08:53:05.645249
 """
 from __future__ import annotations
 
@@ -128,27 +128,6 @@ def upgrade() -> None:
     with op.batch_alter_table('scheduler_job', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_scheduler_job_next_run_time'), ['next_run_time'], unique=False)
 
-    op.create_table('source_run',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('source', sa.String(length=64), nullable=False),
-    sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('jurisdiction', sa.String(length=8), nullable=False),
-    sa.Column('started_at', advocacy.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', advocacy.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('fetched', sa.Integer(), nullable=False),
-    sa.Column('not_modified', sa.Integer(), nullable=False),
-    sa.Column('records', sa.Integer(), nullable=False),
-    sa.Column('new_bills', sa.Integer(), nullable=False),
-    sa.Column('events', sa.Integer(), nullable=False),
-    sa.Column('error', sa.Text(), nullable=False),
-    sa.Column('replay_of', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['replay_of'], ['source_run.id'], name=op.f('fk_source_run_replay_of_source_run')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_source_run'))
-    )
-    with op.batch_alter_table('source_run', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_source_run_source'), ['source'], unique=False)
-
     op.create_table('source_state',
     sa.Column('source', sa.String(length=64), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
@@ -184,7 +163,7 @@ def upgrade() -> None:
     op.create_table('legislative_session',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('jurisdiction_id', sa.Integer(), nullable=False),
-    sa.Column('identifier', sa.String(length=32), nullable=False),
+    sa.Column('identifier', sa.String(length=100), nullable=False),
     sa.ForeignKeyConstraint(['jurisdiction_id'], ['jurisdiction.id'], name=op.f('fk_legislative_session_jurisdiction_id_jurisdiction')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_legislative_session')),
     sa.UniqueConstraint('jurisdiction_id', 'identifier', name=op.f('uq_legislative_session_jurisdiction_id_identifier'))
@@ -218,20 +197,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_news_item')),
     sa.UniqueConstraint('jurisdiction_id', 'guid', name=op.f('uq_news_item_jurisdiction_id_guid'))
     )
-    op.create_table('run_payload',
+    op.create_table('source_run',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('run_id', sa.Integer(), nullable=False),
-    sa.Column('url', sa.Text(), nullable=False),
-    sa.Column('status', sa.Integer(), nullable=False),
-    sa.Column('content_type', sa.String(length=200), nullable=False),
-    sa.Column('fetched_at', advocacy.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['run_id'], ['source_run.id'], name=op.f('fk_run_payload_run_id_source_run'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['sha256'], ['payload_blob.sha256'], name=op.f('fk_run_payload_sha256_payload_blob')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_run_payload'))
+    sa.Column('source', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('jurisdiction', sa.String(length=8), nullable=False),
+    sa.Column('started_at', advocacy.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', advocacy.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('since', advocacy.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('state_sha256', sa.String(length=64), nullable=True),
+    sa.Column('listed', sa.Integer(), nullable=True),
+    sa.Column('fetched', sa.Integer(), nullable=False),
+    sa.Column('not_modified', sa.Integer(), nullable=False),
+    sa.Column('records', sa.Integer(), nullable=False),
+    sa.Column('new_bills', sa.Integer(), nullable=False),
+    sa.Column('events', sa.Integer(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('replay_of', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['replay_of'], ['source_run.id'], name=op.f('fk_source_run_replay_of_source_run')),
+    sa.ForeignKeyConstraint(['state_sha256'], ['payload_blob.sha256'], name=op.f('fk_source_run_state_sha256_payload_blob')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_source_run'))
     )
-    with op.batch_alter_table('run_payload', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_run_payload_run_id'), ['run_id'], unique=False)
+    with op.batch_alter_table('source_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_source_run_source'), ['source'], unique=False)
 
     op.create_table('bill',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -288,6 +277,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('member_alias', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_member_alias_member_id'), ['member_id'], unique=False)
+
+    op.create_table('run_payload',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('url', sa.Text(), nullable=False),
+    sa.Column('status', sa.Integer(), nullable=False),
+    sa.Column('content_type', sa.String(length=200), nullable=False),
+    sa.Column('fetched_at', advocacy.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['source_run.id'], name=op.f('fk_run_payload_run_id_source_run'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sha256'], ['payload_blob.sha256'], name=op.f('fk_run_payload_sha256_payload_blob')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_run_payload'))
+    )
+    with op.batch_alter_table('run_payload', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_run_payload_run_id'), ['run_id'], unique=False)
 
     op.create_table('action',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -644,6 +648,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_action_bill_id'))
 
     op.drop_table('action')
+    with op.batch_alter_table('run_payload', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_run_payload_run_id'))
+
+    op.drop_table('run_payload')
     with op.batch_alter_table('member_alias', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_member_alias_member_id'))
 
@@ -653,10 +661,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_bill_session_id'))
 
     op.drop_table('bill')
-    with op.batch_alter_table('run_payload', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_run_payload_run_id'))
+    with op.batch_alter_table('source_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_source_run_source'))
 
-    op.drop_table('run_payload')
+    op.drop_table('source_run')
     op.drop_table('news_item')
     op.drop_table('member')
     op.drop_table('legislative_session')
@@ -666,10 +674,6 @@ def downgrade() -> None:
     op.drop_table('committee_membership')
     op.drop_table('staff_user')
     op.drop_table('source_state')
-    with op.batch_alter_table('source_run', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_source_run_source'))
-
-    op.drop_table('source_run')
     with op.batch_alter_table('scheduler_job', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_scheduler_job_next_run_time'))
 
