@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint eval-tagging eval-replies bench bench-ingest clean
+.PHONY: venv demo test lint eval-tagging eval-replies bench bench-ingest bench-digest clean
 
 venv: $(STAMP)
 
@@ -29,8 +29,15 @@ eval-replies: venv
 eval-tagging: venv
 	$(BIN)/python bench/eval_tagging.py
 
+# Speed is measured here, on generated data, never in the tests.
+bench: bench-ingest bench-digest
+
 bench-ingest: venv
 	$(BIN)/python bench/ingest.py
+
+bench-digest: venv
+	$(BIN)/python bench/digest_render.py
+	$(BIN)/python bench/digest_send.py
 
 clean:
 	rm -rf var/ .pytest_cache

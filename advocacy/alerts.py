@@ -223,14 +223,18 @@ def send_alert(app: App, digest_id: int, backend: MailBackend, renderer: EmailRe
             digest.status = "sending"
         digest.subject = rendered.subject
 
-    context = content.context
-    item = digest.items[0]
+    compose = _personal(app, renderer, content.context, digest.items[0], alert_id=digest_id)
+    return sending.send(app, digest_id, backend, compose, progress=progress)
 
-    def compose(alert: Digest, member: Member) -> OutgoingMessage:
-        # Each member's own legislators, the committee sentence when true, and their "I contacted them" link.
-        from advocacy.acted import acted_url
-        from advocacy.opportunities import call_to_action
 
+def _personal(app: App, renderer: EmailRenderer, context: m.AlertContext, item: DigestItem, *, alert_id: int,
+              headline_prefix: str = "") -> Callable[[Digest, Member], OutgoingMessage]:
+    """Each member's own legislators, the committee sentence when true, and their "I contacted them" link
+    (always for the original alert, so acting on a reminder counts for the alert)."""
+    from advocacy.acted import acted_url
+    from advocacy.opportunities import call_to_action
+
+    def compose(email: Digest, member: Member) -> OutgoingMessage:
         if not member.alerts:
             raise Skip("the member turned alerts off")
         with app.sessions() as session:
@@ -238,14 +242,47 @@ def send_alert(app: App, digest_id: int, backend: MailBackend, renderer: EmailRe
             bill = session.get(Bill, item.bill_id)
             hearing = session.get(Hearing, item.hearing_id) if item.hearing_id else None
             assert member is not None and bill is not None
-            url = acted_url(app.config.collaborative.base_url, app.signing_key, alert.id, member.id)
+            url = acted_url(app.config.collaborative.base_url, app.signing_key, alert_id, member.id)
             cta = call_to_action(session, app.config, member, bill, hearing, acted_url=url)
         for warning in cta.warnings:
-            log.warning("alert %s: %s", alert.id, warning)
-        personal = renderer.alert(replace(context, call=cta.call))
-        return message_for(app, alert, member, personal, substitute=MEMBER_TOKEN)
+            log.warning("alert %s: %s", alert_id, warning)
+        personal = renderer.alert(replace(context, call=cta.call, headline=headline_prefix + context.headline))
+        return message_for(app, email, member, personal, substitute=MEMBER_TOKEN)
 
-    return sending.send(app, digest_id, backend, compose, progress=progress)
+    return compose
+
+
+def send_reminder(app: App, alert_id: int, backend: MailBackend, *, renderer: EmailRenderer | None = None
+                  ) -> SendReport:
+    """The one reminder of an alert, to members of the districts that have not acted yet. Raises
+    `advocacy.acted.AlreadyReminded` the second time and `NothingToRemind` when every district acted."""
+    from advocacy.acted import AlreadyReminded, remind_not_acted
+
+    renderer = renderer or EmailRenderer()
+    now = app.now()
+    key = f"reminder-of:{alert_id}"
+    with app.transaction() as session:
+        alert = session.get(Digest, alert_id)
+        if alert is None or alert.kind != "alert":
+            raise ValueError(f"no alert {alert_id}")
+        content = alert_content(session, app.config, alert, now)
+        if content.context is None:
+            raise ValueError(f"alert {alert_id} no longer stands: {content.stale}")
+        reminder = session.scalar(select(Digest).where(Digest.key == key))
+        if reminder is not None and reminder.status == "sent":
+            raise AlreadyReminded(f"alert {alert_id} was already reminded on {reminder.sent_at:%Y-%m-%d %H:%M} UTC")
+        if reminder is None:  # a crashed reminder is resumed below, never recorded twice
+            who = remind_not_acted(session, alert_id, now)
+            item = alert.items[0]
+            reminder = Digest(kind="reminder", key=key, bill_id=alert.bill_id, period_end=now, status="sending",
+                              subject=who.subject, created_at=now)
+            reminder.items.append(DigestItem(section=item.section, bill_id=item.bill_id, hearing_id=item.hearing_id))
+            session.add(reminder)
+            session.flush()
+            sending.prepare(session, reminder, list(who.members), now)
+        reminder_id, item = reminder.id, alert.items[0]
+    compose = _personal(app, renderer, content.context, item, alert_id=alert_id, headline_prefix="Reminder: ")
+    return sending.send(app, reminder_id, backend, compose)
 
 
 def pending_alerts(session: Session) -> list[int]:

@@ -59,3 +59,28 @@ def test_a_done_reply_to_the_alert_counts_the_district_as_acted(sqlite_app: App)
         report = acted_report(session, alert_id)
     assert report.acted == ["Riverbend Local Schools"]
     assert "Maple Valley City Schools" in report.not_acted
+
+
+def test_the_one_reminder_goes_only_to_districts_that_have_not_acted(sqlite_app: App) -> None:
+    import pytest
+
+    from advocacy.acted import AlreadyReminded
+    from advocacy.alerts import send_reminder
+    from advocacy.models import Digest
+
+    test_a_done_reply_to_the_alert_counts_the_district_as_acted(sqlite_app)
+    app = sqlite_app
+    outbox = app.config.path(app.config.email.outbox_dir)
+    before = set(outbox.glob("*.eml"))
+    with app.sessions() as session:
+        alert_id = session.query(Digest.id).filter(Digest.kind == "alert").scalar()
+    report = send_reminder(app, alert_id, make_backend(app))
+    new = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in set(outbox.glob("*.eml")) - before]
+    recipients = {m["To"].addresses[0].addr_spec for m in new}
+    assert report.sent == len(new) >= 1
+    assert "tamara.odum@riverbend.example.org" not in recipients  # Riverbend replied "done"
+    assert "rosa.delgado@maplevalley.example.org" in recipients
+    assert all(m["Subject"].startswith("Reminder: ") or "Reminder: " in m.get_body(("plain",)).get_content()
+               for m in new)
+    with pytest.raises(AlreadyReminded):
+        send_reminder(app, alert_id, make_backend(app))

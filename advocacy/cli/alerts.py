@@ -60,4 +60,41 @@ def list_command(app: App, limit: int) -> None:
         click.echo(f"       {counts}")
 
 
+@alerts_group.command("acted")
+@click.argument("alert_id", type=int)
+@pass_app()
+def acted(app: App, alert_id: int) -> None:
+    """Which districts acted on an alert (clicked "I contacted them" or replied "done"), and which not yet."""
+    from advocacy.acted import acted_report
+
+    with app.sessions() as session:
+        try:
+            report = acted_report(session, alert_id)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="ALERT_ID") from exc
+    for line in report.lines():
+        click.echo(line)
+
+
+@alerts_group.command("remind")
+@click.argument("alert_id", type=int)
+@pass_app()
+def remind(app: App, alert_id: int) -> None:
+    """Send the alert's one reminder to the districts that have not acted yet."""
+    from advocacy.acted import AlreadyReminded, NothingToRemind
+    from advocacy.alerts import send_reminder
+
+    try:
+        report = send_reminder(app, alert_id, make_backend(app))
+    except (AlreadyReminded, NothingToRemind) as exc:
+        click.echo(str(exc))
+        sys.exit(EXIT_NOTHING)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="ALERT_ID") from exc
+    for line in report.lines():
+        click.echo(line)
+    if report.failed:
+        sys.exit(EXIT_FAILED)
+
+
 COMMANDS = [alerts_group]
