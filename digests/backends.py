@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from http.client import HTTPException
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -30,6 +29,7 @@ import sendgrid
 from python_http_client import exceptions as http_errors
 from sendgrid.helpers import mail as sg
 
+from advocacy.retry_after import retry_after_seconds
 from digests.message import OutgoingMessage, build_message, list_unsubscribe_headers
 
 T = TypeVar("T")
@@ -109,18 +109,6 @@ class RetryPolicy:
                 attempt += 1
 
 
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - now).total_seconds())
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -396,7 +384,7 @@ class SendGridBackend:
                 f"SendGrid {status} {exc.reason}: {_error_messages(exc.body)}",
                 permanent=is_permanent_http(status),
                 status=status,
-                retry_after=parse_retry_after(headers.get("Retry-After"), self.clock()),
+                retry_after=retry_after_seconds(headers.get("Retry-After"), self.clock()),
             ) from exc
         except (URLError, HTTPException, OSError) as exc:
             raise SendError(f"SendGrid {self.host}: {type(exc).__name__}: {exc}", permanent=False) from exc

@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Protocol
 
 import httpx
+
+from advocacy.retry_after import retry_after_seconds
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -209,16 +210,4 @@ class Fetcher:
         return min(self.backoff * 2 ** (attempt - 1), self.max_wait)
 
     def _retry_after(self, response: httpx.Response) -> float | None:
-        value = response.headers.get("Retry-After")
-        if not value:
-            return None
-        value = value.strip()
-        if value.isdigit():
-            return float(value)
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        return max(0.0, (when - self._now()).total_seconds())
+        return retry_after_seconds(response.headers.get("Retry-After"), self._now())

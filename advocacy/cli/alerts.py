@@ -60,22 +60,6 @@ def list_command(app: App, limit: int) -> None:
         click.echo(f"       {counts}")
 
 
-@alerts_group.command("acted")
-@click.argument("alert_id", type=int)
-@pass_app()
-def acted(app: App, alert_id: int) -> None:
-    """Which districts acted on an alert (clicked "I contacted them" or replied "done"), and which not yet."""
-    from advocacy.acted import acted_report
-
-    with app.sessions() as session:
-        try:
-            report = acted_report(session, alert_id)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="ALERT_ID") from exc
-    for line in report.lines():
-        click.echo(line)
-
-
 @alerts_group.command("remind")
 @click.argument("alert_id", type=int)
 @pass_app()
