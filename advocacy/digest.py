@@ -149,6 +149,7 @@ def create_digest(session: Session, config: Config, now: datetime, *, start: dat
             news += fresh(hearing.updated_at)
     items += [("watch_list", b, None) for b in watch]
 
+    news += len(answered(session, start, end))  # answers from a call are news for those who missed it
     if not news and not note.strip() and not allow_empty:
         raise NothingNew("nothing moved since the last digest" + (f" ({start:%Y-%m-%d %H:%M} UTC)" if start else ""))
 
@@ -173,6 +174,7 @@ class DigestView:
     hearings: dict[int, Hearing]
     items: list[DigestItem] = field(default_factory=list)
     testimony: dict[int, m.TestimonyInfo] = field(default_factory=dict)  # by hearing id
+    answers: list[m.AnsweredQuestion] = field(default_factory=list)  # answered on calls in the period
 
     def topics_of(self, bill_id: int) -> list[str]:
         return [t.tag for t in self.tags.get(bill_id, [])]
@@ -212,7 +214,18 @@ def load_view(session: Session, digest: Digest, config: Config | None = None) ->
         from advocacy.opportunities import testimony_info
 
         testimony = {h.id: testimony_info(session, config, h) for h in hearings.values()}
-    return DigestView(digest, bills, curations, tags, events, hearings, items, testimony)
+    return DigestView(digest, bills, curations, tags, events, hearings, items, testimony,
+                      answered(session, digest.period_start, digest.period_end))
+
+
+def answered(session: Session, since: datetime | None, until: datetime) -> list[m.AnsweredQuestion]:
+    """Questions the advocate answered on calls in the period, with the notes written for the digest."""
+    from advocacy.agenda import districts
+    from advocacy.intake import answered_since
+
+    return [m.AnsweredQuestion(text=q.text, answer=q.answer_notes, districts=districts(session, q))
+            for q in answered_since(session, since)
+            if q.answer_notes.strip() and q.answered_at is not None and q.answered_at <= until]
 
 
 def official_url(config: Config, bill: Bill) -> str:
@@ -371,7 +384,7 @@ def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None
             if it.section == "watch_list":
                 kinds = {e.kind for e in view.events.get(it.bill_id, [])}
                 watch_moved = watch_moved or bool(kinds & MOVING_EVENTS) or "new_bill" in kinds
-    news_for_member = any(sections[s] for s in SECTIONS if s != "watch_list") or watch_moved
+    news_for_member = any(sections[s] for s in SECTIONS if s != "watch_list") or watch_moved or bool(view.answers)
     # a digest made with nothing new on purpose (skip_empty_digest off) goes to everyone; otherwise only to those
     # who have something new in it
     deliberate = not any(it.section != "watch_list" for it in view.items)
@@ -393,6 +406,7 @@ def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None
         hearings=tuple(sections["hearings"]),
         watch_list=tuple(sections["watch_list"]),
         questions_call=questions_call(config, now),
+        answers=tuple(view.answers),
         tracker_url=f"{config.collaborative.base_url}/bills",
     )
 

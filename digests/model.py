@@ -298,6 +298,15 @@ class Footer:
 
 
 @dataclass(frozen=True)
+class AnsweredQuestion:
+    """A member's question the advocate answered on a call, with the advocate's notes (Markdown)."""
+
+    text: str
+    answer: str
+    districts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DigestContext:
     """One member's bi-weekly legislative update.
 
@@ -316,6 +325,7 @@ class DigestContext:
     hearings: tuple[HearingItem, ...] = ()
     watch_list: tuple[BillItem, ...] = ()
     questions_call: QuestionsCall | None = None
+    answers: tuple[AnsweredQuestion, ...] = ()  # answered on the last call, for everyone who could not join
     member_name: str = ""  # "Dr. Rivera", for the greeting; empty means no greeting
     tracker_url: str = ""  # the full tracker behind a link
     web_url: str = ""  # this digest on the web

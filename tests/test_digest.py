@@ -186,3 +186,31 @@ def test_preview_writes_html_text_and_a_complete_eml_with_links_filled_in(world:
     assert "-member-token-" not in text + html and "/m/" in text
     assert message["Reply-To"].addresses[0].addr_spec.startswith("questions+")
     assert paths["text"].read_text().startswith("Subject: Action needed")
+
+
+def test_answers_from_the_last_call_reach_the_next_digest_even_when_no_bill_moved(world: App, clock: FakeClock) -> None:
+    from advocacy.intake import answer
+    from advocacy.models import Question
+
+    with world.transaction() as session:
+        first = create_digest(session, world.config, world.now())
+    send_digest(world, first.id, make_backend(world))
+    clock.advance(days=3)
+    with world.transaction() as session:
+        member = session.scalar(select(Member).order_by(Member.id))
+        assert member is not None
+        question = Question(member_id=member.id, text="Does SB 52 apply to emergency levies?", created_at=world.now())
+        session.add(question)
+        session.flush()
+        answer(session, question.id, "Only to **renewals**; emergency levies keep today's calendar.",
+               actor="advocate", now=world.now())
+    clock.advance(days=1)
+    with world.transaction() as session:
+        second = create_digest(session, world.config, world.now())  # no NothingNew: the answer is news
+        view = load_view(session, second, world.config)
+    ctx = context_for(world.config, view, None, world.now())
+    assert ctx is not None and [a.text for a in ctx.answers] == ["Does SB 52 apply to emergency levies?"]
+    rendered = EmailRenderer().digest(ctx)
+    assert "ANSWERS FROM THE LAST CALL" in rendered.text
+    assert "Q: Does SB 52 apply to emergency levies?" in rendered.text
+    assert "<strong>renewals</strong>" in rendered.html
