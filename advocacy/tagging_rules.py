@@ -146,6 +146,13 @@ class TaggingConfig(_Strict):
         for name in self.committees:
             if not committee_key(name):
                 raise ValueError(f"committees: {name!r} has no letters or digits")
+        # A topic's committee must be one the rules know: a misspelt name would otherwise never match anything.
+        known = [committee_key(name) for name in self.committees]
+        for slug, topic in self.topics.items():
+            for name in topic.committees:
+                if not any(committee_matches(key, committee_key(name)) for key in known):
+                    raise ValueError(f"topics.{slug}.committees: unknown committee {name!r}; list it under "
+                                     "[tagging.committees] (a weight of 0 adds nothing by itself)")
         return self
 
     @field_validator("watch")

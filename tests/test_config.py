@@ -111,3 +111,9 @@ def test_cron_weekdays_are_read_as_cron_reads_them(tmp_path: Path) -> None:
         load_config(write(tmp_path, base_text().replace('"15 7-18 * * 1-5"', '"0 7 * * 8"')), env={})
     with pytest.raises(ConfigError, match="five fields are needed"):
         load_config(write(tmp_path, base_text().replace('"15 7-18 * * 1-5"', '"0 7 * *"')), env={})
+
+
+def test_a_topic_naming_an_unknown_committee_stops_the_config(tmp_path: Path) -> None:
+    text = base_text().replace('committees = ["House Pensions"]', 'committees = ["House Pensoins"]')
+    with pytest.raises(ConfigError, match=r"tagging: .*topics\.pay_retirement\.committees: unknown committee 'House Pensoins'"):
+        load_config(write(tmp_path, text), env={})

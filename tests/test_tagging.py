@@ -36,7 +36,7 @@ def _rules(**overrides: Any) -> dict[str, Any]:
                 "phrases": ["state university", "community college"],
             }
         },
-        "committees": {"House Primary and Secondary Education": 0.8, "Higher Education": -0.5},
+        "committees": {"House Primary and Secondary Education": 0.8, "Higher Education": -0.5, "House Ways and Means": 0},
         "watch": ["OH 136 HB 96"],
     }
     rules.update(overrides)
