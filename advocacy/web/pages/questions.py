@@ -32,7 +32,7 @@ RECENT_ANSWERS = 10
 
 @dataclass(frozen=True)
 class CallQuestions:
-    call: Call
+    call: Call | None  # None: questions not on any call (accepted by hand before a call existed)
     questions: list[Question]
 
 
@@ -58,6 +58,8 @@ def gather(session: Session) -> tuple[list[CallQuestions], dict[int, Member]]:
         by_call.setdefault(question.call_id, []).append(question)
     groups = [CallQuestions(call, by_call[call.id]) for call in session.scalars(
         select(Call).where(Call.id.in_([c for c in by_call if c is not None])).order_by(Call.starts_at))]
+    if None in by_call:
+        groups.append(CallQuestions(None, by_call[None]))
     ids = {q.member_id for q in open_rows if q.member_id}
     members = {m.id: m for m in session.scalars(
         select(Member).options(selectinload(Member.district)).where(Member.id.in_(ids)))}
