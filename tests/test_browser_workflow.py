@@ -135,6 +135,7 @@ def test_questions_agenda_and_members_pages(page: Page, seeded: App) -> None:
 
     page.open("/members")
     page.screenshot("members")
+    page.driver.delete_all_cookies()  # as the member sees it: no account, the signed link is the key
     token = member_token(seeded, 1)
     page.open(f"/m/{token}/preferences")
     assert "Your email preferences" in words(page)
@@ -148,8 +149,9 @@ def test_every_main_page_fits_a_phone(page: Page, seeded: App) -> None:
     page.submit("button[value='build']")
     for name, path in {**PAGES, "bill": "/bills/1"}.items():
         page.open(path)
-        fits_phone(page)
         page.screenshot(f"{name}-phone")
+        fits_phone(page)
+    page.driver.delete_all_cookies()
     page.open(f"/m/{member_token(seeded, 1)}/preferences")
     fits_phone(page)
     page.screenshot("member-preferences-phone")
