@@ -235,7 +235,8 @@ def send(request: Request) -> Response:
     try:
         report = digests.send_digest(app, digest_id, make_backend(app))
     except AlreadySent as exc:
-        flash(request, str(exc).split(";")[0] + ".", "warn")
+        said = str(exc).split(";")[0]  # the CLI's hint (--resend-to) is no use here
+        flash(request, f"Not sent again: {said}.", "warn")
     except SendInProgress as exc:
         flash(request, f"Not sent: {exc}", "bad")
     else:
