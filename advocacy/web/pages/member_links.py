@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -47,25 +49,26 @@ def _member(app: App, session: object, token: str) -> Member:
 def preferences(request: Request) -> Response:
     app: App = request.app.state.app
     token = request.path_params["token"]
-    with app.transaction() as session:
-        member = _member(app, session, token)
-        form = PreferencesForm.of(member)
-        status_code = 200
-        if request.method == "POST":
-            form = PreferencesForm.from_post(posted_form(request), member)
-            try:
-                changed = form.apply(session, app.config, member, app.now())
-            except PreferenceError as exc:
-                form = PreferencesForm(**{**form.__dict__, "errors": {**form.errors, "topics": str(exc)}})
-                status_code = 400
-                session.rollback()
+    status_code = 200
+    form: PreferencesForm | None = None
+    if request.method == "POST":
+        try:
+            with app.transaction() as session:
                 member = _member(app, session, token)
-            else:
-                flash(request, "Your preferences are saved." if changed else "Nothing changed.")
-                return RedirectResponse(request.url.path, status_code=303)
+                form = PreferencesForm.from_post(posted_form(request), member)
+                changed = form.apply(session, app.config, member, app.now())
+        except PreferenceError as exc:
+            assert form is not None
+            form = replace(form, errors={"topics": str(exc), **form.errors})
+            status_code = 400
+        else:
+            flash(request, "Your preferences are saved." if changed else "Nothing changed.")
+            return RedirectResponse(request.url.path, status_code=303)
+    with app.sessions() as session:
+        member = _member(app, session, token)
         return render(request, "member.html", {
-            "member": member, "form": form, "choices": topic_choices(app.config), "public": True,
-            "token": token, "status": "",
+            "member": member, "form": form or PreferencesForm.of(member), "choices": topic_choices(app.config),
+            "public": True, "token": token, "status": "",
         }, status_code=status_code)
 
 

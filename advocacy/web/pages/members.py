@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from starlette.exceptions import HTTPException
@@ -73,26 +75,27 @@ def member_detail(request: Request) -> Response:
     """One member's settings: anyone signed in reads them; an advocate changes them."""
     app: App = request.app.state.app
     member_id = request.path_params["member_id"]
-    with app.transaction() as session:
-        member = _member(session, member_id)
-        form = PreferencesForm.of(member)
-        status_code = 200
-        if request.method == "POST":
-            form = PreferencesForm.from_post(posted_form(request), member)
-            try:
+    status_code = 200
+    form: PreferencesForm | None = None
+    if request.method == "POST":
+        try:
+            with app.transaction() as session:
+                member = _member(session, member_id)
+                form = PreferencesForm.from_post(posted_form(request), member)
                 changed = form.apply(session, app.config, member, app.now())
-            except PreferenceError as exc:
-                form = PreferencesForm(**{**form.__dict__, "errors": {**form.errors, "topics": str(exc)}})
-                status_code = 400
-                session.rollback()
-            else:
-                flash(request, f"{member.name}: " + (
-                    f"saved ({', '.join(changed)})." if changed else "nothing changed."))
-                return RedirectResponse(request.url_for("member", member_id=member_id).path, status_code=303)
+                name = member.name
+        except PreferenceError as exc:
+            assert form is not None
+            form = replace(form, errors={"topics": str(exc), **form.errors})
+            status_code = 400
+        else:
+            flash(request, f"{name}: " + (f"saved ({', '.join(changed)})." if changed else "nothing changed."))
+            return RedirectResponse(request.url_for("member", member_id=member_id).path, status_code=303)
+    with app.sessions() as session:
         member = _member(session, member_id)
         return render(request, "member.html", {
-            "section": "members", "member": member, "form": form, "choices": topic_choices(app.config),
-            "status": member_status(member), "public": False,
+            "section": "members", "member": member, "form": form or PreferencesForm.of(member),
+            "choices": topic_choices(app.config), "status": member_status(member), "public": False,
         }, status_code=status_code)
 
 

@@ -107,7 +107,7 @@ def accept(request: Request) -> Response:
     message_id = request.path_params["message_id"]
 
     def work(session: Session) -> str:
-        email = forms.text(form, "member", 320).strip()
+        email = forms.text(form, "member", 320).strip().lower()
         if not email:
             raise forms.FieldError("member", "say which member asked")
         text = forms.text(form, "text", 10_000).strip() or None
