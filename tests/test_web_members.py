@@ -66,7 +66,7 @@ def test_import_without_a_file_or_with_the_wrong_columns(advocate: TestClient) -
 
 def test_staff_edit_a_members_preferences(app: App, advocate: TestClient) -> None:
     lee = member(app, "lee.okafor@maplefield.k12.example.org")
-    assert 'href="/members/%d"' % lee.id in advocate.get("/members").text
+    assert f'href="/members/{lee.id}"' in advocate.get("/members").text
     response = post_form(advocate, f"/members/{lee.id}", f"/members/{lee.id}",
                          {"topics_mode": "chosen", "topic": ["funding", "transportation"], "alerts": "1"})
     assert response.status_code == 303
