@@ -145,6 +145,12 @@ def test_questions_agenda_and_members_pages(page: Page, seeded: App) -> None:
 def test_every_main_page_fits_a_phone(page: Page, seeded: App) -> None:
     page.as_phone()
     page.sign_in(ADVOCATE, PASSWORD)
+    page.open("/queue")
+    page.screenshot("queue-phone")
+    fits_phone(page)
+    page.submit(".qitem button[value='approve']")
+    page.open("/digest")
+    page.submit("button[value='prepare']")
     page.open("/agenda")
     page.submit("button[value='build']")
     for name, path in {**PAGES, "bill": "/bills/1"}.items():

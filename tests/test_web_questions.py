@@ -218,3 +218,14 @@ def test_viewer_reads_the_agenda_but_changes_nothing(app: App, advocate: TestCli
     after = items(app, seeded)
     assert [(i.id, i.title, i.minutes) for i in after] == [(i.id, i.title, i.minutes) for i in before]
     assert outbox_messages(app) == []
+
+
+def test_a_question_moved_to_another_call_leaves_this_calls_agenda(app: App, advocate: TestClient,
+                                                                   seeded: int) -> None:
+    build(advocate, seeded)
+    assert any(6 in i.question_ids for i in items(app, seeded))
+    post_form(advocate, "/questions", "/questions/6/call", {"call": "2026-12-17T10:00:00-05:00"})
+    assert all(6 not in i.question_ids for i in items(app, seeded))
+    with app.sessions() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "assign_call"))
+        assert entry is not None and entry.before == {"call_id": seeded}
