@@ -480,6 +480,32 @@ def answer(session: Session, question_id: int, notes: str, *, actor: str, now: d
     return question
 
 
+def assign_call(session: Session, question_id: int, call: Call, *, actor: str, now: datetime) -> Question:
+    """Put an open question on another call (the advocate's choice): it leaves the old call's agenda, and the
+    questions merged into it go with it. The new call's agenda picks it up when it is next built."""
+    question = session.get(Question, question_id)
+    if question is None:
+        raise IntakeError(f"no question {question_id}")
+    if question.status != "open":
+        raise IntakeError(f"question {question_id} is {question.status}; only an open question moves to another call")
+    if question.call_id == call.id:
+        return question
+    before = {"call_id": question.call_id}
+    old = session.get(Call, question.call_id) if question.call_id is not None else None
+    if old is not None:
+        for item in list(old.agenda):
+            if question.id in item.question_ids:
+                item.question_ids = [q for q in item.question_ids if q != question.id]
+                if not item.question_ids and item.kind == "topic":
+                    old.agenda.remove(item)
+    question.call_id = call.id
+    for merged in session.scalars(select(Question).where(Question.merged_into_id == question.id)):
+        merged.call_id = call.id
+    _audit(session, actor, "question", question.id, "assign_call", before, {"call_id": call.id}, now)
+    session.flush()
+    return question
+
+
 def answered_since(session: Session, since: datetime | None) -> list[Question]:
     """Questions answered on calls since `since`, with their notes: for the next digest."""
     query = select(Question).where(Question.status == "answered")

@@ -99,11 +99,11 @@ def test_bill_page_shows_everything_known_about_the_bill(app: App, viewer: TestC
     assert "Watch the guarantee changes." in review
 
 
-def test_bill_page_marks_where_the_curation_form_goes(app: App, viewer: TestClient) -> None:
+def test_bill_page_review_is_read_only_for_a_viewer(app: App, viewer: TestClient) -> None:
     bill_id = seed_bill(app, app.now())
     page = viewer.get(f"/bills/{bill_id}").text
     assert 'id="curation"' in page
-    assert "<form" not in page.split('id="curation"')[1].split("</section>")[0]  # read-only for now
+    assert "<form" not in page.split('id="curation"')[1].split("</section>")[0]  # the form is for advocates
 
 
 def test_bill_page_escapes_scraped_text_and_links_only_to_web_addresses(app: App, viewer: TestClient) -> None:

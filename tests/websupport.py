@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import email
 import re
 from datetime import datetime, timedelta
+from email import policy
+from email.message import EmailMessage
 
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
@@ -151,3 +154,49 @@ def seed_members(app: App, now: datetime) -> None:
             Member(district_id=river.id, email="jo.park@riverbend.k12.example.org", name="Jo Park",
                    role="Board member", topics=["transportation"], unsubscribed_at=now, created_at=now),
         ])
+
+
+def retag(app: App, bill_id: int, tags: dict[str, str]) -> None:
+    """Give the bill tags named like the config's topics (code -> label), replacing the seeded ones."""
+    with app.transaction() as session:
+        for row in session.query(TagAssessment).filter_by(bill_id=bill_id):
+            session.delete(row)
+        session.flush()
+        session.add_all([TagAssessment(bill_id=bill_id, tag=code, label=label, score=0.9,
+                                       reasons=[f"title mentions {label.lower()}"], assessed_at=app.now())
+                         for code, label in tags.items()])
+
+
+def outbox_messages(app: App) -> list[EmailMessage]:
+    """Every .eml the outbox backend wrote, parsed, oldest first."""
+    folder = app.config.path(app.config.email.outbox_dir)
+    return [email.message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[misc]
+            for path in sorted(folder.glob("*.eml"))]
+
+
+def post_form(client: TestClient, page: str, action: str, data: dict[str, object] | None = None,
+              **kwargs: object) -> object:
+    """POST `data` to `action` with the CSRF token of `page`, as the browser would after loading it."""
+    token = csrf_from(client.get(page).text)
+    return client.post(action, data={**(data or {}), "csrf_token": token}, follow_redirects=False,
+                       **kwargs)  # type: ignore[arg-type]
+
+
+def seed_call_questions(app: App, now: datetime) -> int:
+    """Three open questions from members for the next call (two of them ask the same thing); returns the call id."""
+    from advocacy import calls
+
+    with app.transaction() as session:
+        call = calls.upcoming(session, app.config, now)
+        members = {m.email: m for m in session.query(Member)}
+        lee = members["lee.okafor@maplefield.k12.example.org"]
+        sam = members["sam.ito@maplefield.k12.example.org"]
+        session.add_all([
+            Question(member_id=lee.id, call_id=call.id, text="Will the funding guarantee end for our district?",
+                     status="open", created_at=now),
+            Question(member_id=sam.id, call_id=call.id, text="Does the guarantee end under the new formula?",
+                     status="open", created_at=now + timedelta(minutes=1)),
+            Question(member_id=lee.id, call_id=call.id, text="Can buses run on the <b>new</b> schedule?",
+                     status="open", created_at=now + timedelta(minutes=2)),
+        ])
+        return call.id

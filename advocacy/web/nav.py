@@ -14,6 +14,10 @@ class NavItem:
 
 NAV = [
     NavItem("Dashboard", "dashboard", "dashboard"),
+    NavItem("Queue", "queue", "queue"),
     NavItem("Bills", "bills", "bills"),
+    NavItem("Digest", "digest", "digest"),
+    NavItem("Questions", "questions", "questions"),
+    NavItem("Agenda", "agenda", "agenda"),
     NavItem("Members", "members", "members"),
 ]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from jinja2 import pass_context
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
@@ -18,7 +19,9 @@ from starlette.templating import Jinja2Templates
 from advocacy.app import App
 from advocacy.web.auth import current_user
 from advocacy.web.csrf import csrf_field
+from advocacy.web.flash import pop_flashes
 from advocacy.web.nav import NAV
+from digests.markup import Markdown
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -68,12 +71,19 @@ def make_templates(app: App) -> Jinja2Templates:
         request: Request = context["request"]
         return request.url_for(name, **params).path
 
-    env.filters.update(when=when, day=day, safe_url=safe_url)
+    markdown = Markdown()
+    base_url = app.config.collaborative.base_url
+
+    def markdown_html(source: str | None) -> Markup:
+        # The same rendering and sanitizing as the emails: raw HTML stays text, only safe tags and links survive.
+        return Markup(markdown.to_html(source or "", base_url))
+
+    env.filters.update(when=when, day=day, safe_url=safe_url, markdown=markdown_html)
     env.globals.update(csrf_field=csrf_field, static_url=static_url, path_for=path_for, nav=NAV,
                        collaborative=app.config.collaborative)
 
     def common(request: Request) -> dict[str, Any]:
-        return {"user": current_user(request), "now": app.now()}
+        return {"user": current_user(request), "now": app.now(), "flashes": pop_flashes(request)}
 
     return Jinja2Templates(env=env, context_processors=[common])
 

@@ -5,6 +5,20 @@ To add a page: write `pages/<name>.py` with its endpoint(s) and `ROUTES = [page(
 ROUTES below and, if it belongs in the top bar, a NavItem in `advocacy/web/nav.py`.
 """
 
-from advocacy.web.pages import bills, dashboard, members, signin
+from advocacy.web.pages import (
+    agenda,
+    bills,
+    curate,
+    dashboard,
+    digest,
+    member_links,
+    members,
+    questions,
+    queue,
+    signin,
+)
 
-ROUTES = [*signin.ROUTES, *dashboard.ROUTES, *bills.ROUTES, *members.ROUTES]
+ROUTES = [
+    *signin.ROUTES, *dashboard.ROUTES, *queue.ROUTES, *bills.ROUTES, *curate.ROUTES, *digest.ROUTES,
+    *questions.ROUTES, *agenda.ROUTES, *members.ROUTES, *member_links.ROUTES,
+]

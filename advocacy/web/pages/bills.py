@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from advocacy import billnum
 from advocacy.app import App
 from advocacy.config import Config
+from advocacy.curation import audit_log
 from advocacy.models import (
     Bill,
     ChangeEvent,
@@ -24,6 +25,7 @@ from advocacy.models import (
     LegislativeSession,
     TagAssessment,
 )
+from advocacy.web.curation_form import POSITION_LABELS, PRIORITY_LABELS, STATUS_LABELS, CurationForm
 from advocacy.web.render import render
 from advocacy.web.routing import page
 
@@ -186,13 +188,25 @@ def bill_page_data(session: Session, config: Config, bill_id: int) -> BillPage |
     )
 
 
+def render_bill(request: Request, session: Session, bill_id: int, form: CurationForm | None = None, *,
+                status_code: int = 200) -> Response:
+    """The bill page; `form` is the curation form as posted (with its errors or preview), else the stored one."""
+    app: App = request.app.state.app
+    data = bill_page_data(session, app.config, bill_id)
+    if data is None:
+        raise HTTPException(404, "There is no bill with that number here. It may not have been scraped yet.")
+    return render(request, "bill.html", {
+        "section": "bills", "p": data,
+        "form": form or CurationForm.from_curation(data.curation, app.config.collaborative.tz),
+        "history": audit_log(session, data.bill, limit=12),
+        "statuses": STATUS_LABELS, "priorities": PRIORITY_LABELS, "positions": POSITION_LABELS,
+    }, status_code=status_code)
+
+
 def bill_detail(request: Request) -> Response:
     app: App = request.app.state.app
     with app.sessions() as session:
-        data = bill_page_data(session, app.config, request.path_params["bill_id"])
-        if data is None:
-            raise HTTPException(404, "There is no bill with that number here. It may not have been scraped yet.")
-        return render(request, "bill.html", {"section": "bills", "p": data})
+        return render_bill(request, session, request.path_params["bill_id"])
 
 
 ROUTES = [

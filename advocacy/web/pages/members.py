@@ -1,16 +1,25 @@
-"""Members: who receives the digest, for which district, about which topics."""
+"""Members: who receives the digest, for which district, about which topics; CSV import; one member's settings."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from advocacy.app import App
+from advocacy.members import ImportReport, PreferenceError, import_csv
 from advocacy.models import District, Member
+from advocacy.web import forms
+from advocacy.web.flash import flash
+from advocacy.web.preferences import PreferencesForm, topic_choices
 from advocacy.web.render import render
-from advocacy.web.routing import page
+from advocacy.web.routing import action, form_page, page, posted_form
+
+MAX_CSV = 5_000_000
 
 
 def member_status(member: Member) -> str:
@@ -27,13 +36,71 @@ def list_members(session: Session) -> list[Member]:
     ))
 
 
-def members(request: Request) -> Response:
+def render_members(request: Request, report: ImportReport | None = None, upload_error: str = "", *,
+                   status_code: int = 200) -> Response:
     app: App = request.app.state.app
     with app.sessions() as session:
         people = list_members(session)
         counts = {s: sum(1 for m in people if member_status(m) == s) for s in ("active", "paused", "unsubscribed")}
-        return render(request, "members.html", {"section": "members", "members": people, "counts": counts,
-                                                "status": member_status})
+        return render(request, "members.html", {
+            "section": "members", "members": people, "counts": counts, "status": member_status,
+            "report": report, "upload_error": upload_error, "labels": topic_choices(app.config),
+        }, status_code=status_code)
 
 
-ROUTES = [page("/members", members, name="members")]
+def members(request: Request) -> Response:
+    return render_members(request)
+
+
+def import_members(request: Request) -> Response:
+    """Add or update members from an uploaded CSV; the report lists every rejected row and why."""
+    app: App = request.app.state.app
+    try:
+        name, data = forms.upload(posted_form(request), "csv", MAX_CSV)
+    except forms.FieldError as exc:
+        return render_members(request, upload_error=exc.message, status_code=400)
+    with app.transaction() as session:
+        report = import_csv(session, data, known_topics=set(app.config.tagging.topics), origin=name)
+    return render_members(request, report)
+
+
+def _member(session: Session, member_id: int) -> Member:
+    member = session.get(Member, member_id)
+    if member is None:
+        raise HTTPException(404, "There is no member with that number.")
+    return member
+
+
+def member_detail(request: Request) -> Response:
+    """One member's settings: anyone signed in reads them; an advocate changes them."""
+    app: App = request.app.state.app
+    member_id = request.path_params["member_id"]
+    status_code = 200
+    form: PreferencesForm | None = None
+    if request.method == "POST":
+        try:
+            with app.transaction() as session:
+                member = _member(session, member_id)
+                form = PreferencesForm.from_post(posted_form(request), member)
+                changed = form.apply(session, app.config, member, app.now())
+                name = member.name
+        except PreferenceError as exc:
+            assert form is not None
+            form = replace(form, errors={"topics": str(exc), **form.errors})
+            status_code = 400
+        else:
+            flash(request, f"{name}: " + (f"saved ({', '.join(changed)})." if changed else "nothing changed."))
+            return RedirectResponse(request.url_for("member", member_id=member_id).path, status_code=303)
+    with app.sessions() as session:
+        member = _member(session, member_id)
+        return render(request, "member.html", {
+            "section": "members", "member": member, "form": form or PreferencesForm.of(member),
+            "choices": topic_choices(app.config), "status": member_status(member), "public": False,
+        }, status_code=status_code)
+
+
+ROUTES = [
+    page("/members", members, name="members"),
+    action("/members/import", import_members, name="members_import"),
+    form_page("/members/{member_id:int}", member_detail, name="member"),
+]

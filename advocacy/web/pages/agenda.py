@@ -1,0 +1,218 @@
+"""The agenda builder: the next call's agenda as members will get it, reordered, edited, merged, then sent.
+
+`advocacy.agenda` does the work (build, move, edit, merge_questions, context, publish), as for the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from advocacy import agenda, calls
+from advocacy.app import App
+from advocacy.members import active_members
+from advocacy.models import AgendaItem, Call, Question
+from advocacy.sending import AlreadySent, SendInProgress, make_backend
+from advocacy.web import forms
+from advocacy.web.flash import flash
+from advocacy.web.pages.digest import PREVIEW_CSP
+from advocacy.web.pages.questions import call_choices
+from advocacy.web.render import render
+from advocacy.web.routing import action, page, posted_form
+from digests.render import EmailRenderer, time_boxes
+
+
+def find_call(session: Session, app: App, day: str | None) -> Call:
+    if not day:
+        return calls.upcoming(session, app.config, app.now())
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        raise HTTPException(404, f"{day!r} is not a date.") from None
+    found = calls.call_on(session, app.config, parsed)
+    if found is None:
+        raise HTTPException(404, f"There is no call on {parsed:%b %-d, %Y}.")
+    return found
+
+
+def _call(session: Session, call_id: int) -> Call:
+    call = session.get(Call, call_id)
+    if call is None:
+        raise HTTPException(404, "There is no call with that number.")
+    return call
+
+
+def _day(app: App, call: Call) -> str:
+    return call.starts_at.astimezone(app.config.collaborative.tz).date().isoformat()
+
+
+def agenda_page(request: Request) -> Response:
+    app: App = request.app.state.app
+    now = app.now()
+    # the next call's row is made on first need, as the CLI does
+    with app.transaction() as session:
+        call = find_call(session, app, request.query_params.get("call"))
+        items = sorted(call.agenda, key=lambda i: i.position)
+        ctx = agenda.context(session, app.config, call, now) if items else None
+        slots = time_boxes(ctx.start, [i.minutes for i in ctx.items]) if ctx else []
+        question_ids = [qid for item in items for qid in item.question_ids]
+        questions = {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(question_ids)))}
+        sent = agenda.agenda_digest(session, call)
+        return render(request, "agenda.html", {
+            "section": "agenda", "call": call, "rows": list(zip(items, ctx.items, slots, strict=True)) if ctx else [],
+            "questions": questions, "total": sum(i.minutes for i in items), "length": agenda.call_minutes(call),
+            "choices": call_choices(session, app.config, now), "day": _day(app, call),
+            "sent": sent, "overrun": bool(slots) and slots[-1][1] > ctx.end if ctx else False,
+            "open_count": len(agenda.open_questions(session, call)),
+        })
+
+
+def agenda_email(request: Request) -> Response:
+    app: App = request.app.state.app
+    with app.sessions() as session:
+        call = _call(session, request.path_params["call_id"])
+        if not call.agenda:
+            raise HTTPException(404, "This call has no agenda yet.")
+        ctx = agenda.context(session, app.config, call, app.now())
+    html = EmailRenderer().agenda(ctx).html.replace("-member-token-", "preview")
+    return HTMLResponse(html, headers={"Content-Security-Policy": PREVIEW_CSP, "X-Frame-Options": "SAMEORIGIN"})
+
+
+def _edit(request: Request, call_day: str, work: Callable[[Session], str], anchor: str = "") -> Response:
+    app: App = request.app.state.app
+    try:
+        with app.transaction() as session:
+            message = work(session)
+    except (agenda.AgendaError, forms.FieldError) as exc:
+        flash(request, f"Nothing changed: {exc}", "bad")
+    else:
+        flash(request, message)
+    return RedirectResponse(f"{request.url_for('agenda').path}?call={call_day}{anchor}", status_code=303)
+
+
+def _item_day(app: App, session: Session, item_id: int) -> str:
+    item = session.get(AgendaItem, item_id)
+    if item is None:
+        raise HTTPException(404, "There is no agenda item with that number.")
+    return _day(app, item.call)
+
+
+def build(request: Request) -> Response:
+    app: App = request.app.state.app
+    fresh = posted_form(request).get("intent") == "fresh"
+    with app.sessions() as session:
+        call = _call(session, request.path_params["call_id"])
+        day = call.starts_at.astimezone(app.config.collaborative.tz).date()
+    try:
+        agenda.build_for(app, day=day, fresh=fresh)
+    except agenda.AgendaError as exc:
+        flash(request, f"Nothing changed: {exc}", "bad")
+    else:
+        flash(request, "Agenda built from scratch." if fresh else "Agenda up to date with the latest questions.")
+    return RedirectResponse(f"{request.url_for('agenda').path}?call={day.isoformat()}", status_code=303)
+
+
+def move(request: Request) -> Response:
+    app: App = request.app.state.app
+    form = posted_form(request)
+    item_id = request.path_params["item_id"]
+    with app.sessions() as session:
+        day = _item_day(app, session, item_id)
+
+    def work(session: Session) -> str:
+        position = forms.whole_number(form, "position", low=1, high=1000)
+        agenda.move(session, item_id, position)
+        return f"Item moved to position {position}."
+
+    return _edit(request, day, work, f"#item-{item_id}")
+
+
+def edit(request: Request) -> Response:
+    app: App = request.app.state.app
+    form = posted_form(request)
+    item_id = request.path_params["item_id"]
+    with app.sessions() as session:
+        day = _item_day(app, session, item_id)
+
+    def work(session: Session) -> str:
+        agenda.edit(session, item_id, title=forms.text(form, "title", 500),
+                    notes=forms.text(form, "notes", 10_000).strip(),
+                    minutes=forms.whole_number(form, "minutes", low=1, high=600))
+        return "Item saved."
+
+    return _edit(request, day, work, f"#item-{item_id}")
+
+
+def merge(request: Request) -> Response:
+    app: App = request.app.state.app
+    form = posted_form(request)
+    question_id = request.path_params["question_id"]
+    with app.sessions() as session:
+        question = session.get(Question, question_id)
+        if question is None or question.call_id is None:
+            raise HTTPException(404, "There is no question with that number on a call.")
+        day = _day(app, _call(session, question.call_id))
+
+    def work(session: Session) -> str:
+        keep = forms.whole_number(form, "into", low=1, high=2**31)
+        target = session.get(Question, keep)
+        if target is None or target.call_id != question.call_id:
+            raise forms.FieldError("into", "choose another question of the same call")
+        agenda.merge_questions(session, keep, question_id)
+        return f"Question {question_id} merged into question {keep}: one question, both districts listed."
+
+    return _edit(request, day, work)
+
+
+def confirm_send(request: Request) -> Response:
+    app: App = request.app.state.app
+    with app.sessions() as session:
+        call = _call(session, request.path_params["call_id"])
+        if not call.agenda:
+            flash(request, "This call has no agenda yet: build it first.", "warn")
+            return RedirectResponse(f"{request.url_for('agenda').path}?call={_day(app, call)}", status_code=303)
+        sent = agenda.agenda_digest(session, call)
+        return render(request, "agenda_send.html", {
+            "section": "agenda", "call": call, "items": len(call.agenda), "recipients": len(active_members(session)),
+            "update": sent is not None and sent.status == "sent", "backend": app.config.email.backend,
+            "day": _day(app, call),
+        })
+
+
+def send(request: Request) -> Response:
+    app: App = request.app.state.app
+    call_id = request.path_params["call_id"]
+    with app.sessions() as session:
+        call = _call(session, call_id)
+        day = _day(app, call)
+        sent = agenda.agenda_digest(session, call)
+        update = sent is not None and sent.status == "sent"
+    try:
+        published = agenda.publish(app, call_id, backend=make_backend(app), update=update)
+    except (AlreadySent, SendInProgress, agenda.AgendaError) as exc:
+        flash(request, f"Not sent: {exc}", "bad")
+    else:
+        report = published.report
+        assert report is not None
+        flash(request, f"Agenda {'update ' if update else ''}sent: {report.sent} sent, {report.skipped} skipped, "
+                       f"{report.failed} failed.", "bad" if report.failed else "good")
+    return RedirectResponse(f"{request.url_for('agenda').path}?call={day}", status_code=303)
+
+
+ROUTES = [
+    page("/agenda", agenda_page, name="agenda"),
+    page("/agenda/{call_id:int}/email", agenda_email, name="agenda_email"),
+    action("/agenda/{call_id:int}/build", build, name="agenda_build"),
+    action("/agenda/items/{item_id:int}/move", move, name="agenda_move"),
+    action("/agenda/items/{item_id:int}/edit", edit, name="agenda_edit"),
+    action("/agenda/questions/{question_id:int}/merge", merge, name="agenda_merge"),
+    page("/agenda/{call_id:int}/send", confirm_send, name="agenda_confirm"),
+    action("/agenda/{call_id:int}/send", send, name="agenda_send"),
+]
+

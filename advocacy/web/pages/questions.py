@@ -1,0 +1,198 @@
+"""Members' questions: the replies held in quarantine (accept as a member's, or discard), the open questions by
+call (move to another call, merge duplicates, mark answered with notes) and what was answered lately.
+
+Every change goes through `advocacy.intake` and `advocacy.agenda`, which audit it, as the CLI does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from advocacy import agenda, calls, intake
+from advocacy.app import App
+from advocacy.config import Config
+from advocacy.models import Call, Member, Question
+from advocacy.schedule import next_call
+from advocacy.web import forms
+from advocacy.web.auth import require_user
+from advocacy.web.flash import flash
+from advocacy.web.render import render
+from advocacy.web.routing import action, page, posted_form
+
+CALL_CHOICES = 4
+RECENT_ANSWERS = 10
+
+
+@dataclass(frozen=True)
+class CallQuestions:
+    call: Call | None  # None: questions not on any call (accepted by hand before a call existed)
+    questions: list[Question]
+
+
+def call_choices(session: Session, config: Config, now: datetime, count: int = CALL_CHOICES) -> list[datetime]:
+    """Start times of the next calls a question can move to: calls made by hand and scheduled slots."""
+    starts = set(session.scalars(select(Call.starts_at).where(Call.starts_at > now)
+                                 .order_by(Call.starts_at).limit(count)))
+    after = now
+    for _ in range(count):
+        after, _end = next_call(config, after)
+        starts.add(after)
+    return sorted(starts)[:count]
+
+
+def gather(session: Session) -> tuple[list[CallQuestions], dict[int, Member]]:
+    open_rows = list(session.scalars(
+        select(Question).options(selectinload(Question.bills))
+        .where(Question.status == "open", Question.merged_into_id.is_(None))
+        .order_by(Question.created_at, Question.id)
+    ))
+    by_call: dict[int | None, list[Question]] = {}
+    for question in open_rows:
+        by_call.setdefault(question.call_id, []).append(question)
+    groups = [CallQuestions(call, by_call[call.id]) for call in session.scalars(
+        select(Call).where(Call.id.in_([c for c in by_call if c is not None])).order_by(Call.starts_at))]
+    if None in by_call:
+        groups.append(CallQuestions(None, by_call[None]))
+    ids = {q.member_id for q in open_rows if q.member_id}
+    members = {m.id: m for m in session.scalars(
+        select(Member).options(selectinload(Member.district)).where(Member.id.in_(ids)))}
+    return groups, members
+
+
+def questions_page(request: Request) -> Response:
+    app: App = request.app.state.app
+    now = app.now()
+    with app.sessions() as session:
+        groups, members = gather(session)
+        answered = list(session.scalars(select(Question).where(Question.status == "answered")
+                                        .order_by(Question.answered_at.desc(), Question.id.desc())
+                                        .limit(RECENT_ANSWERS)))
+        everyone = list(session.scalars(select(Member).order_by(Member.email)))
+        held = intake.quarantine(session)
+        return render(request, "questions.html", {
+            "section": "questions", "held": held, "groups": groups, "members": members, "answered": answered,
+            "member_emails": [m.email for m in everyone], "choices": call_choices(session, app.config, now),
+            "districts": {q.id: agenda.districts(session, q) for g in groups for q in g.questions},
+        })
+
+
+def _back(request: Request, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(request.url_for("questions").path + anchor, status_code=303)
+
+
+def _run(request: Request, work: Callable[[Session], str], anchor: str = "") -> Response:
+    """Do one change in a transaction; its message, or why it could not be done, is flashed."""
+    app: App = request.app.state.app
+    try:
+        with app.transaction() as session:
+            message = work(session)
+    except (intake.IntakeError, agenda.AgendaError, forms.FieldError) as exc:
+        flash(request, f"Nothing changed: {exc}", "bad")
+    else:
+        flash(request, message)
+    return _back(request, anchor)
+
+
+def accept(request: Request) -> Response:
+    app: App = request.app.state.app
+    user = require_user(request)
+    form = posted_form(request)
+    message_id = request.path_params["message_id"]
+
+    def work(session: Session) -> str:
+        email = forms.text(form, "member", 320).strip().lower()
+        if not email:
+            raise forms.FieldError("member", "say which member asked")
+        text = forms.text(form, "text", 10_000).strip() or None
+        outcome = intake.accept(session, message_id, email, config=app.config, secret=app.signing_key,
+                                actor=user.email, now=app.now(), text=text)
+        count = len(outcome.questions)
+        return f"Message {message_id} accepted as {email}'s: {count} question{'s' if count != 1 else ''}."
+
+    return _run(request, work, "#held")
+
+
+def discard(request: Request) -> Response:
+    app: App = request.app.state.app
+    user = require_user(request)
+    form = posted_form(request)
+    message_id = request.path_params["message_id"]
+
+    def work(session: Session) -> str:
+        reason = forms.text(form, "reason", 1_000).strip()
+        intake.discard(session, message_id, actor=user.email, now=app.now(), reason=reason)
+        return f"Message {message_id} discarded (kept in the records)."
+
+    return _run(request, work, "#held")
+
+
+def assign(request: Request) -> Response:
+    app: App = request.app.state.app
+    user = require_user(request)
+    form = posted_form(request)
+    question_id = request.path_params["question_id"]
+
+    def work(session: Session) -> str:
+        value = forms.text(form, "call", 100).strip()
+        try:
+            start = datetime.fromisoformat(value)
+        except ValueError:
+            raise forms.FieldError("call", f"{value!r} is not a call's start time") from None
+        if start.tzinfo is None or start not in call_choices(session, app.config, app.now()):
+            raise forms.FieldError("call", "choose one of the calls listed")
+        call = calls.ensure_call(session, app.config, start)
+        intake.assign_call(session, question_id, call, actor=user.email, now=app.now())
+        local = start.astimezone(app.config.collaborative.tz)
+        return f"Question {question_id} moved to the call of {local:%a %b %-d}."
+
+    return _run(request, work, f"#question-{question_id}")
+
+
+def merge(request: Request) -> Response:
+    """`question_id` asks what `into` asks: it is answered with it and both districts are listed."""
+    form = posted_form(request)
+    question_id = request.path_params["question_id"]
+
+    def work(session: Session) -> str:
+        keep = forms.whole_number(form, "into", low=1, high=2**31)
+        other = session.get(Question, question_id)
+        target = session.get(Question, keep)
+        if other is None or target is None or other.call_id != target.call_id:
+            raise forms.FieldError("into", "choose another open question of the same call")
+        agenda.merge_questions(session, keep, question_id)
+        return f"Question {question_id} merged into question {keep}."
+
+    return _run(request, work, f"#question-{form.get('into', '')}")
+
+
+def answer(request: Request) -> Response:
+    app: App = request.app.state.app
+    user = require_user(request)
+    form = posted_form(request)
+    question_id = request.path_params["question_id"]
+
+    def work(session: Session) -> str:
+        notes = forms.text(form, "notes", 10_000).strip()
+        if not notes:
+            raise forms.FieldError("notes", "write what was answered; the next digest can carry it")
+        intake.answer(session, question_id, notes, actor=user.email, now=app.now())
+        return f"Question {question_id} marked answered."
+
+    return _run(request, work, "#answered")
+
+
+ROUTES = [
+    page("/questions", questions_page, name="questions"),
+    action("/questions/held/{message_id:int}/accept", accept, name="question_accept"),
+    action("/questions/held/{message_id:int}/discard", discard, name="question_discard"),
+    action("/questions/{question_id:int}/call", assign, name="question_call"),
+    action("/questions/{question_id:int}/merge", merge, name="question_merge"),
+    action("/questions/{question_id:int}/answer", answer, name="question_answer"),
+]
