@@ -26,9 +26,6 @@ _MODIFIERS = {"AM", "SUB", "AMENDED", "SUBSTITUTE", "ENGROSSED", "ENROLLED", "NO
 
 _FULL = re.compile(r"^\s*(?P<prefix>[A-Za-z][A-Za-z.\s]*?)\s*(?:No\.?|#)?\s*(?P<num>\d+(?:-\d+)?)\s*$")
 
-# Known prefixes, longest first, for finding references in free text.
-DEFAULT_PREFIXES = ("HJR", "SJR", "HCR", "SCR", "HB", "SB", "HR", "SR", "H", "S")
-
 _REF = re.compile(
     r"""(?<![A-Za-z0-9])
     (?:(?:Am|Sub)\.\s*)*

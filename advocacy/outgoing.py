@@ -24,10 +24,6 @@ def read_member_token(app: App, token: str) -> int:
     return int(unsign(app.signing_key, MEMBER_LINK, token))
 
 
-def member_url(app: App, member_id: int, page: str) -> str:
-    return f"{app.config.collaborative.base_url}/m/{member_token(app, member_id)}/{page}"
-
-
 def reply_address(app: App, digest_id: int) -> str:
     email = app.config.email
     return make_reply_address(app.signing_key, digest_id, local=email.reply_local, domain=email.reply_domain)

@@ -22,10 +22,6 @@ class ScrapeError(Exception):
         self.detail = detail
 
 
-class EmptyScrape(Exception):
-    """The source said explicitly that it has nothing (e.g. an empty calendar week): not an error."""
-
-
 @dataclass(frozen=True)
 class SponsorRecord:
     name: str

@@ -36,7 +36,6 @@ from digests.model import ContextError
 log = logging.getLogger("advocacy.sending")
 LEASE = timedelta(minutes=30)
 # Statuses of a delivery that is finished: nothing more happens to it without an explicit resend.
-FINAL = ("sent", "skipped", "deferred", "interrupted")
 
 
 class AlreadySent(Exception):
