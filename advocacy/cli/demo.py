@@ -30,6 +30,10 @@ def demo(app: App, site_port: int) -> None:
         click.echo(f"  call agenda ({kind}): {path}")
     if result.nothing_new:
         click.echo("Nothing new: the sample sources have not changed since the last run.")
+    click.echo("")
+    click.echo("Browse the demo in the staff web pages:")
+    click.echo("  export ADVOCACY_DATABASE__URL=sqlite:///var/demo.db")
+    click.echo("  advocacy user add you@example.org --role advocate && advocacy web")
 
 
 COMMANDS = [demo]
