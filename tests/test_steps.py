@@ -1,0 +1,42 @@
+"""The scheduled steps decide from the database what is due: woken twice, they do the work once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from advocacy import steps
+from advocacy.app import App
+from tests.conftest import FakeClock
+from tests.factories import build_world
+
+
+def test_the_digest_step_sends_once_per_slot_and_only_when_one_is_due(sqlite_app: App, clock: FakeClock) -> None:
+    app = sqlite_app
+    build_world(app, clock())  # Tuesday Nov 24; the first digest slot is Tuesday Dec 1, 7 a.m. Eastern
+    assert steps.digest(app).note == "no digest due"
+
+    clock.now = datetime(2026, 12, 1, 12, 5, tzinfo=UTC)  # 7:05 a.m. Eastern
+    first = steps.digest(app)
+    assert first.ok and first.counts["sent"] > 0
+
+    again = steps.digest(app)  # woken again for the same slot (a restart, a second process)
+    assert again.note == "no digest due" and "sent" not in again.counts
+
+    clock.now = datetime(2026, 12, 15, 12, 5, tzinfo=UTC)  # the next slot, and nothing has moved since
+    assert steps.digest(app).note.startswith("digest skipped: nothing moved since the last digest")
+
+
+def test_the_tag_step_catches_up_on_bills_changed_since_they_were_tagged(sqlite_app: App, clock: FakeClock) -> None:
+    from sqlalchemy import select, update
+
+    from advocacy.models import Bill
+
+    app = sqlite_app
+    build_world(app, clock())
+    assert steps.tag(app).counts == {"tagged": 0}  # everything stored was tagged after its scrape
+    with app.transaction() as session:
+        session.execute(update(Bill).where(Bill.identifier == "HB 96").values(updated_at=app.now()))
+    assert steps.tag(app).counts == {"tagged": 1}
+    with app.sessions() as session:
+        bill = session.scalars(select(Bill).where(Bill.identifier == "HB 96")).one()
+        assert bill.tagged_at is not None and bill.tagged_at >= bill.updated_at
