@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from advocacy.app import App
@@ -237,6 +237,10 @@ class _Start:
 def _start(app: App, jcfg: JurisdictionConfig, source: Source, replay_of: int | None) -> _Start:
     now = app.now()
     with app.transaction() as session:
+        # A source never runs beside itself (the scheduler's lock), so a run still "running" was killed.
+        session.execute(update(SourceRun).where(SourceRun.source == source.name, SourceRun.status == "running")
+                        .values(status="interrupted", finished_at=now,
+                                error="the process stopped during this run; nothing of it was stored"))
         run = SourceRun(source=source.name, kind=source.kind, jurisdiction=jcfg.code, started_at=now,
                         replay_of=replay_of)
         session.add(run)

@@ -457,3 +457,17 @@ def test_a_store_that_fails_leaves_nothing_half_written(sqlite_app: App, server:
     server.clear_log()
     again = run(app, ohio(server))
     assert again.status == "ok" and again.new_bills == 3 and again.not_modified == 0  # fetched again, in full
+
+
+def test_a_run_left_running_by_a_killed_process_is_marked_interrupted_by_the_next(app: App, server: FixtureServer
+                                                                                  ) -> None:
+    with app.transaction() as session:
+        killed = SourceRun(source="ohio-legislature", kind="ohio", jurisdiction="OH", started_at=app.now())
+        session.add(killed)
+        session.flush()
+        killed_id = killed.id
+    summary = run(app, ohio(server))
+    assert summary.status == "ok"
+    row = run_row(app, killed_id)
+    assert row.status == "interrupted" and "stopped during this run" in row.error
+    assert run_row(app, summary.run_id).status == "ok"
