@@ -444,6 +444,9 @@ def send_digest(app: App, digest_id: int, backend: MailBackend, *, resend: Seque
         if digest is None or digest.kind != "digest":
             raise ValueError(f"no digest {digest_id}")
         if resend:
+            if digest.status != "sent":
+                raise ValueError(f"digest {digest_id} has not been sent yet; send it to everyone first "
+                                 "(--resend-to is for members of a digest already sent)")
             unknown = sending.resend_to(session, digest, resend, app.now())
             if unknown:
                 raise ValueError(f"not members: {', '.join(unknown)}")

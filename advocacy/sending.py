@@ -246,13 +246,15 @@ def _send_locked(app: App, digest_id: int, backend: MailBackend, compose: Compos
     size = max(1, int(getattr(backend, "batch_size", 1)))
     done = 0
     for unit in _units(rows, key, size):
+        # Build first, claim second: an error while composing leaves the rows pending (retried on the next run),
+        # so only a request actually in flight can ever be left "sending".
+        prepared = {delivery_id: _message(compose, digest, member) for delivery_id, member in unit}
         with app.transaction() as session:
-            claimed = _claim(session, [delivery_id for delivery_id, _ in unit])
+            claimed = _claim(session, list(prepared))
             held = session.get(Lock, lock)
             if held is not None and held.owner == owner:
                 held.expires_at = app.now() + LEASE
-        built = {delivery_id: _message(compose, digest, member) for delivery_id, member in unit
-                 if delivery_id in claimed}
+        built = {delivery_id: message for delivery_id, message in prepared.items() if delivery_id in claimed}
         outgoing = [(delivery_id, m) for delivery_id, m in built.items() if isinstance(m, OutgoingMessage)]
         results: list[SendResult] = backend.send([m for _, m in outgoing]) if outgoing else []
         if outgoing:

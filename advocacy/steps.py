@@ -3,16 +3,13 @@ wakes it up, and a resumed run after a crash does nothing twice (delivery rows g
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-
 from advocacy.app import App
 from advocacy.digest import NothingNew, create_digest, last_sent_digest, latest_draft, send_digest
 from advocacy.jobs import StepResult
-from advocacy.models import Bill
 from advocacy.pipeline import after_scrape, make_tagger
 from advocacy.schedule import previous_digest
 from advocacy.sending import make_backend
-from advocacy.tagstore import tag_bills
+from advocacy.tagstore import stale_bill_ids, tag_bills
 
 
 def scrape(app: App, source_name: str) -> StepResult:
@@ -35,8 +32,7 @@ def scrape(app: App, source_name: str) -> StepResult:
 def tag(app: App) -> StepResult:
     """Catch up on bills stored but not tagged since they last changed (e.g. after a crash between the two)."""
     with app.transaction() as session:
-        stale = list(session.scalars(select(Bill.id).where(
-            or_(Bill.tagged_at.is_(None), Bill.tagged_at < Bill.updated_at))))
+        stale = stale_bill_ids(session)
         report = tag_bills(session, make_tagger(app.config), stale, app.now()) if stale else None
     return StepResult(counts={"tagged": report.tagged if report else 0})
 

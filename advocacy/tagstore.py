@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from advocacy.models import Bill, Curation, LegislativeSession, TagAssessment
@@ -225,6 +225,11 @@ def tag_bills(session: Session, tagger: Tagger, bill_ids: Iterable[int], now: da
         _tag_batch(session, tagger, ids[start:start + _BATCH], now, report, bill_changed=True,
                    make_input=make_input)
     return report
+
+
+def stale_bill_ids(session: Session) -> list[int]:
+    """Bills never tagged, or changed since they were last tagged."""
+    return list(session.scalars(select(Bill.id).where(or_(Bill.tagged_at.is_(None), Bill.tagged_at < Bill.updated_at))))
 
 
 def retag_all(session: Session, tagger: Tagger, now: datetime, *, make_input: MakeInput = BillInput) -> RetagReport:

@@ -283,3 +283,38 @@ def test_the_smtp_backend_delivers_to_a_real_smtp_server_and_records_refusals(
         assert read_reply_address(app.signing_key, message["Reply-To"].addresses[0].addr_spec) == digest_id
         assert message["List-Unsubscribe"].startswith("<mailto:questions+unsubscribe@")
     app.engine.dispose()
+
+
+def test_resend_to_named_members_refuses_a_digest_not_yet_sent_to_everyone(sqlite_app: App, clock: FakeClock) -> None:
+    build_world(sqlite_app, clock())
+    with sqlite_app.transaction() as session:
+        digest_id = create_digest(session, sqlite_app.config, sqlite_app.now()).id
+    with pytest.raises(ValueError, match="has not been sent yet"):
+        send_digest(sqlite_app, digest_id, make_backend(sqlite_app), resend=["someone@example.org"])
+    report = send_digest(sqlite_app, digest_id, make_backend(sqlite_app))  # everyone still gets it
+    assert report.sent > 1
+
+
+def test_an_error_while_composing_leaves_the_rows_pending_and_the_next_run_sends_them(
+        sqlite_app: App, clock: FakeClock) -> None:
+    from advocacy import sending
+    from advocacy.outgoing import compose_with
+    from digests.model import RenderedEmail
+    from digests.render import RenderError
+
+    build_world(sqlite_app, clock())
+    with sqlite_app.transaction() as session:
+        digest = create_digest(session, sqlite_app.config, sqlite_app.now())
+        sending.prepare(session, digest, list(session.scalars(select(Member))), sqlite_app.now())
+        digest_id = digest.id
+    email = RenderedEmail(subject="Update", text="Text", html="<p>HTML</p>")
+
+    def broken(member: Member) -> RenderedEmail:
+        raise RenderError("template blew up")
+
+    with pytest.raises(RenderError):
+        sending.send(sqlite_app, digest_id, make_backend(sqlite_app), compose_with(sqlite_app, broken))
+    with sqlite_app.sessions() as session:
+        assert counts(session, digest_id) == {"pending": len(list(session.scalars(select(Member))))}
+    report = sending.send(sqlite_app, digest_id, make_backend(sqlite_app), compose_with(sqlite_app, lambda m: email))
+    assert report.interrupted == [] and report.sent > 1

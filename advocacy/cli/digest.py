@@ -82,6 +82,12 @@ def preview(app: App, since: str | None, until: str | None, note_file: Path | No
 def send(app: App, since: str | None, until: str | None, note_file: Path | None, fresh: bool,
          digest_id: int | None, resend_to: tuple[str, ...], yes: bool) -> None:
     """Send the digest to every active member, once. Re-running resumes an interrupted send."""
+    if digest_id is None and resend_to:
+        with app.sessions() as session:
+            last = digests.last_sent_digest(session)
+        if last is None:
+            raise click.BadParameter("no digest has been sent yet", param_hint="--resend-to")
+        digest_id = last.id  # resending means the digest those members missed: the last one sent
     if digest_id is None:
         try:
             digest_id = draft(app, since, until, note_file, fresh)

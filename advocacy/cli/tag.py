@@ -10,11 +10,12 @@ from advocacy.bills import BillLookupError, find_bill
 from advocacy.cli import EXIT_FAILED, EXIT_USAGE, pass_app
 from advocacy.pipeline import make_tagger
 from advocacy.tagging import BillInput, explain_json, explain_jsonl, explain_text
-from advocacy.tagstore import bill_input, retag_all, tag_bills
+from advocacy.tagstore import bill_input, retag_all, stale_bill_ids, tag_bills
 
 
 @click.group("tag", invoke_without_command=True)
-@click.option("--all", "everything", is_flag=True, help="Re-tag every stored bill (after a rule change).")
+@click.option("--all", "everything", is_flag=True,
+              help="Re-tag every stored bill (after a rule change); without it, bills new or changed since tagged.")
 @click.pass_context
 def tag_group(ctx: click.Context, everything: bool) -> None:
     """Tag bills by the topic rules in config.toml; `tag explain` shows the reasoning for one bill."""
@@ -29,19 +30,14 @@ def _run(app: App, everything: bool) -> None:
         if everything:
             report = retag_all(session, tagger, app.now())
         else:
-            from sqlalchemy import select
-
-            from advocacy.models import Bill
-
-            untagged = list(session.scalars(select(Bill.id).where(Bill.tagged_at.is_(None))))
-            report = tag_bills(session, tagger, untagged, app.now())
+            report = tag_bills(session, tagger, stale_bill_ids(session), app.now())
     click.echo(f"Tagged {report.tagged} bill(s); {report.relevant} relevant.")
     for moved in report.moved_in:
         click.echo(f"  in:  {moved.identifier} ({moved.score:.2f}) {moved.title}")
         for reason in moved.reasons[:3]:
             click.echo(f"         {reason}")
     for moved in report.moved_out:
-        click.echo(f"  out: {moved.identifier} ({moved.previous:.2f} -> {moved.score:.2f}) {moved.title}")
+        click.echo(f"  out: {moved.identifier} ({moved.previous_score:.2f} -> {moved.score:.2f}) {moved.title}")
         for reason in moved.reasons[:3]:
             click.echo(f"         no longer: {reason}")
 
