@@ -224,7 +224,8 @@ def send_alert(app: App, digest_id: int, backend: MailBackend, renderer: EmailRe
         digest.subject = rendered.subject
 
     compose = _personal(app, renderer, content.context, digest.items[0], alert_id=digest_id)
-    return sending.send(app, digest_id, backend, compose, progress=progress)
+    # every alert is personal (own legislators, own link): one request per member, so a crash costs one
+    return sending.send(app, digest_id, backend, compose, key=lambda member: member.id, progress=progress)
 
 
 def _personal(app: App, renderer: EmailRenderer, context: m.AlertContext, item: DigestItem, *, alert_id: int,
@@ -247,7 +248,7 @@ def _personal(app: App, renderer: EmailRenderer, context: m.AlertContext, item: 
         for warning in cta.warnings:
             log.warning("alert %s: %s", alert_id, warning)
         personal = renderer.alert(replace(context, call=cta.call, headline=headline_prefix + context.headline))
-        return message_for(app, email, member, personal, substitute=MEMBER_TOKEN)
+        return message_for(app, email, member, personal, substitute=MEMBER_TOKEN, reply_digest_id=alert_id)
 
     return compose
 
@@ -282,7 +283,7 @@ def send_reminder(app: App, alert_id: int, backend: MailBackend, *, renderer: Em
             sending.prepare(session, reminder, list(who.members), now)
         reminder_id, item = reminder.id, alert.items[0]
     compose = _personal(app, renderer, content.context, item, alert_id=alert_id, headline_prefix="Reminder: ")
-    return sending.send(app, reminder_id, backend, compose)
+    return sending.send(app, reminder_id, backend, compose, key=lambda member: member.id)
 
 
 def pending_alerts(session: Session) -> list[int]:

@@ -30,9 +30,11 @@ def reply_address(app: App, digest_id: int) -> str:
 
 
 def message_for(app: App, digest: Digest, member: Member, rendered: RenderedEmail, *,
-                substitute: str | None = None, attachments: Sequence[Attachment] = ()) -> OutgoingMessage:
+                substitute: str | None = None, attachments: Sequence[Attachment] = (),
+                reply_digest_id: int | None = None) -> OutgoingMessage:
     """`rendered` addressed to `member`. With `substitute`, that placeholder in the email becomes the member's own
-    signed link token, so the email itself can be shared by every member who sees the same content."""
+    signed link token, so the email itself can be shared by every member who sees the same content.
+    `reply_digest_id`: the email replies belong to, when not this one (a reminder's replies answer its alert)."""
     config = app.config
     token = member_token(app, member.id)
     unsubscribe = f"{config.collaborative.base_url}/m/{token}/unsubscribe"
@@ -40,7 +42,7 @@ def message_for(app: App, digest: Digest, member: Member, rendered: RenderedEmai
         recipient=Address(member.email, member.name),
         sender=Address(config.email.from_address, config.email.from_name),
         email=rendered,
-        reply_to=Address(reply_address(app, digest.id), f"{config.collaborative.name} questions"),
+        reply_to=Address(reply_address(app, reply_digest_id or digest.id), f"{config.collaborative.name} questions"),
         # RFC 8058 one-click needs https; on a plain-http local install only the mailto form is offered
         unsubscribe_url=unsubscribe if unsubscribe.startswith("https://") else "",
         unsubscribe_mailto=f"mailto:{config.email.reply_local}+unsubscribe@{config.email.reply_domain}"

@@ -84,3 +84,24 @@ def test_the_one_reminder_goes_only_to_districts_that_have_not_acted(sqlite_app:
                for m in new)
     with pytest.raises(AlreadyReminded):
         send_reminder(app, alert_id, make_backend(app))
+
+
+def test_a_done_reply_to_the_reminder_counts_for_the_alert(sqlite_app: App) -> None:
+    from advocacy.acted import acted_report
+    from advocacy.intake import take_in
+    from advocacy.models import Digest
+
+    test_the_one_reminder_goes_only_to_districts_that_have_not_acted(sqlite_app)
+    app = sqlite_app
+    outbox = app.config.path(app.config.email.outbox_dir)
+    reminder = next(m for m in (email.message_from_bytes(p.read_bytes(), policy=policy.default)
+                                for p in outbox.glob("*.eml"))
+                    if m["X-Advocacy-Kind"] == "reminder" and "maplevalley" in m["To"].addresses[0].addr_spec)
+    raw = (f"From: rosa.delgado@maplevalley.example.org\r\nTo: {reminder['Reply-To'].addresses[0].addr_spec}\r\n"
+           "Subject: Re: reminder\r\nMessage-ID: <done-2@maplevalley.example.org>\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n\r\nDone.\r\n")
+    taken = take_in(app, raw.encode())
+    assert taken.status == "parsed" and not taken.outcome.questions
+    with app.sessions() as session:
+        alert_id = session.query(Digest.id).filter(Digest.kind == "alert").scalar()
+        assert "Maple Valley City Schools" in acted_report(session, alert_id).acted
