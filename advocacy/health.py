@@ -136,7 +136,10 @@ def healthz_route(app: App, scheduler: BaseScheduler | None) -> BaseRoute:
 
     def healthz(request: Request) -> JSONResponse:  # sync: Starlette runs it in its thread pool
         report = health_report(app, scheduler)
-        return JSONResponse(report, status_code=http_status(report))
+        # The details (database URL, sources' errors) are for this machine; a monitor elsewhere gets the verdict.
+        local = request.client is not None and request.client.host in ("127.0.0.1", "::1")
+        body = report if local else {"status": report["status"]}
+        return JSONResponse(body, status_code=http_status(report))
 
     return public("/healthz", healthz, name="healthz")
 

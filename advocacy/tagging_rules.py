@@ -155,6 +155,10 @@ class TaggingConfig(_Strict):
                                      "[tagging.committees] (a weight of 0 adds nothing by itself)")
         return self
 
+    def member_topics(self) -> dict[str, str]:
+        """Slug -> label of the topics members can choose: those the tagger reports (not context-only ones)."""
+        return {slug: topic.label for slug, topic in self.topics.items() if not topic.context}
+
     @field_validator("watch")
     @classmethod
     def _watch(cls, value: list[str]) -> list[str]:

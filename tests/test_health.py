@@ -33,11 +33,12 @@ def _scraped(app: App, source: str, finished: datetime, status: str = "ok", erro
                               finished_at=finished, status=status, error=error))
 
 
-def _get_healthz(app: App, scheduler: object) -> httpx.Response:
+def _get_healthz(app: App, scheduler: object, caller: str = "127.0.0.1") -> httpx.Response:
     web = create_app(app, extra_routes=[healthz_route(app, scheduler)])  # type: ignore[arg-type]
 
     async def get() -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://service") as client:
+        transport = httpx.ASGITransport(app=web, client=(caller, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             return await client.get("/healthz")
 
     return asyncio.run(get())
@@ -72,6 +73,8 @@ def test_healthz_reports_database_scheduler_jobs_and_source_ages(
     assert body["jobs"]["digest"]["next_run"] == "2026-12-15T07:00:00-05:00"
     assert body["jobs"]["scrape:ohio-legislature"]["next_run"] == "2026-12-02T11:15:00-05:00"
     assert body["attention"] == []
+    remote = _get_healthz(svc.app, svc.scheduler, caller="203.0.113.7")  # a monitor on another machine
+    assert (remote.status_code, remote.json()) == (200, {"status": "ok"})  # the verdict, not the details
     svc.stop(timeout=5)
     stopped = _get_healthz(svc.app, svc.scheduler)
     assert stopped.status_code == 503

@@ -50,3 +50,11 @@ def test_missing_required_column_rejects_the_file_and_names_the_column(app: App)
     assert report.rejected == [(1, "members.csv: missing column(s) district; expected email, name, district, role, "
                                    "district_code, topics, alerts, house_districts, senate_districts, aliases")]
     assert report.created == 0
+
+
+def test_a_context_only_topic_is_not_one_a_member_can_choose(app: App) -> None:
+    topics = set(app.config.tagging.member_topics())
+    assert "funding" in topics and "k12" not in topics  # k12 scores bills but is never a tag
+    with app.transaction() as session:
+        report = import_csv(session, "email,name,district,topics\na@b.example.org,A,D,k12\n", known_topics=topics)
+    assert report.created == 0 and "unknown topic(s) k12" in report.rejected[0][1]

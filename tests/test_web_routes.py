@@ -74,3 +74,13 @@ def test_a_viewer_reads_every_page(app: App, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200
     assert 'aria-current="page"' in response.text
+
+
+def test_an_oversized_post_is_refused_before_its_body_is_read(sqlite_app: App) -> None:
+    client = signed_in_client(sqlite_app, "big@example.org", ADVOCATE_ROLE)
+    huge = b"x" * (5 * 1024 * 1024 + 1)
+    response = client.post("/members/import", files={"csv": ("members.csv", huge, "text/csv")})
+    assert response.status_code == 413
+    viewer = signed_in_client(sqlite_app, "reader@example.org", VIEWER_ROLE)
+    response = viewer.post("/members/import", files={"csv": ("members.csv", huge, "text/csv")})
+    assert response.status_code == 403  # refused on the role alone

@@ -23,7 +23,7 @@ def members_group() -> None:
 def import_members(app: App, csv_file: Path) -> None:
     """Add or update members from a CSV file (columns: email, name, district, role, topics, alerts, ...)."""
     with app.transaction() as session:
-        report = import_csv(session, csv_file.read_bytes(), known_topics=set(app.config.tagging.topics),
+        report = import_csv(session, csv_file.read_bytes(), known_topics=set(app.config.tagging.member_topics()),
                             origin=str(csv_file))
     for line in report.lines():
         click.echo(line)

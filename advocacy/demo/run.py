@@ -109,7 +109,7 @@ def run_demo(config: Config, echo: Callable[[str], None] = print, site_port: int
 
         with app.transaction() as session:
             report = import_csv(session, (DEMO / "members.csv").read_text(encoding="utf-8"),
-                                known_topics=set(cfg.tagging.topics), origin="advocacy/demo/members.csv")
+                                known_topics=set(cfg.tagging.member_topics()), origin="advocacy/demo/members.csv")
         echo(f"Members: {report.lines()[0]}")
 
         echo("Scraping the sample sources through the real scrapers:")

@@ -15,7 +15,7 @@ from advocacy.models import Member
 
 def topic_choices(config: Config) -> dict[str, str]:
     """Topics a member can choose (context-only topics such as generic K-12 wording are never listed)."""
-    return {code: rule.label for code, rule in config.tagging.topics.items() if not rule.context}
+    return config.tagging.member_topics()
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,9 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"{request.url_for('login').path}?{urlencode({'next': target})}", status_code=303)
 
 
+MAX_FORM_BYTES = 5 * 1024 * 1024
+
+
 def _guard(endpoint: Endpoint, access: Access) -> Callable[[Request], Awaitable[Response]]:
     is_async = inspect.iscoroutinefunction(endpoint)
 
@@ -93,12 +96,17 @@ def _guard(endpoint: Endpoint, access: Access) -> Callable[[Request], Awaitable[
                 return login_redirect(request)
             raise HTTPException(403, "Please sign in first.")
         if request.method not in SAFE_METHODS:
-            if access.csrf:
-                form = await request.form()
-                request.state.form = form
-                check_csrf(request, form)
+            # Who may post is decided before the body is read, and the body is bounded: a form is small, and
+            # the one upload (a member CSV) is one file.
             if access.role is not None and (user is None or not user.can(access.role)):
                 raise HTTPException(403, f"Your account can read but not change this; an {access.role} can.")
+            if access.csrf:
+                length = request.headers.get("content-length", "")
+                if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+                    raise HTTPException(413, f"A form may carry at most {MAX_FORM_BYTES // (1024 * 1024)} MB.")
+                form = await request.form(max_files=1, max_fields=500)
+                request.state.form = form
+                check_csrf(request, form)
         if is_async:
             return await endpoint(request)  # type: ignore[misc]
         return await run_in_threadpool(endpoint, request)  # type: ignore[arg-type]

@@ -60,7 +60,7 @@ def import_members(request: Request) -> Response:
     except forms.FieldError as exc:
         return render_members(request, upload_error=exc.message, status_code=400)
     with app.transaction() as session:
-        report = import_csv(session, data, known_topics=set(app.config.tagging.topics), origin=name)
+        report = import_csv(session, data, known_topics=set(app.config.tagging.member_topics()), origin=name)
     return render_members(request, report)
 
 
