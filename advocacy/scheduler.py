@@ -154,7 +154,9 @@ def job_specs(config: Config) -> list[JobSpec]:
          f"remind members that questions close {s.question_cutoff_hours} h before the call"),
     ]
     specs += [JobSpec(job_id, (job_id,), trigger, description, str(trigger)) for job_id, trigger, description in cadence]
-    specs.append(JobSpec("inbound", ("inbound",), IntervalTrigger(minutes=10, timezone=ZoneInfo(tz)),
+    specs.append(JobSpec("inbound", ("inbound",), IntervalTrigger(
+        # a fixed start, so the same config makes the same trigger (and a restart keeps its next run)
+        minutes=10, start_date=datetime(2000, 1, 1, tzinfo=ZoneInfo(tz)), timezone=ZoneInfo(tz)),
                          "parse replies stored but not parsed; poll the IMAP mailbox when one is configured",
                          "every 10 minutes"))
     return specs
