@@ -610,12 +610,18 @@ def publish(app: App, call_id: int, *, backend: MailBackend | None = None, folde
 
 def run_due(app: App, *, backend: MailBackend | None = None, folder: Path | None = None) -> Published | None:
     """For the scheduler: when the next call's agenda is due (`schedule.agenda_due`) and not sent yet, build it
-    (keeping the advocate's edits) and publish it. None when nothing is due."""
+    (keeping the advocate's edits) and publish it; finish a send that stopped part-way. None when nothing is due."""
     config = app.config
     with app.transaction() as session:
         call = calls.upcoming(session, config, app.now())
-        if call.agenda_sent_at is not None or app.now() < agenda_due(config, call.starts_at):
+        if call.agenda_sent_at is not None:
+            # started before: resume a send that stopped part-way (temporary failures, a crash), else nothing
+            started = agenda_digest(session, call)
+            if started is None or started.status == "sent":
+                return None
+        elif app.now() < agenda_due(config, call.starts_at):
             return None
-        build(session, config, call, app.now(), classify=topic_classifier(config))
+        else:
+            build(session, config, call, app.now(), classify=topic_classifier(config))
         call_id = call.id
     return publish(app, call_id, backend=backend, folder=folder)

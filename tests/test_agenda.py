@@ -259,3 +259,32 @@ def test_demo_replies_make_an_agenda_that_goes_out_when_due_and_only_once(app: A
     markdown = published.paths["md"].read_text()
     assert "_(Cedar Falls City Schools, Riverbend Local Schools)_" in markdown
     assert agenda.run_due(app, backend=backend, folder=tmp_path / "files") is None
+
+
+class FlakyOutbox(OutboxBackend):
+    """A real outbox whose first request meets a temporary failure (as a 503 from a provider would)."""
+
+    failures = 1
+
+    def send(self, messages):  # type: ignore[no-untyped-def]
+        from digests.backends import SendResult
+
+        if self.failures:
+            self.failures -= 1
+            return [SendResult(m.recipient.email, ok=False, permanent=False, status=503, reason="busy")
+                    for m in messages]
+        return super().send(messages)
+
+
+def test_a_scheduled_agenda_send_that_met_a_temporary_failure_is_finished_on_the_next_wake(
+        app: App, clock: FakeClock, tmp_path: Path) -> None:
+    setup(app, approved={"HB 58": "high"})
+    backend = FlakyOutbox(tmp_path / "outbox", clock=clock)
+    clock.now = CALL - timedelta(days=2)
+    first = agenda.run_due(app, backend=backend, folder=tmp_path / "files")
+    assert first is not None and first.report is not None and first.report.retry_later == 1
+    second = agenda.run_due(app, backend=backend, folder=tmp_path / "files")
+    assert second is not None and second.report is not None and second.report.sent == 1
+    sent = len(list((tmp_path / "outbox").glob("*.eml")))
+    assert sent == 3  # everyone, once
+    assert agenda.run_due(app, backend=backend, folder=tmp_path / "files") is None
