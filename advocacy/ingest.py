@@ -256,7 +256,10 @@ class Store:
             # A feed item that knows only the bill number and one action: add the action, keep the rest.
             before = len(bill.actions)
             self._store_actions(bill, bill_key, rec, announce=True)
-            return ("update" if len(bill.actions) > before else "noop"), bill
+            if len(bill.actions) == before:
+                return "noop", bill
+            bill.updated_at = self.now  # changed: the tagger's catch-up sees it
+            return "update", bill
         inserted = bill is None
         if bill is None:
             bill = Bill(session_id=leg_session.id, identifier=rec.identifier, title=rec.title, first_seen=self.now,

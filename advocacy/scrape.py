@@ -237,7 +237,7 @@ class _Start:
 def _start(app: App, jcfg: JurisdictionConfig, source: Source, replay_of: int | None) -> _Start:
     now = app.now()
     with app.transaction() as session:
-        # A source never runs beside itself (the scheduler's lock), so a run still "running" was killed.
+        # Under the source's lock (run_source), a run still "running" was killed.
         session.execute(update(SourceRun).where(SourceRun.source == source.name, SourceRun.status == "running")
                         .values(status="interrupted", finished_at=now,
                                 error="the process stopped during this run; nothing of it was stored"))
@@ -307,7 +307,24 @@ def _store(app: App, jcfg: JurisdictionConfig, source: Source, run_id: int, coll
 def run_source(app: App, jcfg: JurisdictionConfig, source: Source, *, replay_of: int | None = None,
                client: httpx.Client | None = None, sleep: Sleep = time.sleep,
                monotonic: Monotonic = time.monotonic) -> SourceSummary:
-    """One run of one source (or the replay of a past run, offline). Never raises for the source's faults."""
+    """One run of one source (or the replay of a past run, offline). Never raises for the source's faults.
+
+    One run of a source at a time, whoever starts it (the scheduler, `advocacy scrape`, a replay): so a run
+    still marked "running" when the lock is free was killed, and two runs never store the same events at once.
+    """
+    from advocacy.locks import db_lock
+
+    with db_lock(app, f"source:{source.name}") as acquired:
+        if not acquired:
+            return SourceSummary(name=source.name, run_id=0, status="failed",
+                                 errors=[f"{source.name}: another run of this source is in progress; "
+                                         "try again when it has finished"])
+        return _run_source(app, jcfg, source, replay_of=replay_of, client=client, sleep=sleep,
+                           monotonic=monotonic)
+
+
+def _run_source(app: App, jcfg: JurisdictionConfig, source: Source, *, replay_of: int | None,
+                client: httpx.Client | None, sleep: Sleep, monotonic: Monotonic) -> SourceSummary:
     module = SOURCES[source.kind]
     start = _start(app, jcfg, source, replay_of)
     run_id = start.run_id

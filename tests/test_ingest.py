@@ -182,3 +182,19 @@ def test_store_bill_says_what_it_did_to_the_one_bill(app: App) -> None:
         assert (outcome, bill.identifier, bill.id is not None) == ("insert", "HB 96", True)
         assert store.store_bill(funding_bill()) == ("noop", bill)
         assert store.store_bill(funding_bill(status="Passed House"))[0] == "update"
+
+
+def test_a_feed_item_adding_an_action_marks_the_bill_changed_for_the_tagger(app: App) -> None:
+    from datetime import timedelta
+
+    from advocacy.records import BillRecord
+
+    store(app, ScrapeResult(bills=(funding_bill(),)))
+    later = NOW + timedelta(hours=3)
+    item = BillRecord(jurisdiction="OH", session="136", identifier="HB 96", title="", partial=True,
+                      actions=(ActionRecord(et(2026, 11, 24, 11), "Passed", chamber="House"),))
+    assert store(app, ScrapeResult(bills=(item,)), now=later) == ({"update": 1}, ["new_action"])
+    with app.sessions() as session:
+        bill = session.scalars(select(Bill)).one()
+        assert bill.updated_at == later and bill.title.startswith("Make operating appropriations")
+    assert store(app, ScrapeResult(bills=(item,)), now=later) == ({"noop": 1}, [])

@@ -471,3 +471,14 @@ def test_a_run_left_running_by_a_killed_process_is_marked_interrupted_by_the_nex
     row = run_row(app, killed_id)
     assert row.status == "interrupted" and "stopped during this run" in row.error
     assert run_row(app, summary.run_id).status == "ok"
+
+
+def test_a_second_run_of_a_source_already_running_is_refused_without_touching_the_first(
+        app: App, server: FixtureServer) -> None:
+    from advocacy.locks import db_lock
+
+    with db_lock(app, "source:ohio-legislature") as held:  # a run in progress elsewhere
+        assert held
+        refused = run(app, ohio(server))
+    assert refused.status == "failed" and "another run of this source is in progress" in refused.errors[0]
+    assert count(app, SourceRun) == 0 and bills(app) == []
