@@ -17,7 +17,7 @@ from advocacy.sending import SendReport, make_backend, prepare, send
 from digests.backends import MailBackend
 from digests.model import AlertContext, RenderedEmail
 from digests.render import EmailRenderer
-from digests.timefmt import format_day
+from digests.timefmt import format_when
 
 
 def send_cutoff_reminder(app: App, backend: MailBackend | None = None) -> SendReport | None:
@@ -42,15 +42,12 @@ def send_cutoff_reminder(app: App, backend: MailBackend | None = None) -> SendRe
             return None
         digest_id = digest.id
         zone = config.collaborative.tz
-        start = call.starts_at.astimezone(zone)
         context = AlertContext(
             collaborative=collaborative(config),
-            headline=f"Questions for the {format_day(start.date())} call close "
-                     f"{format_day(cutoff.astimezone(zone).date())} at {cutoff.astimezone(zone):%-I:%M %p}".replace(
-                         "AM", "a.m.").replace("PM", "p.m."),
+            headline=f"Questions for the {config.schedule.call_title} close {format_when(cutoff, zone)}",
             note=(f"Reply to this email with your question for the {config.schedule.call_title} on "
-                  f"{format_day(start.date())} at {start:%-I:%M %p} ET and it will be on the agenda. Questions "
-                  "that arrive later are kept for the call after.").replace("AM", "a.m.").replace("PM", "p.m."),
+                  f"{format_when(call.starts_at, zone)} and it will be on the agenda. Questions that arrive "
+                  "later are kept for the call after."),
             footer=footer(config),
             base_url=config.collaborative.base_url,
         )

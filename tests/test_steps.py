@@ -40,3 +40,34 @@ def test_the_tag_step_catches_up_on_bills_changed_since_they_were_tagged(sqlite_
     with app.sessions() as session:
         bill = session.scalars(select(Bill).where(Bill.identifier == "HB 96")).one()
         assert bill.tagged_at is not None and bill.tagged_at >= bill.updated_at
+
+
+def test_the_cutoff_reminder_goes_once_to_members_who_have_not_asked_in_the_collaboratives_zone(
+        sqlite_app: App, clock: FakeClock) -> None:
+    import email
+    from email import policy
+
+    from sqlalchemy import select
+
+    from advocacy import calls
+    from advocacy.models import Member, Question
+
+    app = sqlite_app
+    build_world(app, clock())
+    assert steps.cutoff_reminder(app).note == "no reminder due"  # Nov 24: the Dec 3 call's cutoff is far off
+    with app.transaction() as session:
+        call = calls.upcoming(session, app.config, app.now())
+        asker = session.scalars(select(Member).order_by(Member.id)).first()
+        assert asker is not None
+        session.add(Question(member_id=asker.id, call_id=call.id, text="Already asked", created_at=app.now()))
+        members = len(list(session.scalars(select(Member))))
+        asker_email = asker.email
+    clock.now = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # Tuesday 11 a.m. Eastern, a day before the cutoff
+    first = steps.cutoff_reminder(app)
+    assert first.counts["sent"] == members - 1
+    assert steps.cutoff_reminder(app).note == "no reminder due"  # once per call
+    outbox = app.config.path(app.config.email.outbox_dir)
+    sent = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in outbox.glob("*.eml")]
+    assert asker_email not in {m["To"].addresses[0].addr_spec for m in sent}
+    body = sent[0].get_body(("plain",)).get_content()
+    assert "close Wednesday, Dec 2, 10:00 a.m. ET" in " ".join(body.split())
