@@ -271,6 +271,20 @@ class Config(_Model):
                 return j
         raise KeyError(code)
 
+    def bill_style(self, code: str) -> dict[str, str]:
+        """The jurisdiction's own spelling of bill prefixes ({"HB": "H.B."}); none for one not configured."""
+        try:
+            return self.jurisdiction(code).bill_style
+        except KeyError:
+            return {}
+
+    def bill_aliases(self) -> dict[str, str]:
+        """Extra prefixes people type ("House Docket"), of every jurisdiction."""
+        merged: dict[str, str] = {}
+        for jurisdiction in self.jurisdictions:
+            merged.update(jurisdiction.bill_aliases)
+        return merged
+
     def sources(self) -> list[tuple[JurisdictionConfig, Source]]:
         return [(j, s) for j in self.jurisdictions for s in j.sources]
 

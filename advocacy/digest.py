@@ -245,11 +245,7 @@ def official_url(config: Config, bill: Bill) -> str:
 
 
 def display_number(config: Config, bill: Bill) -> str:
-    try:
-        style = config.jurisdiction(bill.session.jurisdiction.code).bill_style
-    except KeyError:
-        style = {}
-    return billnum.display(bill.identifier, style)
+    return billnum.display(bill.identifier, config.bill_style(bill.session.jurisdiction.code))
 
 
 def _http(url: str) -> str:

@@ -126,11 +126,6 @@ def active_members(session: Session, *, alerts: bool = False) -> list[Member]:
     return list(session.scalars(query.order_by(Member.id)))
 
 
-def wants(member: Member, tags: list[str]) -> bool:
-    """Whether a member who chose topics sees an item with these tags (no choice means everything)."""
-    return member.topics is None or bool(set(member.topics) & set(tags))
-
-
 def unsubscribe(session: Session, member: Member, now: datetime) -> bool:
     """Stop every email to the member (RFC 8058 one-click lands here). True when it changed something."""
     if member.unsubscribed_at is None:

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from advocacy import billnum
 from advocacy.acted import (
     acted_report,
     acted_url,
@@ -29,6 +28,7 @@ from advocacy.acted import (
     remind_not_acted,
 )
 from advocacy.config import Config
+from advocacy.digest import display_number
 from advocacy.models import ActionTemplate, Bill, District, Hearing, Legislator, Member
 from advocacy.people import committee_seats, current_session, legislators_for
 from advocacy.rosters import ROLE_LABELS, TITLES, chamber_name, committee_key, district_key
@@ -87,14 +87,6 @@ def committee_title(committee: str, chamber: str) -> str:
 
 
 # --- the call to action -------------------------------------------------------------------------------------
-
-
-def display_number(config: Config, bill: Bill) -> str:
-    try:
-        style = config.jurisdiction(bill.session.jurisdiction.code).bill_style
-    except KeyError:
-        style = {}
-    return billnum.display(bill.identifier, style)
 
 
 def contact(legislator: Legislator) -> m.LegislatorContact:

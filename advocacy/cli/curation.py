@@ -22,22 +22,8 @@ from advocacy.cli import EXIT_FAILED, pass_app
 from advocacy.models import AuditEntry, Bill
 
 
-def _style(app: App, code: str) -> dict[str, str]:
-    try:
-        return app.config.jurisdiction(code).bill_style
-    except KeyError:
-        return {}
-
-
-def _aliases(app: App) -> dict[str, str]:
-    merged: dict[str, str] = {}
-    for jurisdiction in app.config.jurisdictions:
-        merged.update(jurisdiction.bill_aliases)
-    return merged
-
-
 def _name(app: App, code: str, identifier: str) -> str:
-    return f"{code} {display(identifier, _style(app, code))}"
+    return f"{code} {display(identifier, app.config.bill_style(code))}"
 
 
 def _local(app: App, when: datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
@@ -158,7 +144,7 @@ def curate_command(app: App, bill: tuple[str, ...], decision: str | None, snooze
     text = " ".join(bill)
     with app.transaction() as session:
         try:
-            found = find_bill(session, text, aliases=_aliases(app))
+            found = find_bill(session, text, aliases=app.config.bill_aliases())
         except BillLookupError as exc:
             click.secho(str(exc), fg="red", err=True)
             sys.exit(EXIT_FAILED)
@@ -199,7 +185,7 @@ def audit_command(app: App, bill: tuple[str, ...], limit: int) -> None:
         found = None
         if bill:
             try:
-                found = find_bill(session, " ".join(bill), aliases=_aliases(app))
+                found = find_bill(session, " ".join(bill), aliases=app.config.bill_aliases())
             except BillLookupError as exc:
                 click.secho(str(exc), fg="red", err=True)
                 sys.exit(EXIT_FAILED)

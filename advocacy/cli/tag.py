@@ -65,7 +65,7 @@ def explain(app: App, bill: tuple[str, ...], as_json: bool, jsonl: bool) -> None
         app.check_migrated()
         with app.sessions() as session:
             try:
-                stored = BillInput(**bill_input(find_bill(session, " ".join(bill))))
+                stored = BillInput(**bill_input(find_bill(session, " ".join(bill), aliases=app.config.bill_aliases())))
             except BillLookupError as exc:
                 click.secho(str(exc), fg="red", err=True)
                 sys.exit(EXIT_FAILED)

@@ -59,19 +59,8 @@ class Results:
     pages: int
 
 
-def bill_aliases(config: Config) -> dict[str, str]:
-    aliases: dict[str, str] = {}
-    for jurisdiction in config.jurisdictions:
-        aliases.update(jurisdiction.bill_aliases)
-    return aliases
-
-
 def display_label(config: Config, jurisdiction: str, identifier: str) -> str:
-    try:
-        style = config.jurisdiction(jurisdiction).bill_style
-    except KeyError:
-        style = {}
-    return billnum.display(identifier, style)
+    return billnum.display(identifier, config.bill_style(jurisdiction))
 
 
 def parse_search(config: Config, params: Any) -> Search:
@@ -83,7 +72,7 @@ def parse_search(config: Config, params: Any) -> Search:
         number = 1
     return Search(
         query=query,
-        number=billnum.try_normalize(query, bill_aliases(config)) if query else None,
+        number=billnum.try_normalize(query, config.bill_aliases()) if query else None,
         curation=curation if curation in CURATION_STATES else "",
         relevant=params.get("relevant") == "1",
         page=number,
