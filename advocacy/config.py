@@ -42,7 +42,7 @@ def _zone(value: str) -> str:
 
 
 def _cron(value: str) -> str:
-    from advocacy.scheduler import crontab_trigger  # read exactly as the scheduler will read it
+    from advocacy.crontab import crontab_trigger  # read exactly as the scheduler will read it
 
     if len(value.split()) != 5:
         raise ValueError(f"bad cron expression {value!r}: five fields are needed (minute hour day month weekday)")

@@ -19,8 +19,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute
 
 from advocacy.app import App
+from advocacy.crontab import crontab_trigger
 from advocacy.models import JobRun, SourceRun
-from advocacy.scheduler import STATE_NAMES, crontab_trigger, job_specs, stored_next_runs
+from advocacy.scheduler import STATE_NAMES, job_specs, stored_next_runs
 from advocacy.web.routing import public
 
 LOOKBACK = timedelta(days=8)  # far enough back to find the last due slot of any weekly-or-better cadence

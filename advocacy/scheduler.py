@@ -35,13 +35,13 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, STATE_STOPPED, BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 
 from advocacy.app import App
 from advocacy.config import Config
+from advocacy.crontab import crontab_trigger
 from advocacy.jobs import Runner, Steps, execute
 from advocacy.logs import log_event
 from advocacy.models import SchedulerJob
@@ -83,47 +83,6 @@ class EveryNDays(BaseTrigger):
 
     def __repr__(self) -> str:
         return f"<EveryNDays first={self.first.isoformat()} days={self.days} timezone={self.timezone!r}>"
-
-
-CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-def _crontab_weekdays(field: str) -> str:
-    """A crontab day-of-week field (0 or 7 = Sunday) as weekday names.
-
-    APScheduler 3 reads day-of-week numbers with 0 = Monday (its documented historical mistake), so "1-5"
-    passed through unchanged would mean Tuesday to Saturday. Names mean the same to both.
-    """
-    if field == "*":
-        return field
-    days: set[int] = set()
-    for part in field.lower().split(","):
-        base, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-
-        def number(token: str) -> int:
-            value = CRON_DAYS.index(token[:3]) if token[:3] in CRON_DAYS else int(token)
-            if not 0 <= value <= 7:
-                raise ValueError(f"day of week {token!r} is out of range (0-7, or sun..sat)")
-            return value
-
-        if base == "*":
-            first, last = 0, 6
-        elif "-" in base:
-            low, high = base.split("-", 1)
-            first, last = number(low), number(high)
-        else:
-            first = number(base)
-            last = 6 if step_text else first
-        days.update(d % 7 for d in range(first, last + 1, step))
-    return ",".join(CRON_DAYS[d] for d in sorted(days))
-
-
-def crontab_trigger(expr: str, timezone: str) -> CronTrigger:
-    """A standard five-field crontab expression, read the way cron reads it, in the given zone."""
-    minute, hour, day, month, day_of_week = expr.split()
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month,
-                       day_of_week=_crontab_weekdays(day_of_week), timezone=ZoneInfo(timezone))
 
 
 @dataclass(frozen=True)
