@@ -302,6 +302,9 @@ def _record(row: Delivery, built: OutgoingMessage | Skip | str, result: SendResu
     elif result.ok:
         row.status, row.sent_at, row.provider_id, row.error = "sent", now, result.provider_id, ""
         report.sent += 1
+    elif result.unknown:  # like a crash during the request: never resent automatically
+        row.status, row.error = "interrupted", f"{result.reason}; not resent automatically"
+        report.interrupted.append(email)
     else:
         row.status, row.permanent, row.error = "failed", result.permanent, result.reason
         report.failed += 1

@@ -48,21 +48,27 @@ class SendResult:
     status: int | None = None  # HTTP or SMTP code when there was one
     reason: str = ""
     provider_id: str = ""  # SendGrid X-Message-Id, SMTP Message-ID, outbox file name
+    # The request went out but no answer came (a timeout): the provider may have accepted it, so it must not be
+    # retried automatically, or the member could get it twice.
+    unknown: bool = False
 
 
 class SendError(Exception):
     def __init__(
-        self, reason: str, *, permanent: bool, status: int | None = None, retry_after: float | None = None
+        self, reason: str, *, permanent: bool, status: int | None = None, retry_after: float | None = None,
+        unknown: bool = False,
     ):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.unknown = unknown
         self.status = status
         self.retry_after = retry_after
 
     def result(self, recipient: str) -> SendResult:
         return SendResult(
-            recipient, ok=False, permanent=self.permanent, status=self.status, reason=self.reason
+            recipient, ok=False, permanent=self.permanent, status=self.status, reason=self.reason,
+            unknown=self.unknown,
         )
 
 
@@ -91,7 +97,7 @@ class RetryPolicy:
             try:
                 return call()
             except SendError as error:
-                if error.permanent or attempt >= self.attempts:
+                if error.permanent or error.unknown or attempt >= self.attempts:
                     raise
                 delay = (
                     error.retry_after
@@ -387,6 +393,11 @@ class SendGridBackend:
                 retry_after=retry_after_seconds(headers.get("Retry-After"), self.clock()),
             ) from exc
         except (URLError, HTTPException, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            if isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError):
+                # sent, never answered: SendGrid may have accepted it; retrying could deliver it twice
+                raise SendError(f"SendGrid {self.host}: no answer within {self.timeout:g}s; it may have been "
+                                "accepted", permanent=False, unknown=True) from exc
             raise SendError(f"SendGrid {self.host}: {type(exc).__name__}: {exc}", permanent=False) from exc
 
 

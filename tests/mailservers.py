@@ -5,6 +5,7 @@ Both listen on 127.0.0.1 on a free port, run in a background thread, and record 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -119,6 +120,8 @@ class SendGridStandIn:
         self._script: deque[ScriptedReply] = deque()
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._stalls = 0
+        self._released = threading.Event()  # set on exit: a stalled answer never outlives the server
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         # A short poll interval keeps shutdown (and so each test's teardown) quick.
@@ -136,9 +139,15 @@ class SendGridStandIn:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._released.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+    def stall_next(self, count: int) -> None:
+        """Accept the next `count` requests (they count as delivered) but answer only after the client gave up."""
+        with self._lock:
+            self._stalls += count
 
     def fail_next(self, count: int, status: int, retry_after: str | None = None) -> None:
         with self._lock:
@@ -201,6 +210,14 @@ class SendGridStandIn:
                 except ValueError:
                     body = None
                 status, headers, reply = stand_in._reply(body)
+                with stand_in._lock:
+                    stall = status in (200, 202) and stand_in._stalls > 0
+                    stand_in._stalls -= stall
+                if stall:
+                    stand_in._released.wait(timeout=5)  # accepted; the answer comes too late for the client
+                    with contextlib.suppress(OSError):  # the client has gone, as intended
+                        self._send(status, headers, reply)
+                    return
                 self._send(status, headers, reply)
 
             def _send(self, status: int, headers: dict[str, str], body: dict[str, Any] | None) -> None:

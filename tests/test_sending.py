@@ -318,3 +318,18 @@ def test_an_error_while_composing_leaves_the_rows_pending_and_the_next_run_sends
         assert counts(session, digest_id) == {"pending": len(list(session.scalars(select(Member))))}
     report = sending.send(sqlite_app, digest_id, make_backend(sqlite_app), compose_with(sqlite_app, lambda m: email))
     assert report.interrupted == [] and report.sent > 1
+
+
+def test_a_request_that_timed_out_is_not_retried_and_nobody_gets_two_copies(
+        sg_app: App, server: SendGridStandIn, sleeps: Sleeps) -> None:
+    digest_id = new_digest(sg_app)
+    server.stall_next(1)  # the first request (four members) is accepted, but the answer comes too late
+    slow = SendGridBackend(KEY, host=server.url, timeout=0.3, retry=RetryPolicy(sleep=sleeps), clock=sg_app.clock)
+    report = send_digest(sg_app, digest_id, slow)
+    assert len(report.interrupted) == 4 and report.sent == 3
+    assert server.attempts == 4  # the stalled request was not sent again
+    with pytest.raises(AlreadySent):  # the rest went out; the interrupted four wait for an explicit resend
+        send_digest(sg_app, digest_id, slow)
+    assert server.attempts == 4
+    assert sorted(server.recipients) == sorted(EVERYONE)  # each member handed to SendGrid exactly once
+    assert sorted(statuses(sg_app, digest_id).values()).count("interrupted") == 4
