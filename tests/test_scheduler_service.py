@@ -101,9 +101,11 @@ def _start(config_path: Path, db_url: str, outbox: Path, port: int, mode: str, l
                             stdout=subprocess.PIPE, stderr=log.open("w"), text=True, cwd=config_path.parent)
 
 
-def _runs(app: App) -> list[tuple[str, int]]:
+def _runs(app: App, job: str = "digest") -> list[tuple[str, int]]:
+    """The runs of one job (the service also runs its 10-minute inbound job on real time meanwhile)."""
     with app.sessions() as session:
-        return [(r.status, r.attempt) for r in session.scalars(select(JobRun).order_by(JobRun.id))]
+        return [(r.status, r.attempt) for r in session.scalars(
+            select(JobRun).where(JobRun.job == job).order_by(JobRun.id))]
 
 
 def test_sigterm_mid_send_records_the_run_and_a_restart_finishes_it_without_duplicates(
