@@ -21,7 +21,7 @@ test: venv
 	if [ $$rc -eq 5 ]; then echo "no tests ran: failing"; exit 1; fi; exit $$rc
 
 lint: venv
-	$(BIN)/ruff check advocacy scrapers digests tests bench
+	$(BIN)/ruff check advocacy scrapers digests vocabulary tests bench
 
 eval-replies: venv
 	$(BIN)/python bench/eval_replies.py

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from advocacy.tagging_rules import TaggingConfig
+from advocacy.tagging.rules import TaggingConfig
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 ENV_PREFIX = "ADVOCACY_"
@@ -42,7 +42,7 @@ def _zone(value: str) -> str:
 
 
 def _cron(value: str) -> str:
-    from advocacy.crontab import crontab_trigger  # read exactly as the scheduler will read it
+    from advocacy.runtime.crontab import crontab_trigger  # read exactly as the scheduler will read it
 
     if len(value.split()) != 5:
         raise ValueError(f"bad cron expression {value!r}: five fields are needed (minute hour day month weekday)")

@@ -1,4 +1,4 @@
-"""Accuracy of `advocacy.replies.parse_reply` on the reply corpus in tests/fixtures/replies.
+"""Accuracy of `advocacy.inbound.replies.parse_reply` on the reply corpus in tests/fixtures/replies.
 
 Each `NN_name.eml` has `NN_name.expected.json` with text, questions, bills, auto_reply and is_question. Text
 and questions are compared after collapsing whitespace. Prints per-field accuracy, a diff for every failure
@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from advocacy.replies import parse_reply
+from advocacy.inbound.replies import parse_reply
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "replies"
 FIELDS = ("text", "questions", "bills", "auto_reply", "is_question")

@@ -9,9 +9,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from advocacy.tagging import Tagger
-from advocacy.tagging_eval import Labelled, Report, evaluate, load_labelled
-from advocacy.tagging_rules import load_tagging
+from advocacy.tagging.evaluate import Labelled, Report, evaluate, load_labelled
+from advocacy.tagging.rules import load_tagging
+from advocacy.tagging.tagger import Tagger
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""Ingest a generated session of bills through `advocacy.ingest.Store`: first ingest, unchanged re-ingest, and a
+"""Ingest a generated session of bills through `advocacy.collect.ingest.Store`: first ingest, unchanged re-ingest, and a
 re-ingest where a few bills moved.
 
     .venv/bin/python bench/ingest.py --bills 5000 --actions 10 [--database postgresql+psycopg://...]
@@ -24,9 +24,9 @@ from sqlalchemy import func, select, text
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from advocacy import db  # noqa: E402
-from advocacy.ingest import Store, StoreReport, ensure_jurisdiction  # noqa: E402
+from advocacy.collect.ingest import Store, StoreReport, ensure_jurisdiction  # noqa: E402
 from advocacy.models import Action, Bill, ChangeEvent  # noqa: E402
-from advocacy.records import (  # noqa: E402
+from vocabulary.records import (  # noqa: E402
     ActionRecord,
     BillRecord,
     DocumentRecord,

@@ -29,8 +29,8 @@ import sendgrid
 from python_http_client import exceptions as http_errors
 from sendgrid.helpers import mail as sg
 
-from advocacy.retry_after import retry_after_seconds
 from digests.message import OutgoingMessage, build_message, list_unsubscribe_headers
+from vocabulary.retry_after import retry_after_seconds
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]

@@ -361,7 +361,7 @@ class AlertContext:
     hearing: HearingItem | None = None
     bills: tuple[BillItem, ...] = ()
     member_name: str = ""
-    call: PersonalCall | None = None  # this member's own legislators (advocacy.opportunities.call_to_action)
+    call: PersonalCall | None = None  # this member's own legislators (advocacy.outbound.opportunities.call_to_action)
 
     def __post_init__(self) -> None:
         _check(self, urls=("base_url",))

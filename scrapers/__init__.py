@@ -1,4 +1,4 @@
-"""One module per source. Each turns bytes into `advocacy.records` and never touches the database.
+"""One module per source. Each turns bytes into `vocabulary.records` and never touches the database.
 
 Every source module exposes `Options` (a pydantic model of its settings), pure `parse_*` functions, and
 `collect(fetcher, options, jurisdiction, tz, since, *, state=None) -> scrapers.base.Collected`.

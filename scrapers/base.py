@@ -17,8 +17,8 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from advocacy.records import ScrapeError, ScrapeResult
 from scrapers.http import Fetcher, Payload
+from vocabulary.records import ScrapeError, ScrapeResult
 
 
 class BudgetExhausted(Exception):

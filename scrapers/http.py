@@ -16,7 +16,7 @@ from typing import Protocol
 
 import httpx
 
-from advocacy.retry_after import retry_after_seconds
+from vocabulary.retry_after import retry_after_seconds
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 

@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from advocacy.billnum import BillNumberError, normalize
-from advocacy.records import (
+from scrapers.base import BudgetExhausted, Collected, Request, Run, load_json, parse_day, require
+from scrapers.http import Fetcher
+from vocabulary.billnum import BillNumberError, normalize
+from vocabulary.records import (
     ActionRecord,
     BillRecord,
     DocumentRecord,
@@ -27,8 +29,6 @@ from advocacy.records import (
     SponsorRecord,
     VersionRecord,
 )
-from scrapers.base import BudgetExhausted, Collected, Request, Run, load_json, parse_day, require
-from scrapers.http import Fetcher
 
 STATUS_NAMES = {1: "Introduced", 2: "Engrossed", 3: "Enrolled", 4: "Passed", 5: "Vetoed", 6: "Failed"}
 PROGRESS_NAMES = {

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from advocacy.records import LegislatorRecord, PeopleResult, ScrapeError
-from advocacy.rosters import district_key, party_code
 from scrapers.base import load_json, require
 from scrapers.http import Fetcher
 from scrapers.legiscan import ROLES, Options, _check_status
 from scrapers.people import PeopleCollected
+from vocabulary.records import LegislatorRecord, PeopleResult, ScrapeError
+from vocabulary.rosters import district_key, party_code
 
 NO_CONTACTS = "LegiScan lists no phone, email or office for legislators and no committee rosters"
 

@@ -20,17 +20,6 @@ from zoneinfo import ZoneInfo
 from bs4 import BeautifulSoup, Tag
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from advocacy.billnum import BillNumberError, find_refs, normalize
-from advocacy.records import (
-    ActionRecord,
-    BillRecord,
-    DocumentRecord,
-    HearingRecord,
-    ScrapeError,
-    ScrapeResult,
-    SponsorRecord,
-    VersionRecord,
-)
 from scrapers.base import (
     BudgetExhausted,
     Collected,
@@ -42,6 +31,17 @@ from scrapers.base import (
     require,
 )
 from scrapers.http import Fetcher, Payload
+from vocabulary.billnum import BillNumberError, find_refs, normalize
+from vocabulary.records import (
+    ActionRecord,
+    BillRecord,
+    DocumentRecord,
+    HearingRecord,
+    ScrapeError,
+    ScrapeResult,
+    SponsorRecord,
+    VersionRecord,
+)
 
 VERSION_NAMES = {
     "IN": "As Introduced",

@@ -14,18 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-from advocacy.records import (
+from scrapers.base import load_json, require
+from scrapers.http import Fetcher
+from scrapers.ohio import Options
+from scrapers.people import PeopleCollected
+from vocabulary.records import (
     CommitteeMemberRecord,
     CommitteeRecord,
     LegislatorRecord,
     PeopleResult,
     ScrapeError,
 )
-from advocacy.rosters import chamber_name, district_key, party_code, role_key
-from scrapers.base import load_json, require
-from scrapers.http import Fetcher
-from scrapers.ohio import Options
-from scrapers.people import PeopleCollected
+from vocabulary.rosters import chamber_name, district_key, party_code, role_key
 
 # Contact fields have had more than one name in the API's history; the first present wins.
 PHONE = ("phone", "phone_number", "office_phone")

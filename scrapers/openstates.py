@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from advocacy.actions import (
+from scrapers.base import BudgetExhausted, Collected, Request, Run, load_json, parse_day, require
+from scrapers.http import Fetcher
+from vocabulary.actions import (
     AMENDED,
     CONCURRED,
     EFFECTIVE,
@@ -26,8 +28,8 @@ from advocacy.actions import (
     SIGNED,
     VETOED,
 )
-from advocacy.billnum import BillNumberError, normalize
-from advocacy.records import (
+from vocabulary.billnum import BillNumberError, normalize
+from vocabulary.records import (
     ActionRecord,
     BillRecord,
     ScrapeError,
@@ -35,10 +37,8 @@ from advocacy.records import (
     SponsorRecord,
     VersionRecord,
 )
-from scrapers.base import BudgetExhausted, Collected, Request, Run, load_json, parse_day, require
-from scrapers.http import Fetcher
 
-# Open States' action vocabulary in ours; the rest is left to advocacy.actions rules.
+# Open States' action vocabulary in ours; the rest is left to vocabulary.actions rules.
 CLASSIFICATIONS = {
     "introduction": INTRODUCED,
     "filing": INTRODUCED,

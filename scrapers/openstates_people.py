@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from advocacy.records import (
+from scrapers.base import load_json, require
+from scrapers.http import Fetcher
+from scrapers.openstates import Options
+from scrapers.people import PeopleCollected
+from vocabulary.records import (
     CommitteeMemberRecord,
     CommitteeRecord,
     LegislatorRecord,
     PeopleResult,
     ScrapeError,
 )
-from advocacy.rosters import chamber_name, district_key, party_code, role_key
-from scrapers.base import load_json, require
-from scrapers.http import Fetcher
-from scrapers.openstates import Options
-from scrapers.people import PeopleCollected
+from vocabulary.rosters import chamber_name, district_key, party_code, role_key
 
 
 def _page(body: bytes, where: str) -> tuple[list[Any], int]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import ModuleType
 
-from advocacy.records import PeopleResult
 from scrapers.http import Payload
+from vocabulary.records import PeopleResult
 
 
 @dataclass

@@ -20,10 +20,10 @@ import feedparser
 from bs4 import BeautifulSoup
 from pydantic import BaseModel, ConfigDict, Field
 
-from advocacy.billnum import find_refs
-from advocacy.records import ActionRecord, BillRecord, NewsRecord, ScrapeError, ScrapeResult
 from scrapers.base import BudgetExhausted, Collected, Run
 from scrapers.http import Fetcher
+from vocabulary.billnum import find_refs
+from vocabulary.records import ActionRecord, BillRecord, NewsRecord, ScrapeError, ScrapeResult
 
 
 class Feed(BaseModel):

@@ -9,12 +9,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from advocacy.app import App
-from advocacy.curation import curate
-from advocacy.ingest import Store, StoreReport, ensure_jurisdiction
-from advocacy.members import import_csv
+from advocacy.collect.ingest import Store, StoreReport, ensure_jurisdiction
+from advocacy.curation.decisions import curate
 from advocacy.models import Bill
-from advocacy.pipeline import make_tagger
-from advocacy.records import (
+from advocacy.people.members import import_csv
+from advocacy.runtime.pipeline import make_tagger
+from advocacy.tagging.store import tag_bills
+from advocacy.tagging.tagger import Tagger
+from vocabulary.records import (
     ActionRecord,
     BillRecord,
     HearingRecord,
@@ -22,8 +24,6 @@ from advocacy.records import (
     SponsorRecord,
     VersionRecord,
 )
-from advocacy.tagging import Tagger
-from advocacy.tagstore import tag_bills
 
 ET = ZoneInfo("America/New_York")
 

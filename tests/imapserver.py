@@ -1,4 +1,4 @@
-"""A small IMAP4rev1 server on 127.0.0.1 over TLS, speaking what `advocacy.imap` uses (and checking it).
+"""A small IMAP4rev1 server on 127.0.0.1 over TLS, speaking what `advocacy.inbound.imap` uses (and checking it).
 
 CAPABILITY, LOGIN, SELECT, UID SEARCH (ALL, UNSEEN, UNKEYWORD), UID FETCH (BODY.PEEK[]), UID STORE (+FLAGS),
 NOOP and LOGOUT. Anything else is answered BAD, so a client speaking outside that subset fails the test.

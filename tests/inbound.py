@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advocacy.app import App
-from advocacy.ingest import Store, ensure_jurisdiction
+from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.models import Bill, Curation, Digest, DigestItem, District, Member, MemberAlias
-from advocacy.outgoing import reply_address
-from advocacy.records import ActionRecord, BillRecord
+from advocacy.outbound.outgoing import reply_address
 from tests.factories import et, funding_bill
+from vocabulary.records import ActionRecord, BillRecord
 
 # (email, name, district, aliases)
 PEOPLE = (

@@ -1,6 +1,6 @@
 """A small, real tagger for the storage and curation tests: keywords in a bill's text, one score per tag.
 
-It reads the same attributes as `advocacy.tagging.BillInput`, so it proves the store hands the tagger what
+It reads the same attributes as `advocacy.tagging.tagger.BillInput`, so it proves the store hands the tagger what
 the tagger expects, without depending on the real rules (which change as the advocate tunes them).
 """
 

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from advocacy.ingest import Store, ensure_jurisdiction
-from advocacy.members import import_csv
+from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.models import Bill, Hearing, Member
-from advocacy.people import store_people
-from advocacy.records import CommitteeRecord, PeopleResult
+from advocacy.people.legislators import store_people
+from advocacy.people.members import import_csv
 from scrapers.ohio_people import parse_committee_members, parse_legislators
 from tests.factories import et, funding_bill, hearing
 from tests.httpserver import FIXTURES
+from vocabulary.records import CommitteeRecord, PeopleResult
 
 PEOPLE = FIXTURES / "people"
 MEMBERS = """email,name,role,district,district_code,topics,alerts,house_districts,senate_districts

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from advocacy.app import App, system_clock
 from advocacy.config import Config, Secrets, load_config
-from advocacy.jobs import StepResult, Steps
 from advocacy.models import JobRun
-from advocacy.scheduler import Service, job_specs
+from advocacy.runtime.jobs import StepResult, Steps
+from advocacy.runtime.scheduler import Service, job_specs
 
 
 class SteppedScheduler(BaseScheduler):

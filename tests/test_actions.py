@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from advocacy.actions import DEFAULT_RULES, Rule, apply, classify
 from tests.httpserver import realdata
+from vocabulary.actions import DEFAULT_RULES, Rule, apply, classify
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,13 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from advocacy import agenda, calls, intake
+from advocacy import calls
 from advocacy.app import App
+from advocacy.inbound import intake
 from advocacy.models import AgendaItem, Call, Delivery, Digest, Question
-from advocacy.outgoing import reply_address
-from advocacy.sending import AlreadySent
+from advocacy.outbound import agenda
+from advocacy.outbound.outgoing import reply_address
+from advocacy.outbound.sending import AlreadySent
 from digests.backends import OutboxBackend
 from tests.conftest import FakeClock
 from tests.factories import funding_bill

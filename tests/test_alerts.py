@@ -12,14 +12,14 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from advocacy.alerts import DEFERRED, create_alerts, send_alerts
 from advocacy.app import App
 from advocacy.cli import EXIT_NOTHING, cli
+from advocacy.collect.scrape import SourceSummary
 from advocacy.config import Secrets, load_config
 from advocacy.models import ChangeEvent, Delivery, Digest, Member
-from advocacy.pipeline import after_scrape
-from advocacy.scrape import SourceSummary
-from advocacy.sending import make_backend
+from advocacy.outbound.alerts import DEFERRED, create_alerts, send_alerts
+from advocacy.outbound.sending import make_backend
+from advocacy.runtime.pipeline import after_scrape
 from tests.conftest import FakeClock
 from tests.factories import (
     MEMBERS_CSV,

@@ -6,12 +6,12 @@ import email
 from datetime import timedelta
 from email import policy
 
-from advocacy.alerts import create_alerts, send_alerts
 from advocacy.app import App
-from advocacy.curation import curate
-from advocacy.pipeline import make_tagger
-from advocacy.sending import make_backend
-from advocacy.tagstore import tag_bills
+from advocacy.curation.decisions import curate
+from advocacy.outbound.alerts import create_alerts, send_alerts
+from advocacy.outbound.sending import make_backend
+from advocacy.runtime.pipeline import make_tagger
+from advocacy.tagging.store import tag_bills
 from tests.people_helpers import bill, setup_world
 
 
@@ -41,10 +41,10 @@ def test_one_alert_names_each_members_own_legislators_and_carries_their_acted_li
 
 
 def test_a_done_reply_to_the_alert_counts_the_district_as_acted(sqlite_app: App) -> None:
-    from advocacy.acted import acted_report
-    from advocacy.intake import take_in
+    from advocacy.inbound.intake import take_in
     from advocacy.models import Digest
-    from advocacy.outgoing import reply_address
+    from advocacy.outbound.acted import acted_report
+    from advocacy.outbound.outgoing import reply_address
 
     test_one_alert_names_each_members_own_legislators_and_carries_their_acted_link(sqlite_app)
     app = sqlite_app
@@ -64,9 +64,9 @@ def test_a_done_reply_to_the_alert_counts_the_district_as_acted(sqlite_app: App)
 def test_the_one_reminder_goes_only_to_districts_that_have_not_acted(sqlite_app: App) -> None:
     import pytest
 
-    from advocacy.acted import AlreadyReminded
-    from advocacy.alerts import send_reminder
     from advocacy.models import Digest
+    from advocacy.outbound.acted import AlreadyReminded
+    from advocacy.outbound.alerts import send_reminder
 
     test_a_done_reply_to_the_alert_counts_the_district_as_acted(sqlite_app)
     app = sqlite_app
@@ -87,9 +87,9 @@ def test_the_one_reminder_goes_only_to_districts_that_have_not_acted(sqlite_app:
 
 
 def test_a_done_reply_to_the_reminder_counts_for_the_alert(sqlite_app: App) -> None:
-    from advocacy.acted import acted_report
-    from advocacy.intake import take_in
+    from advocacy.inbound.intake import take_in
     from advocacy.models import Digest
+    from advocacy.outbound.acted import acted_report
 
     test_the_one_reminder_goes_only_to_districts_that_have_not_acted(sqlite_app)
     app = sqlite_app

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 
 from advocacy.app import App
-from advocacy.bills import AmbiguousBill, BillNotFound, find_bill, label
-from advocacy.ingest import Store, ensure_jurisdiction
-from advocacy.records import BillRecord, ScrapeResult
+from advocacy.collect.ingest import Store, ensure_jurisdiction
+from advocacy.curation.lookup import AmbiguousBill, BillNotFound, find_bill, label
+from vocabulary.records import BillRecord, ScrapeResult
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from advocacy.app import App
-from advocacy.outgoing import member_token
+from advocacy.outbound.outgoing import member_token
 from tests.browser import PHONE, Page, chromium, live_server, require_browser
 from tests.websupport import (
     ADVOCATE,

@@ -5,11 +5,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from advocacy import curation as cur
 from advocacy.app import App
-from advocacy.ingest import Store, ensure_jurisdiction
+from advocacy.collect.ingest import Store, ensure_jurisdiction
+from advocacy.curation import decisions as cur
 from advocacy.models import AuditEntry, Bill, Curation
-from advocacy.records import (
+from advocacy.tagging.store import tag_bills
+from tests.factories import et, funding_bill, hearing
+from tests.keyword_tagger import SCHOOL_RULES, KeywordTagger
+from vocabulary.records import (
     ActionRecord,
     BillRecord,
     DocumentRecord,
@@ -17,9 +20,6 @@ from advocacy.records import (
     ScrapeResult,
     VersionRecord,
 )
-from advocacy.tagstore import tag_bills
-from tests.factories import et, funding_bill, hearing
-from tests.keyword_tagger import SCHOOL_RULES, KeywordTagger
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 RULES = {**SCHOOL_RULES, "vouchers": ("Vouchers", ("voucher", "scholarship", "edchoice"))}

@@ -10,12 +10,12 @@ from click.testing import CliRunner, Result
 
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_USAGE, cli
+from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.config import Secrets, load_config
-from advocacy.ingest import Store, ensure_jurisdiction
-from advocacy.records import ActionRecord, BillRecord, ScrapeResult
-from advocacy.tagstore import tag_bills
+from advocacy.tagging.store import tag_bills
 from tests.factories import et, funding_bill
 from tests.keyword_tagger import SCHOOL_RULES, KeywordTagger
+from vocabulary.records import ActionRecord, BillRecord, ScrapeResult
 
 RULES = {**SCHOOL_RULES, "vouchers": ("Vouchers", ("voucher", "scholarship", "edchoice"))}
 

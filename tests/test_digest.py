@@ -12,11 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from advocacy.app import App
-from advocacy.digest import NothingNew, context_for, create_digest, load_view, preview, send_digest
-from advocacy.members import set_preferences
 from advocacy.models import Digest, Member, TagAssessment
-from advocacy.records import ActionRecord, VersionRecord
-from advocacy.sending import make_backend
+from advocacy.outbound.digest import NothingNew, context_for, create_digest, load_view, preview, send_digest
+from advocacy.outbound.sending import make_backend
+from advocacy.people.members import set_preferences
 from digests.model import DigestContext
 from digests.render import EmailRenderer
 from tests.conftest import FakeClock
@@ -29,6 +28,7 @@ from tests.factories import (
     levy_bill,
     scrape,
 )
+from vocabulary.records import ActionRecord, VersionRecord
 
 SCRAPED = WORLD_SCRAPED
 HREF = re.compile(r"""\shref=["']([^"']*)["']""")
@@ -189,7 +189,7 @@ def test_preview_writes_html_text_and_a_complete_eml_with_links_filled_in(world:
 
 
 def test_answers_from_the_last_call_reach_the_next_digest_even_when_no_bill_moved(world: App, clock: FakeClock) -> None:
-    from advocacy.intake import answer
+    from advocacy.inbound.intake import answer
     from advocacy.models import Question
 
     with world.transaction() as session:

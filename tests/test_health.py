@@ -12,8 +12,8 @@ import time_machine
 
 from advocacy.app import App, system_clock
 from advocacy.config import Config, Secrets
-from advocacy.health import format_report, health_report, healthz_route
 from advocacy.models import JobRun, SourceRun
+from advocacy.runtime.health import format_report, health_report, healthz_route
 from advocacy.web.app import create_app
 from tests.scheduling import Recorder, service
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from advocacy import imap
 from advocacy.app import App
 from advocacy.config import Secrets
+from advocacy.inbound import imap
 from advocacy.models import InboundMessage, Question
 from tests.imapserver import ImapServer, Mailbox, self_signed
 from tests.inbound import add_members, literacy_bill, reply, sent_digest, store_bills

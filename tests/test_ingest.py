@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from advocacy.app import App
-from advocacy.ingest import Store, ensure_jurisdiction
+from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.models import Action, Bill, ChangeEvent, Hearing
-from advocacy.records import ActionRecord, BillRecord, ScrapeResult, VersionRecord
 from tests.factories import et, funding_bill, hearing
+from vocabulary.records import ActionRecord, BillRecord, ScrapeResult, VersionRecord
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -187,7 +187,7 @@ def test_store_bill_says_what_it_did_to_the_one_bill(app: App) -> None:
 def test_a_feed_item_adding_an_action_marks_the_bill_changed_for_the_tagger(app: App) -> None:
     from datetime import timedelta
 
-    from advocacy.records import BillRecord
+    from vocabulary.records import BillRecord
 
     store(app, ScrapeResult(bills=(funding_bill(),)))
     later = NOW + timedelta(hours=3)

@@ -5,9 +5,9 @@ from email.message import EmailMessage
 
 from sqlalchemy import func, select
 
-from advocacy import intake
 from advocacy.app import App
 from advocacy.config import Secrets
+from advocacy.inbound import intake
 from advocacy.models import AuditEntry, Call, InboundMessage, Question
 from advocacy.tokens import make_reply_address
 from digests.backends import OutboxBackend
@@ -268,7 +268,7 @@ def test_acknowledgement_goes_out_once_when_configured(app: App, tmp_path) -> No
 
 def test_parse_summary_names_member_and_digest_without_storing(app: App) -> None:
     digest_id = setup(app)
-    from advocacy.replies import parse_reply
+    from advocacy.inbound.replies import parse_reply
 
     parsed = parse_reply(reply(app, digest_id, sender=RIVERA, text="Is HB 58 funded?"))
     with app.sessions() as session:

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from advocacy.app import App
-from advocacy.members import find_member, import_csv
 from advocacy.models import Member
+from advocacy.people.members import find_member, import_csv
 
 CSV = """email,name,role,district,district_code,topics,alerts,house_districts,senate_districts,aliases
 Pat.Okafor@MapleValley.example.org,Pat Okafor,superintendent,Maple Valley City Schools,043901,,yes,55;56,13,pokafor@gmail.example.com

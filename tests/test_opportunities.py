@@ -4,12 +4,12 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from advocacy import opportunities as opp
 from advocacy.app import App
+from advocacy.collect.ingest import ensure_jurisdiction
 from advocacy.config import ChamberTestimony, Config
-from advocacy.ingest import ensure_jurisdiction
 from advocacy.models import Hearing
-from advocacy.opportunities import call_to_action, fill_message, set_template
+from advocacy.outbound import opportunities as opp
+from advocacy.outbound.opportunities import call_to_action, fill_message, set_template
 from tests.factories import et
 from tests.people_helpers import bill, hearing_of, member, setup_world
 

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from advocacy.acted import (
+from advocacy.app import App
+from advocacy.inbound.replies import parse_reply
+from advocacy.models import Delivery, Digest, Member
+from advocacy.outbound.acted import (
     AlreadyReminded,
     NothingToRemind,
     acted_report,
@@ -12,9 +15,6 @@ from advocacy.acted import (
     record_done_reply,
     remind_not_acted,
 )
-from advocacy.app import App
-from advocacy.models import Delivery, Digest, Member
-from advocacy.replies import parse_reply
 from tests.people_helpers import member, setup_world
 
 EMAILS = ("tamara.odum@riverbend.example.org", "rosa.delgado@maplevalley.example.org",

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from advocacy import opportunities as opp
 from advocacy.app import App
-from advocacy.opportunities import call_to_action, set_template
+from advocacy.outbound import opportunities as opp
+from advocacy.outbound.opportunities import call_to_action, set_template
 from digests import examples
 from digests.model import ContextError, PersonalCall
 from digests.render import EmailRenderer
@@ -72,8 +72,8 @@ def test_a_personal_call_without_names_needs_the_generic_text() -> None:
 
 
 def test_digest_hearing_items_carry_the_configured_testimony_details(app: App) -> None:
-    from advocacy.digest import create_digest, digest_app_context
     from advocacy.models import Curation
+    from advocacy.outbound.digest import create_digest, digest_app_context
 
     with app.transaction() as session:
         setup_world(session, app.now())

@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, cli
 from advocacy.config import Secrets, load_config
-from advocacy.members import import_csv
+from advocacy.people.members import import_csv
 from tests.httpserver import FixtureServer
 from tests.people_helpers import MEMBERS
 

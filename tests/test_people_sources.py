@@ -4,13 +4,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from advocacy.records import ScrapeError
-from advocacy.rosters import committee_key, district_key, party_code, role_key
 from scrapers import legiscan, ohio, openstates
 from scrapers.legiscan_people import parse_session_people
 from scrapers.ohio_people import parse_legislators
 from scrapers.people import people_sources
 from tests.httpserver import FIXTURES, Answer, FixtureServer, make_fetcher
+from vocabulary.records import ScrapeError
+from vocabulary.rosters import committee_key, district_key, party_code, role_key
 
 PEOPLE = FIXTURES / "people"
 OH = "/api/v2/general_assembly_136"

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 
 from advocacy.app import App
 from advocacy.models import CommitteeMembership, District, Legislator
-from advocacy.people import legislators_for, store_people
-from advocacy.records import PeopleResult
+from advocacy.people.legislators import legislators_for, store_people
 from tests.people_helpers import ohio_roster, setup_world
+from vocabulary.records import PeopleResult
 
 
 def test_second_store_of_the_same_roster_is_a_noop(app: App) -> None:

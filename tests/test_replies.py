@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from advocacy.replies import Attribution, ParsedReply, parse_reply, reply_summary
-from advocacy.replytext import member_text, split_questions
+from advocacy.inbound.replies import Attribution, ParsedReply, parse_reply, reply_summary
+from advocacy.inbound.replytext import member_text, split_questions
 
 FIXTURES = Path(__file__).parent / "fixtures" / "replies"
 REPLY_TO = "questions+2t.pp2xwid72xvbilxn@reply.example.org"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from advocacy.htmltext import html_to_text
-from advocacy.mailparse import read_message
-from advocacy.replies import parse_reply
-from advocacy.replytext import member_text
+from advocacy.inbound.htmltext import html_to_text
+from advocacy.inbound.mime import read_message
+from advocacy.inbound.replies import parse_reply
+from advocacy.inbound.replytext import member_text
 
 CORPUS = Path(__file__).parent / "fixtures" / "replies"
 CASES = sorted(CORPUS.glob("*.eml"))

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from advocacy import logs
 from advocacy.config import Config
-from advocacy.jobs import Runner, StepResult, Steps
-from advocacy.locks import db_lock
 from advocacy.models import JobRun
+from advocacy.runtime import logs
+from advocacy.runtime.jobs import Runner, StepResult, Steps
+from advocacy.runtime.locks import db_lock
 from tests.scheduling import Recorder, runs, service, step_and_wait, system_app
 
 ET = ZoneInfo("America/New_York")
@@ -207,7 +207,7 @@ def test_a_job_logs_one_structured_line_by_default_and_its_steps_when_verbose(
     quiet = log_stream()
     runner.execute("scrape:ohio-news", ["scrape:ohio-news", "tag", "alerts"])
     (line,) = quiet.getvalue().splitlines()
-    assert " level=info logger=advocacy.jobs event=job.finished job=scrape:ohio-news status=ok run=1 attempt=1 " in line
+    assert " level=info logger=advocacy.runtime.jobs event=job.finished job=scrape:ohio-news status=ok run=1 attempt=1 " in line
     assert line.endswith(" source=ohio-news fetched=2 new_bills=1 tagged=1 sent=0")
     assert "duration_ms=" in line
 

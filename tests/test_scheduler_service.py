@@ -27,11 +27,11 @@ from advocacy.models import Delivery, JobRun, Member
 CHILD = r'''
 import sys, threading
 from sqlalchemy import select
-from advocacy import logs
+from advocacy.runtime import logs
 from advocacy.app import App
 from advocacy.cli.service import serve
 from advocacy.config import Secrets, load_config
-from advocacy.jobs import StepResult, Steps
+from advocacy.runtime.jobs import StepResult, Steps
 from advocacy.models import Delivery, Digest, Member
 
 config_path, db_url, outbox, port, mode = sys.argv[1:6]

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import delete, func, select, text
 
 from advocacy.app import App
+from advocacy.collect.scrape import REPLAY_KEY, SourceSummary, replay, run_source, run_sources
 from advocacy.config import JurisdictionConfig, Secrets, Source
 from advocacy.models import (
     Bill,
@@ -28,7 +29,6 @@ from advocacy.models import (
     SourceRun,
     SourceState,
 )
-from advocacy.scrape import REPLAY_KEY, SourceSummary, replay, run_source, run_sources
 from tests.httpserver import FIXTURES, Answer, FakeTime, FixtureServer, realdata
 
 API = "/api/v2/general_assembly_136/legislation"
@@ -475,7 +475,7 @@ def test_a_run_left_running_by_a_killed_process_is_marked_interrupted_by_the_nex
 
 def test_a_second_run_of_a_source_already_running_is_refused_without_touching_the_first(
         app: App, server: FixtureServer) -> None:
-    from advocacy.locks import db_lock
+    from advocacy.runtime.locks import db_lock
 
     with db_lock(app, "source:ohio-legislature") as held:  # a run in progress elsewhere
         assert held

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from advocacy.records import ScrapeError
 from scrapers import SOURCES, legiscan
 from scrapers.http import MemoryValidatorStore, remember
 from tests.httpserver import FIXTURES, Answer, FakeTime, FixtureServer, make_fetcher, realdata
+from vocabulary.records import ScrapeError
 
 CHICAGO = ZoneInfo("America/Chicago")  # Arkansas
 NY = ZoneInfo("America/New_York")

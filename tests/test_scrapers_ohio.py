@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from advocacy.records import ScrapeError
 from scrapers import SOURCES, ohio
 from scrapers.http import MemoryValidatorStore, remember
 from tests.httpserver import FIXTURES, Answer, FakeTime, FixtureServer, make_fetcher
+from vocabulary.records import ScrapeError
 
 NY = ZoneInfo("America/New_York")
 API = "/api/v2/general_assembly_136/legislation"

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from advocacy.records import ScrapeError
 from scrapers import SOURCES, openstates
 from scrapers.http import FetchError, MemoryValidatorStore, remember
 from tests.httpserver import FIXTURES, Answer, FakeTime, FixtureServer, make_fetcher
+from vocabulary.records import ScrapeError
 
 BOSTON = ZoneInfo("America/New_York")
 KEY = "os-test-key"

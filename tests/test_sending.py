@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from advocacy.app import App
 from advocacy.config import Config, Secrets, load_config
-from advocacy.digest import MEMBER_TOKEN, create_digest, send_digest
-from advocacy.members import find_member, unsubscribe
 from advocacy.models import Delivery, Digest, Member
-from advocacy.outgoing import read_member_token
-from advocacy.sending import AlreadySent, SendInProgress, counts, failures, make_backend
+from advocacy.outbound.digest import MEMBER_TOKEN, create_digest, send_digest
+from advocacy.outbound.outgoing import read_member_token
+from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures, make_backend
+from advocacy.people.members import find_member, unsubscribe
 from advocacy.tokens import read_reply_address
 from digests.backends import OutboxBackend, RetryPolicy, SendGridBackend, SendResult
 from digests.message import OutgoingMessage
@@ -297,8 +297,8 @@ def test_resend_to_named_members_refuses_a_digest_not_yet_sent_to_everyone(sqlit
 
 def test_an_error_while_composing_leaves_the_rows_pending_and_the_next_run_sends_them(
         sqlite_app: App, clock: FakeClock) -> None:
-    from advocacy import sending
-    from advocacy.outgoing import compose_with
+    from advocacy.outbound import sending
+    from advocacy.outbound.outgoing import compose_with
     from digests.model import RenderedEmail
     from digests.render import RenderError
 

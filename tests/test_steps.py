@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from advocacy import steps
 from advocacy.app import App
+from advocacy.runtime import steps
 from tests.conftest import FakeClock
 from tests.factories import build_world
 

@@ -53,10 +53,10 @@ def test_explain_names_the_bad_field_of_the_input(config_path: Path) -> None:
 
 def test_tag_all_reports_what_moved_in(config_path: Path) -> None:
     from advocacy.app import App
+    from advocacy.collect.ingest import Store, ensure_jurisdiction
     from advocacy.config import load_config
-    from advocacy.ingest import Store, ensure_jurisdiction
-    from advocacy.records import ScrapeResult
     from tests.factories import funding_bill
+    from vocabulary.records import ScrapeResult
 
     assert run(config_path, "db", "upgrade")[0] == 0
     app = App(load_config(config_path, env={}))

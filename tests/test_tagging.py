@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from advocacy.records import BillRecord, SponsorRecord
-from advocacy.tagging import BillInput, Tagger, explain_jsonl, explain_text
-from advocacy.tagging_rules import TaggingConfig, TaggingRuleError, load_tagging, parse_tagging
+from advocacy.tagging.rules import TaggingConfig, TaggingRuleError, load_tagging, parse_tagging
+from advocacy.tagging.tagger import BillInput, Tagger, explain_jsonl, explain_text
+from vocabulary.records import BillRecord, SponsorRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 

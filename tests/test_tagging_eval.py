@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from advocacy.tagging import Tagger
-from advocacy.tagging_eval import Report, evaluate, load_labelled
-from advocacy.tagging_rules import TaggingConfig, load_tagging
+from advocacy.tagging.evaluate import Report, evaluate, load_labelled
+from advocacy.tagging.rules import TaggingConfig, load_tagging
+from advocacy.tagging.tagger import Tagger
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "tagging"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from advocacy.tagging_text import phrase_words, stem, words
+from advocacy.tagging.text import phrase_words, stem, words
 
 
 def _found(phrase: str, text: str) -> bool:

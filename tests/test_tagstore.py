@@ -5,12 +5,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from advocacy.app import App
-from advocacy.ingest import Store, ensure_jurisdiction
+from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.models import Bill, Curation, TagAssessment
-from advocacy.records import ActionRecord, BillRecord, ScrapeResult, SponsorRecord
-from advocacy.tagstore import bill_input, retag_all, store_assessment, tag_bills
+from advocacy.tagging.store import bill_input, retag_all, store_assessment, tag_bills
 from tests.factories import et, funding_bill
 from tests.keyword_tagger import SCHOOL_RULES, Assessment, KeywordTagger, TagResult
+from vocabulary.records import ActionRecord, BillRecord, ScrapeResult, SponsorRecord
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 

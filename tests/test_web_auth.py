@@ -12,9 +12,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from advocacy import users
 from advocacy.app import App
 from advocacy.config import Secrets, load_config
+from advocacy.people import staff as users
 from advocacy.web.routing import action, posted_form
 from tests.conftest import FakeClock
 from tests.websupport import (

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from advocacy.acted import acted_token
 from advocacy.app import App
 from advocacy.models import ActionTaken, Digest, Member
-from advocacy.outgoing import member_token
+from advocacy.outbound.acted import acted_token
+from advocacy.outbound.outgoing import member_token
 from tests.test_web_pages import text_of
 from tests.websupport import ADVOCATE, VIEWER, csrf_from, post_form, seed_members, signed_in_client, web_app
 

@@ -10,9 +10,8 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from advocacy.app import App
-from advocacy.ingest import Store, ensure_jurisdiction
+from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.models import Bill, Curation
-from advocacy.records import BillRecord, ScrapeResult
 from tests.websupport import (
     VIEWER,
     seed_bill,
@@ -22,6 +21,7 @@ from tests.websupport import (
     seed_runs,
     signed_in_client,
 )
+from vocabulary.records import BillRecord, ScrapeResult
 
 
 def text_of(page: str) -> str:

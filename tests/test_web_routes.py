@@ -10,8 +10,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from advocacy.app import App
-from advocacy.users import ADVOCATE as ADVOCATE_ROLE
-from advocacy.users import VIEWER as VIEWER_ROLE
+from advocacy.people.staff import ADVOCATE as ADVOCATE_ROLE
+from advocacy.people.staff import VIEWER as VIEWER_ROLE
 from advocacy.web.pages import ROUTES
 from advocacy.web.routing import GuardedRoute
 from tests.websupport import (

@@ -9,10 +9,10 @@ import pytest
 from argon2 import PasswordHasher
 from click.testing import CliRunner
 
-from advocacy import users
 from advocacy.app import App
 from advocacy.cli import cli
 from advocacy.models import StaffUser
+from advocacy.people import staff as users
 from tests.websupport import FAST_HASHER, PASSWORD
 
 

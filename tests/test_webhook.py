@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from advocacy import intake
 from advocacy.app import App
 from advocacy.config import Secrets
+from advocacy.inbound import intake
+from advocacy.inbound.replies import parse_reply
 from advocacy.models import InboundMessage, Question
-from advocacy.outgoing import reply_address
-from advocacy.replies import parse_reply
+from advocacy.outbound.outgoing import reply_address
 from advocacy.web.app import create_app
 from tests.conftest import FakeClock
 from tests.inbound import add_members, calendar_bill, literacy_bill, reply, sent_digest, store_bills

@@ -12,9 +12,8 @@ from argon2 import PasswordHasher
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from advocacy import users
 from advocacy.app import App
-from advocacy.ingest import Store, ensure_jurisdiction
+from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.models import (
     Bill,
     Curation,
@@ -25,9 +24,10 @@ from advocacy.models import (
     SourceRun,
     TagAssessment,
 )
-from advocacy.records import DocumentRecord, ScrapeResult
+from advocacy.people import staff as users
 from advocacy.web import create_app
 from tests.factories import et, funding_bill, hearing
+from vocabulary.records import DocumentRecord, ScrapeResult
 
 # Cheap parameters so a test signs in in milliseconds; the app verifies with whatever parameters a hash carries.
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -91,7 +91,7 @@ def seed_bill(app: App, now: datetime) -> int:
 
 
 def seed_other_bills(app: App, now: datetime) -> None:
-    from advocacy.records import BillRecord
+    from vocabulary.records import BillRecord
 
     with app.transaction() as session:
         oh = ensure_jurisdiction(session, "OH", "Ohio", "America/New_York")

@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
-from advocacy import agenda, calls
+from advocacy import calls
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
 from advocacy.models import Call, Question
-from advocacy.sending import AlreadySent, make_backend
+from advocacy.outbound import agenda
+from advocacy.outbound.sending import AlreadySent, make_backend
 
 _call_option = click.option("--call", "day", metavar="DATE", help="The call on this date (default: the next call).")
 

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from advocacy.alerts import create_alerts, list_alerts, send_alerts
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
-from advocacy.sending import SendInProgress, make_backend
+from advocacy.outbound.alerts import create_alerts, list_alerts, send_alerts
+from advocacy.outbound.sending import SendInProgress, make_backend
 
 
 @click.group("alerts")
@@ -65,8 +65,8 @@ def list_command(app: App, limit: int) -> None:
 @pass_app()
 def remind(app: App, alert_id: int) -> None:
     """Send the alert's one reminder to the districts that have not acted yet."""
-    from advocacy.acted import AlreadyReminded, NothingToRemind
-    from advocacy.alerts import send_reminder
+    from advocacy.outbound.acted import AlreadyReminded, NothingToRemind
+    from advocacy.outbound.alerts import send_reminder
 
     try:
         report = send_reminder(app, alert_id, make_backend(app))

@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from advocacy import curation as cur
-from advocacy.alerts import create_alerts
 from advocacy.app import App
-from advocacy.billnum import display
-from advocacy.bills import BillLookupError, find_bill
 from advocacy.cli import EXIT_FAILED, pass_app
+from advocacy.curation import decisions as cur
+from advocacy.curation.lookup import BillLookupError, find_bill
 from advocacy.models import AuditEntry, Bill
+from advocacy.outbound.alerts import create_alerts
+from vocabulary.billnum import display
 
 
 def _name(app: App, code: str, identifier: str) -> str:

@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from advocacy import digest as digests
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
 from advocacy.models import Digest
-from advocacy.sending import AlreadySent, SendInProgress, counts, failures, make_backend
+from advocacy.outbound import digest as digests
+from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures, make_backend
 
 
 def _moment(app: App, value: str | None) -> datetime | None:

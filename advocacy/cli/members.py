@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, pass_app
-from advocacy.members import import_csv
 from advocacy.models import Member
+from advocacy.people.members import import_csv
 
 
 @click.group("members")

@@ -5,13 +5,13 @@ import sys
 import click
 from sqlalchemy import func, select
 
-from advocacy.acted import acted_report
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, pass_app
 from advocacy.models import CommitteeMembership, District
-from advocacy.opportunities import contact
-from advocacy.people import legislators_for, sync_people
-from advocacy.rosters import ROLE_LABELS
+from advocacy.outbound.acted import acted_report
+from advocacy.outbound.opportunities import contact
+from advocacy.people.legislators import legislators_for, sync_people
+from vocabulary.rosters import ROLE_LABELS
 
 
 @click.group("people")

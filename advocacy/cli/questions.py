@@ -13,11 +13,12 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from advocacy import calls, intake
+from advocacy import calls
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, pass_app
+from advocacy.inbound import intake
+from advocacy.inbound.replies import parse_reply
 from advocacy.models import Call, InboundMessage, Member, Question
-from advocacy.replies import parse_reply
 
 
 def actor() -> str:
@@ -205,7 +206,7 @@ def answer_command(app: App, question_id: int, notes: str) -> None:
 @pass_app()
 def poll_imap_command(app: App) -> None:
     """Fetch new replies from the configured IMAP mailbox ([inbound.imap])."""
-    from advocacy import imap
+    from advocacy.inbound import imap
 
     report = imap.poll(app)
     for line in report.lines():

@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from advocacy import scrape as scraping
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, pass_app
+from advocacy.collect import scrape as scraping
 
 
 @click.command("scrape")
@@ -32,7 +32,7 @@ def scrape(app: App, sources: tuple[str, ...], replay_run: int | None) -> None:
             summaries = scraping.run_sources(app, sources, progress=click.echo)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--source") from exc
-    from advocacy.pipeline import after_scrape
+    from advocacy.runtime.pipeline import after_scrape
 
     for line in after_scrape(app, summaries):
         click.echo(line)

@@ -14,12 +14,12 @@ import click
 import httpx
 from starlette.types import ASGIApp
 
-from advocacy import logs
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, EXIT_OK, State, pass_app
-from advocacy.health import format_report, health_report, healthz_route
-from advocacy.jobs import Runner, Steps
-from advocacy.scheduler import Service, job_specs, stored_next_runs
+from advocacy.runtime import logs
+from advocacy.runtime.health import format_report, health_report, healthz_route
+from advocacy.runtime.jobs import Runner, Steps
+from advocacy.runtime.scheduler import Service, job_specs, stored_next_runs
 
 DEFAULT_STOP_TIMEOUT = 60.0  # keep below systemd's TimeoutStopSec (90 s by default)
 
@@ -27,14 +27,14 @@ DEFAULT_STOP_TIMEOUT = 60.0  # keep below systemd's TimeoutStopSec (90 s by defa
 # -- the composition root for scheduled work -------------------------------------------------------------------
 
 def pipeline_steps(app: App) -> Steps:
-    """Step name -> function, for every job the scheduler may wake up (see `advocacy.scheduler.job_specs`).
+    """Step name -> function, for every job the scheduler may wake up (see `advocacy.runtime.scheduler.job_specs`).
 
     Each step is `(app) -> StepResult`, idempotent, and decides from the database what is due: the scheduler
     only wakes it up. Steps that send write their per-member delivery rows before sending.
     """
     from functools import partial
 
-    from advocacy import steps as step
+    from advocacy.runtime import steps as step
 
     steps = Steps()
     for _jcfg, source in app.config.sources():

@@ -6,11 +6,11 @@ import sys
 import click
 
 from advocacy.app import App
-from advocacy.bills import BillLookupError, find_bill
 from advocacy.cli import EXIT_FAILED, EXIT_USAGE, pass_app
-from advocacy.pipeline import make_tagger
-from advocacy.tagging import BillInput, explain_json, explain_jsonl, explain_text
-from advocacy.tagstore import bill_input, retag_all, stale_bill_ids, tag_bills
+from advocacy.curation.lookup import BillLookupError, find_bill
+from advocacy.runtime.pipeline import make_tagger
+from advocacy.tagging.store import bill_input, retag_all, stale_bill_ids, tag_bills
+from advocacy.tagging.tagger import BillInput, explain_json, explain_jsonl, explain_text
 
 
 @click.group("tag", invoke_without_command=True)

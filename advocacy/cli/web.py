@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from advocacy import users
 from advocacy.app import App
 from advocacy.cli import pass_app
+from advocacy.people import staff as users
 
 
 def _read_password(password_stdin: bool) -> str:

@@ -14,22 +14,22 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from advocacy import db
-from advocacy.agenda import build_for, export, publish
-from advocacy.alerts import create_alerts, send_alerts
 from advocacy.app import App
-from advocacy.bills import find_bill
+from advocacy.collect.scrape import run_sources
 from advocacy.config import Config, Secrets
-from advocacy.curation import curate
+from advocacy.curation.decisions import curate
+from advocacy.curation.lookup import find_bill
 from advocacy.demo.site import DemoSite
-from advocacy.digest import NothingNew, create_digest, last_sent_digest, preview, send_digest
-from advocacy.intake import take_in
-from advocacy.members import import_csv
+from advocacy.inbound.intake import take_in
 from advocacy.models import Digest
-from advocacy.outgoing import reply_address
-from advocacy.people import sync_people
-from advocacy.pipeline import after_scrape
-from advocacy.scrape import run_sources
-from advocacy.sending import AlreadySent, make_backend
+from advocacy.outbound.agenda import build_for, export, publish
+from advocacy.outbound.alerts import create_alerts, send_alerts
+from advocacy.outbound.digest import NothingNew, create_digest, last_sent_digest, preview, send_digest
+from advocacy.outbound.outgoing import reply_address
+from advocacy.outbound.sending import AlreadySent, make_backend
+from advocacy.people.legislators import sync_people
+from advocacy.people.members import import_csv
+from advocacy.runtime.pipeline import after_scrape
 
 DEMO = Path(__file__).resolve().parent
 DEMO_NOW = datetime(2026, 11, 24, 9, 0, tzinfo=ZoneInfo("America/New_York"))

@@ -37,7 +37,7 @@ class CommitteeMembership(Base):
     session: Mapped[str] = mapped_column(String(64))
     chamber: Mapped[str] = mapped_column(String(16), default="")
     committee: Mapped[str] = mapped_column(Text)  # as shown: "House Primary and Secondary Education"
-    committee_key: Mapped[str] = mapped_column(String(300), index=True)  # advocacy.people.committee_key
+    committee_key: Mapped[str] = mapped_column(String(300), index=True)  # advocacy.people.legislators.committee_key
     name: Mapped[str] = mapped_column(String(200))  # as the roster writes it
     legislator_id: Mapped[int | None] = mapped_column(ForeignKey("legislator.id", ondelete="SET NULL"))
     role: Mapped[str] = mapped_column(String(16), default="member")  # chair, vice_chair, ranking_member, member

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from advocacy.app import App
-from advocacy.users import default_hasher
+from advocacy.people.staff import default_hasher
 from advocacy.web.auth import LoginLimiter
 from advocacy.web.headers import SecurityHeaders
 from advocacy.web.pages import ROUTES
@@ -65,7 +65,7 @@ def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
         raise ValueError(
             f"routes {', '.join(refused)} were not built with advocacy.web.routing.page/action/form_page/public"
         )
-    from advocacy.inbound_web import inbound_routes
+    from advocacy.inbound.webhook import inbound_routes
 
     routes: list[BaseRoute] = [
         *ROUTES,
@@ -87,7 +87,7 @@ def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # Replies stored before a crash but never parsed are parsed now: none is lost.
-        from advocacy.intake import process_pending
+        from advocacy.inbound.intake import process_pending
 
         await run_in_threadpool(process_pending, app)
         yield

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from advocacy import users
 from advocacy.app import App, Clock
 from advocacy.models import StaffUser
+from advocacy.people import staff as users
 
 SESSION_USER = "uid"
 SESSION_FINGERPRINT = "fp"

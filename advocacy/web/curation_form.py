@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from starlette.datastructures import FormData
 
-from advocacy import curation as cur
+from advocacy.curation import decisions as cur
 from advocacy.models import Curation
 from advocacy.web import forms
 

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from advocacy.config import Config
-from advocacy.members import PreferenceError, set_preferences
 from advocacy.models import Member
+from advocacy.people.members import PreferenceError, set_preferences
 
 
 def topic_choices(config: Config) -> dict[str, str]:

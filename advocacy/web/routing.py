@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from advocacy.users import ADVOCATE, VIEWER
+from advocacy.people.staff import ADVOCATE, VIEWER
 from advocacy.web.auth import current_user, load_user
 from advocacy.web.csrf import check_csrf
 

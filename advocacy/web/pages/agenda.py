@@ -1,6 +1,6 @@
 """The agenda builder: the next call's agenda as members will get it, reordered, edited, merged, then sent.
 
-`advocacy.agenda` does the work (build, move, edit, merge_questions, context, publish), as for the CLI.
+`advocacy.outbound.agenda` does the work (build, move, edit, merge_questions, context, publish), as for the CLI.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from advocacy import agenda, calls
+from advocacy import calls
 from advocacy.app import App
-from advocacy.members import active_members
 from advocacy.models import AgendaItem, Call, Question
-from advocacy.sending import AlreadySent, SendInProgress, make_backend
+from advocacy.outbound import agenda
+from advocacy.outbound.sending import AlreadySent, SendInProgress, make_backend
+from advocacy.people.members import active_members
 from advocacy.web import forms
 from advocacy.web.flash import flash
 from advocacy.web.pages.digest import PREVIEW_CSP

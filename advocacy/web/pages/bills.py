@@ -11,10 +11,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from advocacy import billnum
 from advocacy.app import App
 from advocacy.config import Config
-from advocacy.curation import audit_log
+from advocacy.curation.decisions import audit_log
 from advocacy.models import (
     Bill,
     ChangeEvent,
@@ -28,6 +27,7 @@ from advocacy.models import (
 from advocacy.web.curation_form import POSITION_LABELS, PRIORITY_LABELS, STATUS_LABELS, CurationForm
 from advocacy.web.render import render
 from advocacy.web.routing import page
+from vocabulary import billnum
 
 PER_PAGE = 50
 CURATION_STATES = ("new", "approved", "dismissed", "snoozed")

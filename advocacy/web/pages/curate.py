@@ -1,6 +1,6 @@
 """The advocate's decisions on bills: one-click approve/dismiss/snooze (queue and bill page) and the curation form.
 
-Both write through `advocacy.curation.curate`, as the CLI does, so every rule and the audit live there; a change
+Both write through `advocacy.curation.decisions.curate`, as the CLI does, so every rule and the audit live there; a change
 that flags an action (or makes a bill with a hearing coming high priority) becomes an urgent alert right away.
 """
 
@@ -15,10 +15,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from advocacy import curation as cur
-from advocacy.alerts import create_alerts
 from advocacy.app import App
+from advocacy.curation import decisions as cur
 from advocacy.models import Bill, Curation
+from advocacy.outbound.alerts import create_alerts
 from advocacy.web import forms
 from advocacy.web.auth import require_user
 from advocacy.web.curation_form import CurationForm

@@ -1,6 +1,6 @@
 """The next digest as members will see it, a test send to oneself, the send itself, and how past sends went.
 
-Everything goes through `advocacy.digest` (the same draft, contexts and send as `advocacy digest ...`), so the
+Everything goes through `advocacy.outbound.digest` (the same draft, contexts and send as `advocacy digest ...`), so the
 preview is the email: the HTML part is served on its own address and shown in a sandboxed frame.
 """
 
@@ -16,14 +16,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from advocacy import digest as digests
 from advocacy import schedule
 from advocacy.app import App
 from advocacy.config import Config
-from advocacy.members import active_members
 from advocacy.models import Digest, Member
-from advocacy.outgoing import message_for
-from advocacy.sending import AlreadySent, SendInProgress, counts, failures, make_backend
+from advocacy.outbound import digest as digests
+from advocacy.outbound.outgoing import message_for
+from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures, make_backend
+from advocacy.people.members import active_members
 from advocacy.web import forms
 from advocacy.web.auth import require_user
 from advocacy.web.flash import flash

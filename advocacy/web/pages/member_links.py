@@ -18,11 +18,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from advocacy.acted import handle_acted_link, read_acted_token
 from advocacy.app import App
-from advocacy.members import PreferenceError, unsubscribe
 from advocacy.models import Member
-from advocacy.outgoing import read_member_token
+from advocacy.outbound.acted import handle_acted_link, read_acted_token
+from advocacy.outbound.outgoing import read_member_token
+from advocacy.people.members import PreferenceError, unsubscribe
 from advocacy.tokens import TokenError
 from advocacy.web.csrf import check_csrf
 from advocacy.web.flash import flash

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from advocacy.app import App
-from advocacy.members import ImportReport, PreferenceError, import_csv
 from advocacy.models import District, Member
+from advocacy.people.members import ImportReport, PreferenceError, import_csv
 from advocacy.web import forms
 from advocacy.web.flash import flash
 from advocacy.web.preferences import PreferencesForm, topic_choices

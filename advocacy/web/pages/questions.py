@@ -1,7 +1,7 @@
 """Members' questions: the replies held in quarantine (accept as a member's, or discard), the open questions by
 call (move to another call, merge duplicates, mark answered with notes) and what was answered lately.
 
-Every change goes through `advocacy.intake` and `advocacy.agenda`, which audit it, as the CLI does.
+Every change goes through `advocacy.inbound.intake` and `advocacy.outbound.agenda`, which audit it, as the CLI does.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session, selectinload
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from advocacy import agenda, calls, intake
+from advocacy import calls
 from advocacy.app import App
 from advocacy.config import Config
+from advocacy.inbound import intake
 from advocacy.models import Call, Member, Question
+from advocacy.outbound import agenda
 from advocacy.schedule import next_call
 from advocacy.web import forms
 from advocacy.web.auth import require_user

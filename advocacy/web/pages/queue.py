@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from advocacy import curation as cur
 from advocacy.app import App
 from advocacy.config import Config
+from advocacy.curation import decisions as cur
 from advocacy.models import TagAssessment
 from advocacy.web.curation_form import PRIORITY_LABELS, STATUS_LABELS
 from advocacy.web.pages.bills import display_label

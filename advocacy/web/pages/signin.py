@@ -6,8 +6,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from advocacy import users
-from advocacy.users import VIEWER
+from advocacy.people import staff as users
+from advocacy.people.staff import VIEWER
 from advocacy.web.auth import LoginLimiter, current_user, sign_in, sign_out
 from advocacy.web.render import render
 from advocacy.web.routing import action, posted_form, public

@@ -1,0 +1,5 @@
+"""Step 1, collect: run the configured sources, archive what they sent, store records, record change events.
+
+Owns the source runs (`scrape`) and storing records with insert/update/no-op reports (`ingest`).
+May import: `vocabulary`, `scrapers`, `advocacy.models`, the root modules (`app`, `config`, `db`).
+"""

@@ -1,0 +1,81 @@
+"""One email to one member: addresses, signed links and reply tokens, the same for digests, alerts and agendas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from advocacy.app import App
+from advocacy.models import Digest, Member
+from advocacy.outbound.sending import Skip
+from advocacy.tokens import make_reply_address, sign, unsign
+from digests.message import Address, Attachment, OutgoingMessage
+from digests.model import RenderedEmail
+
+MEMBER_LINK = "member"
+
+
+def member_token(app: App, member_id: int) -> str:
+    return sign(app.signing_key, MEMBER_LINK, member_id)
+
+
+def read_member_token(app: App, token: str) -> int:
+    """The member id of a signed preferences/unsubscribe link; raises advocacy.tokens.TokenError."""
+    return int(unsign(app.signing_key, MEMBER_LINK, token))
+
+
+def reply_address(app: App, digest_id: int) -> str:
+    email = app.config.email
+    return make_reply_address(app.signing_key, digest_id, local=email.reply_local, domain=email.reply_domain)
+
+
+def message_for(app: App, digest: Digest, member: Member, rendered: RenderedEmail, *,
+                substitute: str | None = None, attachments: Sequence[Attachment] = (),
+                reply_digest_id: int | None = None) -> OutgoingMessage:
+    """`rendered` addressed to `member`. With `substitute`, that placeholder in the email becomes the member's own
+    signed link token, so the email itself can be shared by every member who sees the same content.
+    `reply_digest_id`: the email replies belong to, when not this one (a reminder's replies answer its alert)."""
+    config = app.config
+    token = member_token(app, member.id)
+    unsubscribe = f"{config.collaborative.base_url}/m/{token}/unsubscribe"
+    return OutgoingMessage(
+        recipient=Address(member.email, member.name),
+        sender=Address(config.email.from_address, config.email.from_name),
+        email=rendered,
+        reply_to=Address(reply_address(app, reply_digest_id or digest.id), f"{config.collaborative.name} questions"),
+        # RFC 8058 one-click needs https; on a plain-http local install only the mailto form is offered
+        unsubscribe_url=unsubscribe if unsubscribe.startswith("https://") else "",
+        unsubscribe_mailto=f"mailto:{config.email.reply_local}+unsubscribe@{config.email.reply_domain}"
+                           f"?subject=unsubscribe%20{token}",
+        headers={"X-Advocacy-Kind": digest.kind, "X-Advocacy-Digest": str(digest.id)},
+        custom_args={"digest_id": str(digest.id), "member_id": str(member.id), "kind": digest.kind},
+        categories=tuple(dict.fromkeys((*config.email.sendgrid.categories, digest.kind))),
+        attachments=tuple(attachments),
+        substitutions={substitute: token} if substitute else {},
+    )
+
+
+def cached(render: Callable[[Any], RenderedEmail | None]) -> Callable[[Any], RenderedEmail | None]:
+    """Render once per distinct key (members with the same topics get the same email)."""
+    memo: dict[Any, RenderedEmail | None] = {}
+
+    def get(key: Any) -> RenderedEmail | None:
+        if key not in memo:
+            memo[key] = render(key)
+        return memo[key]
+
+    return get
+
+
+def compose_with(app: App, render_for: Callable[[Member], RenderedEmail | None], *, substitute: str | None = None,
+                 nothing: str = "nothing in this email concerns the member's topics"
+                 ) -> Callable[[Digest, Member], OutgoingMessage]:
+    """A `sending.Compose`: the member's message, or `Skip(nothing)` when `render_for` has no email for them."""
+
+    def compose(digest: Digest, member: Member) -> OutgoingMessage:
+        rendered = render_for(member)
+        if rendered is None:
+            raise Skip(nothing)
+        return message_for(app, digest, member, rendered, substitute=substitute)
+
+    return compose

@@ -1,0 +1,329 @@
+"""Sending digests, alerts and agendas exactly once.
+
+Every member's delivery is a row before it is a request: pending -> sending -> sent | failed (or skipped,
+deferred). Rows are claimed one provider request at a time with a conditional UPDATE (only rows still pending),
+so two processes never send the same row, and a crash can leave at most the rows of the one request that was in
+flight in "sending". The next run marks those "interrupted" and does NOT send them again (we cannot know whether
+the provider accepted them); the advocate sees them and can resend to named members explicitly.
+Retryable failures (429, 5xx, network) go back to pending for the next run; permanent ones keep their reason.
+
+A lease in the `lock` table keeps a second process from sending the same email at the same time (it would
+otherwise take the first one's in-flight rows for a crash's leftovers).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from advocacy.app import App
+from advocacy.config import ConfigError
+from advocacy.models import Delivery, Digest, Lock, Member
+from advocacy.people.members import find_member
+from digests.backends import MailBackend, OutboxBackend, SendGridBackend, SendResult, SmtpBackend
+from digests.message import MessageError, OutgoingMessage
+from digests.model import ContextError
+
+log = logging.getLogger("advocacy.outbound.sending")
+LEASE = timedelta(minutes=30)
+# Statuses of a delivery that is finished: nothing more happens to it without an explicit resend.
+
+
+class AlreadySent(Exception):
+    pass
+
+
+class SendInProgress(Exception):
+    """Another process holds the lease on this email."""
+
+
+class Skip(Exception):
+    """A member who, in the end, receives nothing (nothing matches their topics, they paused); kept as the reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# The email for one member (raise Skip for none). Members with equal keys get the same email, which lets a
+# backend that shares one request among many recipients (SendGrid) put them together.
+Compose = Callable[[Digest, Member], OutgoingMessage]
+GroupKey = Callable[[Member], Hashable]
+
+
+@dataclass
+class SendReport:
+    digest_id: int
+    kind: str = "digest"
+    sent: int = 0
+    failed: int = 0
+    permanent: list[tuple[str, str]] = field(default_factory=list)  # (email, reason)
+    retry_later: int = 0
+    interrupted: list[str] = field(default_factory=list)
+    skipped: int = 0
+    deferred: int = 0
+    requests: int = 0
+
+    def lines(self) -> list[str]:
+        counts = f"sent {self.sent}, failed {self.failed}, skipped {self.skipped}"
+        if self.deferred:
+            counts += f", deferred {self.deferred}"
+        out = [f"{self.kind} {self.digest_id}: {counts}"]
+        out += [f"  permanent failure for {email}: {reason}" for email, reason in self.permanent]
+        if self.retry_later:
+            out.append(f"  {self.retry_later} will be retried on the next run (temporary failure)")
+        if self.interrupted:
+            out.append(f"  {len(self.interrupted)} interrupted by an earlier crash, not resent automatically "
+                       "(check, then use --resend-to): " + ", ".join(self.interrupted[:10])
+                       + (" ..." if len(self.interrupted) > 10 else ""))
+        return out
+
+
+def make_backend(app: App) -> MailBackend:
+    email = app.config.email
+    if email.backend == "outbox":
+        return OutboxBackend(app.config.path(email.outbox_dir), clock=app.clock)
+    if email.backend == "smtp":
+        return SmtpBackend(host=email.smtp.host, port=email.smtp.port, username=email.smtp.username,
+                           password=app.secrets.smtp_password or "", starttls=email.smtp.starttls,
+                           timeout=email.smtp.timeout, clock=app.clock)
+    if email.backend == "sendgrid":
+        key = app.secrets.require("sendgrid_api_key", "SENDGRID_API_KEY")
+        return SendGridBackend(api_key=key, host=email.sendgrid.host, sandbox=email.sendgrid.sandbox,
+                               clock=app.clock)
+    raise ConfigError(f"email.backend: unknown backend {email.backend!r}")
+
+
+def prepare(session: Session, digest: Digest, members: Sequence[Member], now: datetime,
+            decide: Callable[[Member], tuple[str, str]] | None = None) -> int:
+    """Write a delivery for each member who has none yet (pending, or what `decide` says). Returns how many."""
+    have = set(session.scalars(select(Delivery.member_id).where(Delivery.digest_id == digest.id)))
+    added = 0
+    for member in members:
+        if member.id in have:
+            continue
+        status, reason = decide(member) if decide else ("pending", "")
+        session.add(Delivery(digest_id=digest.id, member_id=member.id, status=status, error=reason,
+                             created_at=now))
+        added += 1
+    session.flush()
+    return added
+
+
+def resend_to(session: Session, digest: Digest, emails: Sequence[str], now: datetime) -> list[str]:
+    """Explicitly send again to named members (e.g. after an interrupted send). Unknown addresses are returned."""
+    unknown = []
+    for email in emails:
+        member = find_member(session, email)
+        if member is None:
+            unknown.append(email)
+            continue
+        delivery = session.scalar(
+            select(Delivery).where(Delivery.digest_id == digest.id, Delivery.member_id == member.id)
+        )
+        if delivery is None:
+            session.add(Delivery(digest_id=digest.id, member_id=member.id, status="pending", created_at=now))
+        else:
+            delivery.status, delivery.permanent, delivery.error = "pending", False, ""
+    session.flush()
+    return unknown
+
+
+def _recover(session: Session, digest_id: int) -> list[str]:
+    """Rows a crashed run left in "sending": mark them interrupted, never resend them silently."""
+    rows = list(session.scalars(select(Delivery).where(Delivery.digest_id == digest_id, Delivery.status == "sending")))
+    emails = []
+    for row in rows:
+        row.status = "interrupted"
+        row.error = "the sending process stopped during this request; not resent automatically"
+        member = session.get(Member, row.member_id)
+        emails.append(member.email if member else str(row.member_id))
+    return emails
+
+
+def _lock_name(digest_id: int) -> str:
+    return f"send:digest:{digest_id}"
+
+
+def _acquire(session: Session, name: str, owner: str, now: datetime) -> None:
+    lock = session.get(Lock, name, with_for_update=True)
+    if lock is None:
+        try:
+            with session.begin_nested():
+                session.add(Lock(name=name, owner=owner, acquired_at=now, expires_at=now + LEASE))
+        except IntegrityError as exc:
+            raise SendInProgress(f"{name}: another process started sending it just now") from exc
+    elif lock.owner != owner and lock.expires_at > now:
+        raise SendInProgress(f"{name}: being sent by {lock.owner} since {lock.acquired_at:%Y-%m-%d %H:%M} UTC "
+                             f"(lease until {lock.expires_at:%H:%M} UTC)")
+    else:  # ours, or an expired lease of a process that died
+        lock.owner, lock.acquired_at, lock.expires_at = owner, now, now + LEASE
+
+
+def _release(app: App, name: str, owner: str) -> None:
+    with app.transaction() as session:
+        lock = session.get(Lock, name)
+        if lock is not None and lock.owner == owner:
+            session.delete(lock)
+
+
+def _units(rows: Sequence[tuple[int, Member]], key: GroupKey | None, size: int) -> list[list[tuple[int, Member]]]:
+    """Deliveries in the order they become requests: members with the same email together, `size` at a time."""
+    groups: dict[Hashable, list[tuple[int, Member]]] = {}
+    for delivery_id, member in rows:
+        groups.setdefault(key(member) if key else None, []).append((delivery_id, member))
+    return [group[i:i + size] for group in groups.values() for i in range(0, len(group), size)]
+
+
+def _claim(session: Session, ids: Sequence[int]) -> set[int]:
+    claimed = session.execute(
+        update(Delivery).where(Delivery.id.in_(ids), Delivery.status == "pending")
+        .values(status="sending", attempts=Delivery.attempts + 1).returning(Delivery.id)
+    ).scalars().all()
+    return set(claimed)
+
+
+def _message(compose: Compose, digest: Digest, member: Member) -> OutgoingMessage | Skip | str:
+    """The message, a Skip, or (str) why this member's message cannot be built: a permanent failure."""
+    if member.unsubscribed_at is not None:
+        return Skip("unsubscribed")
+    if member.paused:
+        return Skip("paused")
+    try:
+        return compose(digest, member)
+    except Skip as skip:
+        return skip
+    except (MessageError, ContextError) as exc:
+        return f"cannot build the email: {exc}"
+
+
+def send(app: App, digest_id: int, backend: MailBackend, compose: Compose, *, key: GroupKey | None = None,
+         progress: Callable[[str], None] | None = None) -> SendReport:
+    """Send every pending delivery of `digest_id` once, one provider request at a time."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    lock = _lock_name(digest_id)
+    with app.transaction() as session:
+        digest = session.get(Digest, digest_id)
+        if digest is None:
+            raise ValueError(f"no digest {digest_id}")
+        _acquire(session, lock, owner, app.now())
+    try:
+        report = _send_locked(app, digest_id, backend, compose, key, progress, lock, owner)
+    finally:
+        _release(app, lock, owner)
+    log.info("%s=%s sent=%s failed=%s skipped=%s requests=%s", report.kind, digest_id, report.sent, report.failed,
+             report.skipped, report.requests)
+    return report
+
+
+def _send_locked(app: App, digest_id: int, backend: MailBackend, compose: Compose, key: GroupKey | None,
+                 progress: Callable[[str], None] | None, lock: str, owner: str) -> SendReport:
+    with app.transaction() as session:
+        digest = session.get(Digest, digest_id)
+        assert digest is not None
+        report = SendReport(digest_id, kind=digest.kind)
+        report.interrupted = _recover(session, digest_id)
+        # temporary failures of an earlier run get another go
+        session.execute(update(Delivery).where(Delivery.digest_id == digest_id, Delivery.status == "failed",
+                                               Delivery.permanent.is_(False)).values(status="pending"))
+    with app.sessions() as session:
+        digest = session.get(Digest, digest_id)
+        rows = [(delivery_id, member) for delivery_id, member in session.execute(
+            select(Delivery.id, Member).join(Member, Member.id == Delivery.member_id)
+            .where(Delivery.digest_id == digest_id, Delivery.status == "pending").order_by(Delivery.id)
+        )]
+    assert digest is not None
+    # A backend that shares one request among many recipients says how many; otherwise a message is a request.
+    size = max(1, int(getattr(backend, "batch_size", 1)))
+    done = 0
+    for unit in _units(rows, key, size):
+        # Build first, claim second: an error while composing leaves the rows pending (retried on the next run),
+        # so only a request actually in flight can ever be left "sending".
+        prepared = {delivery_id: _message(compose, digest, member) for delivery_id, member in unit}
+        with app.transaction() as session:
+            claimed = _claim(session, list(prepared))
+            held = session.get(Lock, lock)
+            if held is not None and held.owner == owner:
+                held.expires_at = app.now() + LEASE
+        built = {delivery_id: message for delivery_id, message in prepared.items() if delivery_id in claimed}
+        outgoing = [(delivery_id, m) for delivery_id, m in built.items() if isinstance(m, OutgoingMessage)]
+        results: list[SendResult] = backend.send([m for _, m in outgoing]) if outgoing else []
+        if outgoing:
+            report.requests += 1
+        by_id = {delivery_id: result for (delivery_id, _), result in zip(outgoing, results, strict=True)}
+        emails = {delivery_id: member.email for delivery_id, member in unit}
+        with app.transaction() as session:
+            for row in session.scalars(select(Delivery).where(Delivery.id.in_(list(built)))):
+                _record(row, built[row.id], by_id.get(row.id), app.now(), report, emails[row.id])
+        done += len(unit)
+        if progress:
+            progress(f"  {done}/{len(rows)} handed to the mail backend")
+
+    with app.transaction() as session:
+        digest = session.get(Digest, digest_id)
+        assert digest is not None
+        unfinished = session.scalar(select(func.count(Delivery.id)).where(
+            Delivery.digest_id == digest_id,
+            (Delivery.status.in_(("pending", "sending"))) | ((Delivery.status == "failed")
+                                                             & Delivery.permanent.is_(False)),
+        )) or 0
+        if not unfinished:
+            digest.status = "sent"
+            digest.sent_at = digest.sent_at or app.now()
+        else:
+            digest.status = "sending"
+        report.deferred = session.scalar(select(func.count(Delivery.id)).where(
+            Delivery.digest_id == digest_id, Delivery.status == "deferred")) or 0
+    return report
+
+
+def _record(row: Delivery, built: OutgoingMessage | Skip | str, result: SendResult | None, now: datetime,
+            report: SendReport, email: str) -> None:
+    if isinstance(built, Skip):
+        row.status, row.error = "skipped", built.reason
+        report.skipped += 1
+    elif isinstance(built, str):
+        row.status, row.permanent, row.error = "failed", True, built
+        report.failed += 1
+        report.permanent.append((email, built))
+    elif result is None:  # a backend that broke its promise of one result per message
+        row.status, row.permanent, row.error = "failed", False, "the mail backend gave no result"
+        report.failed += 1
+        report.retry_later += 1
+    elif result.ok:
+        row.status, row.sent_at, row.provider_id, row.error = "sent", now, result.provider_id, ""
+        report.sent += 1
+    elif result.unknown:  # like a crash during the request: never resent automatically
+        row.status, row.error = "interrupted", f"{result.reason}; not resent automatically"
+        report.interrupted.append(email)
+    else:
+        row.status, row.permanent, row.error = "failed", result.permanent, result.reason
+        report.failed += 1
+        if result.permanent:
+            report.permanent.append((email, result.reason))
+        else:
+            report.retry_later += 1
+
+
+def failures(session: Session, digest_id: int) -> list[tuple[str, str, str]]:
+    """(email, status, reason) of every delivery that did not go out, for the advocate."""
+    rows = session.execute(
+        select(Member.email, Delivery.status, Delivery.error).join(Member, Member.id == Delivery.member_id)
+        .where(Delivery.digest_id == digest_id, Delivery.status.in_(("failed", "interrupted", "pending", "sending")))
+        .order_by(Member.email)
+    )
+    return [(email, status, error) for email, status, error in rows]
+
+
+def counts(session: Session, digest_id: int) -> dict[str, int]:
+    return dict(session.execute(select(Delivery.status, func.count(Delivery.id))
+                                .where(Delivery.digest_id == digest_id).group_by(Delivery.status)).all())

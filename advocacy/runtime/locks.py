@@ -1,0 +1,139 @@
+"""Database locks: of all the processes pointed at one database, at most one does a given thing at a time.
+
+`with db_lock(app, "job:digest") as acquired:` never waits; it says whether this process got the lock, and the
+caller stands down if not. PostgreSQL uses a session advisory lock on a connection of its own (released by the
+server if the process dies). SQLite has no such thing, so a row in the `lock` table is claimed with a conditional
+INSERT / UPDATE; an expired row, or one whose owner was a process on this machine that is gone, can be taken over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from sqlalchemy import Engine, delete, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from advocacy.app import App
+from advocacy.models import Lock
+from advocacy.runtime.logs import log_event
+
+log = logging.getLogger("advocacy.runtime.locks")
+DEFAULT_TTL = timedelta(hours=2)
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key per lock name (PostgreSQL advisory locks are keyed by bigint)."""
+    return int.from_bytes(hashlib.sha256(f"advocacy:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+def new_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _owner_is_gone(owner: str) -> bool:
+    """True only when the owner was a process on this machine that no longer exists."""
+    try:
+        host, pid_text, _token = owner.rsplit(":", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if host != socket.gethostname() or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, owned by another user
+        return False
+    return False
+
+
+@contextmanager
+def _advisory_lock(engine: Engine, name: str) -> Iterator[bool]:
+    key = advisory_key(name)
+    # Autocommit, so the connection holding a long lock is not also holding an open transaction.
+    conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    acquired = False
+    try:
+        acquired = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+        yield acquired
+    finally:
+        try:
+            if acquired:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        except Exception:
+            # A connection we cannot unlock on must not go back to the pool still holding the lock.
+            conn.invalidate()
+            raise
+        finally:
+            conn.close()
+
+
+def _claim_row(app: App, name: str, owner: str, ttl: timedelta) -> bool:
+    now = app.now()
+    values = {"owner": owner, "acquired_at": now, "expires_at": now + ttl}
+    try:
+        with app.transaction() as session:
+            session.execute(insert(Lock).values(name=name, **values))
+        return True
+    except IntegrityError:
+        pass
+    with app.transaction() as session:
+        taken = session.execute(
+            update(Lock).where(Lock.name == name, Lock.expires_at < now).values(**values),
+            execution_options={"synchronize_session": False},
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            return True
+        holder = session.scalar(select(Lock.owner).where(Lock.name == name))
+        if holder is None or not _owner_is_gone(holder):
+            return False
+        # Claim it only if it still belongs to the dead process: another survivor may be doing the same.
+        taken = session.execute(
+            update(Lock).where(Lock.name == name, Lock.owner == holder).values(**values),
+            execution_options={"synchronize_session": False},
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            log_event(log, "lock.taken_over", logging.WARNING, lock=name, previous_owner=holder)
+            return True
+    return False
+
+
+@contextmanager
+def _row_lock(app: App, name: str, ttl: timedelta) -> Iterator[bool]:
+    owner = new_owner()
+    acquired = _claim_row(app, name, owner, ttl)
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with app.transaction() as session:
+                released = session.execute(
+                    delete(Lock).where(Lock.name == name, Lock.owner == owner),
+                    execution_options={"synchronize_session": False},
+                )
+            if released.rowcount != 1:  # type: ignore[attr-defined]
+                log_event(log, "lock.lost", logging.WARNING, lock=name, ttl_s=int(ttl.total_seconds()),
+                          hint="held longer than its ttl and taken over; raise the ttl")
+
+
+@contextmanager
+def db_lock(app: App, name: str, ttl: timedelta = DEFAULT_TTL) -> Iterator[bool]:
+    """Try once to take the named lock; yields whether it was acquired and releases it on exit.
+
+    `ttl` matters on SQLite only: how long a lock row protects its holder if the holder vanishes without
+    releasing it and cannot be seen to be gone (another machine). Keep it longer than the longest job.
+    """
+    if app.engine.dialect.name == "postgresql":
+        with _advisory_lock(app.engine, name) as acquired:
+            yield acquired
+    else:
+        with _row_lock(app, name, ttl) as acquired:
+            yield acquired

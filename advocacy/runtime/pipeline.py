@@ -1,0 +1,42 @@
+"""The steps that follow each other: what runs after a scrape, shared by the CLI, the demo and the scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from advocacy.app import App
+from advocacy.collect.scrape import SourceSummary
+from advocacy.config import Config
+from advocacy.curation.decisions import resurface
+from advocacy.models import ChangeEvent
+from advocacy.outbound.alerts import create_alerts
+from advocacy.tagging.store import tag_bills
+from advocacy.tagging.tagger import Tagger
+
+
+def make_tagger(config: Config) -> Tagger:
+    return Tagger.from_config(config.tagging)
+
+
+def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | None = None) -> list[str]:
+    """Tag new and changed bills, and bring dismissed bills back to the queue when something material happened."""
+    changed = sorted({bill_id for s in summaries for bill_id in s.changed_bill_ids})
+    event_ids = [e for s in summaries for e in s.event_ids]
+    lines: list[str] = []
+    if not changed and not event_ids:
+        return lines
+    tagger = tagger or make_tagger(app.config)
+    with app.transaction() as session:
+        report = tag_bills(session, tagger, changed, app.now())
+        events = list(session.scalars(select(ChangeEvent).where(ChangeEvent.id.in_(event_ids))))
+        back = resurface(session, events, app.now())
+        alerts = create_alerts(session, app.config, app.now())
+    lines.append(f"Tagged {report.tagged} new or changed bill(s): {report.relevant} relevant to our districts, "
+                 f"{len(report.moved_in)} newly in the queue")
+    lines += [f"  {m.identifier}: {m.reasons[0] if m.reasons else ''}" for m in report.moved_in]
+    lines += [f"Back in the queue: {r.identifier}: {r.reason}" for r in back]
+    if alerts:
+        lines.append(f"{len(alerts)} urgent alert(s) ready: `advocacy alerts send` sends them")
+    return lines

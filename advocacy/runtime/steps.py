@@ -1,0 +1,102 @@
+"""What each scheduled job does. Every step is idempotent and asks the database what is due: the scheduler only
+wakes it up, and a resumed run after a crash does nothing twice (delivery rows guard every send)."""
+
+from __future__ import annotations
+
+from advocacy.app import App
+from advocacy.outbound.digest import NothingNew, create_digest, last_sent_digest, latest_draft, send_digest
+from advocacy.outbound.sending import make_backend
+from advocacy.runtime.jobs import StepResult
+from advocacy.runtime.pipeline import after_scrape, make_tagger
+from advocacy.schedule import previous_digest
+from advocacy.tagging.store import stale_bill_ids, tag_bills
+
+
+def scrape(app: App, source_name: str) -> StepResult:
+    from advocacy.collect.scrape import run_source
+
+    for jcfg, source in app.config.sources():
+        if source.name == source_name:
+            summary = run_source(app, jcfg, source)
+            lines = after_scrape(app, [summary])
+            return StepResult(
+                ok=summary.status != "failed",
+                counts={"fetched": summary.fetched, "not_modified": summary.not_modified,
+                        "new_bills": summary.new_bills, "updated_bills": summary.updated_bills,
+                        "events": summary.events},
+                note="; ".join([*summary.errors[:3], *lines[:1]]),
+            )
+    raise KeyError(f"no source named {source_name!r} in the configuration")
+
+
+def tag(app: App) -> StepResult:
+    """Catch up on bills stored but not tagged since they last changed (e.g. after a crash between the two)."""
+    with app.transaction() as session:
+        stale = stale_bill_ids(session)
+        report = tag_bills(session, make_tagger(app.config), stale, app.now()) if stale else None
+    return StepResult(counts={"tagged": report.tagged if report else 0})
+
+
+def digest(app: App) -> StepResult:
+    """Send the digest of the latest slot unless it went out already; resume an interrupted send."""
+    now = app.now()
+    with app.sessions() as session:
+        draft = latest_draft(session)
+        last = last_sent_digest(session)
+        draft_id = draft.id if draft else None
+    slot = previous_digest(app.config, now)
+    if draft_id is None:
+        if slot is None or (last is not None and last.created_at >= slot):
+            return StepResult(note="no digest due")
+        try:
+            with app.transaction() as session:
+                draft_id = create_digest(session, app.config, now,
+                                         allow_empty=not app.config.schedule.skip_empty_digest).id
+        except NothingNew as exc:
+            return StepResult(note=f"digest skipped: {exc}")
+    report = send_digest(app, draft_id, make_backend(app))
+    return StepResult(ok=not report.permanent, counts={"sent": report.sent, "failed": report.failed},
+                      note="; ".join(report.lines()[1:3]))
+
+
+def alerts(app: App) -> StepResult:
+    """Create the alerts that events and the advocate's flags call for, then send every alert not sent yet."""
+    from advocacy.outbound.alerts import create_alerts, send_alerts
+
+    with app.transaction() as session:
+        created = create_alerts(session, app.config, app.now())
+    reports = send_alerts(app, make_backend(app))
+    return StepResult(counts={"created": len(created), "sent": sum(r.sent for r in reports),
+                              "failed": sum(r.failed for r in reports)})
+
+
+def agenda(app: App) -> StepResult:
+    from advocacy.outbound.agenda import run_due
+
+    published = run_due(app)
+    if published is None:
+        return StepResult(note="no agenda due")
+    return StepResult(counts={"sent": published.report.sent, "failed": published.report.failed})
+
+
+def cutoff_reminder(app: App) -> StepResult:
+    from advocacy.outbound.reminders import send_cutoff_reminder
+
+    report = send_cutoff_reminder(app)
+    if report is None:
+        return StepResult(note="no reminder due")
+    return StepResult(counts={"sent": report.sent, "skipped": report.skipped})
+
+
+def inbound(app: App) -> StepResult:
+    """Parse replies stored but not yet parsed, and poll the IMAP mailbox when one is configured."""
+    from advocacy.inbound.imap import poll
+    from advocacy.inbound.intake import process_pending
+
+    counts = {"processed": len(process_pending(app))}
+    errors: list[str] = []
+    if app.config.inbound.imap.host:
+        report = poll(app)
+        counts["imap_stored"] = report.stored
+        errors = report.errors
+    return StepResult(ok=not errors, counts=counts, note="; ".join(errors[:3]))

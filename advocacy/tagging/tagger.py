@@ -1,0 +1,415 @@
+"""Is a bill ours, and under which topics? A pure, explainable scorer over the `[tagging]` rules.
+
+How a bill is scored (every step leaves a reason a person can read):
+
+- Each topic phrase found in a field scores `phrase weight x topic weight x field weight`, counted once per phrase
+  at its best field; a phrase inside a longer phrase of the same topic that matched there is not counted again.
+- A topic's `exclude` phrase found in a field stops that topic's phrases from counting in that field.
+- Referral to one of a topic's committees, and a sponsor on a topic's list, add to that topic.
+- The bill's score is the sum of its topic scores plus the global committee bonus for its referral.
+- An exclusion (higher education only, private trade schools) makes the bill not relevant when one of its phrases
+  is found and the K-12 evidence (topic scores plus positive committee bonus) stays below its `unless_score`.
+- A bill on the watch list is always relevant. Otherwise it is relevant when its score reaches `threshold`.
+- Topics scoring at least `tag_threshold` are reported as tags, best first; context topics never are.
+
+`Tagger.from_config(cfg)` compiles the rules once; `tagger.assess(bill)` is pure and thread-safe.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from advocacy.tagging.rules import (
+    FIELDS,
+    Phrase,
+    PhraseEntry,
+    TaggingConfig,
+    committee_key,
+    committee_matches,
+    parse_watch,
+)
+from advocacy.tagging.text import Words, phrase_words, plain_words, words
+from vocabulary import billnum
+from vocabulary.records import BillRecord
+
+_FIELD_NAMES = {"analysis": "the analysis"}
+
+
+@dataclass(frozen=True)
+class BillInput:
+    state: str
+    session: str
+    bill: str
+    title: str
+    synopsis: str = ""
+    subjects: Sequence[str] = ()
+    committee: str = ""
+    sponsors: Sequence[str] = ()
+    analysis_text: str = ""
+
+    @classmethod
+    def from_record(cls, record: BillRecord) -> BillInput:
+        return cls(
+            state=record.jurisdiction,
+            session=record.session,
+            bill=record.identifier,
+            title=record.title,
+            synopsis=record.synopsis,
+            subjects=record.subjects,
+            committee=record.committee,
+            sponsors=tuple(s.name for s in record.sponsors),
+            analysis_text=record.analysis_text,
+        )
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> BillInput:
+        """From a JSON object (`tag explain` input); a missing or mistyped field raises ValueError naming it."""
+        if not isinstance(data, Mapping):
+            raise ValueError("expected a JSON object")
+        values: dict[str, Any] = {}
+        for name in ("state", "session", "bill", "title"):
+            values[name] = _text_field(data, name, required=True)
+        for name in ("synopsis", "committee", "analysis_text"):
+            values[name] = _text_field(data, name, required=False)
+        for name in ("subjects", "sponsors"):
+            raw = data.get(name, [])
+            if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+                raise ValueError(f"field {name!r} must be a list of strings")
+            values[name] = tuple(raw)
+        return cls(**values)
+
+
+def _text_field(data: Mapping[str, Any], name: str, required: bool) -> str:
+    if name not in data or data[name] is None:
+        if required:
+            raise ValueError(f"field {name!r} is missing")
+        return ""
+    value = data[name]
+    if isinstance(value, int | float) and not isinstance(value, bool) and name == "session":
+        return str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"field {name!r} must be a string")
+    return value
+
+
+@dataclass(frozen=True)
+class TagResult:
+    tag: str
+    label: str
+    score: float
+    reasons: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tag": self.tag, "label": self.label, "score": self.score, "reasons": list(self.reasons)}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    relevant: bool
+    score: float
+    tags: list[TagResult]
+    # Reasons about the whole bill: watch list, committee referral, exclusions, generic K-12 wording.
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def topics(self) -> list[str]:
+        return [t.tag for t in self.tags]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "relevant": self.relevant,
+            "score": self.score,
+            "reasons": list(self.reasons),
+            "tags": [t.to_json() for t in self.tags],
+        }
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    text: str
+    words: tuple[str, ...]
+    weight: float
+
+
+@dataclass(frozen=True)
+class _Topic:
+    slug: str
+    label: str
+    weight: float
+    phrases: tuple[_Phrase, ...]  # longest first, so a longer phrase claims its words before a shorter one
+    exclude: tuple[_Phrase, ...]
+    committees: tuple[tuple[str, ...], ...]
+    sponsors: tuple[tuple[str, ...], ...]
+    context: bool
+
+
+@dataclass(frozen=True)
+class _Exclusion:
+    slug: str
+    label: str
+    phrases: tuple[_Phrase, ...]
+    unless_score: float
+
+
+@dataclass(frozen=True)
+class _Hit:
+    phrase: _Phrase
+    field: str
+    surface: str
+
+
+def _compile_phrases(entries: Iterable[PhraseEntry]) -> tuple[_Phrase, ...]:
+    compiled = []
+    for entry in entries:
+        text, weight = (entry, 1.0) if isinstance(entry, str) else (entry.text, entry.weight)
+        compiled.append(_Phrase(text=text, words=phrase_words(text), weight=weight))
+    return tuple(sorted(compiled, key=lambda p: -len(p.words)))
+
+
+def _where(fields: list[str]) -> str:
+    names = [_FIELD_NAMES.get(f, f) for f in fields]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _round(value: float) -> float:
+    return round(value + 0.0, 3)
+
+
+class Tagger:
+    def __init__(
+        self,
+        config: TaggingConfig,
+        topics: tuple[_Topic, ...],
+        exclusions: tuple[_Exclusion, ...],
+        committees: tuple[tuple[tuple[str, ...], str, float], ...],
+        watch: frozenset[tuple[str, str, str]],
+    ) -> None:
+        self.config = config
+        self._topics = topics
+        self._exclusions = exclusions
+        self._committees = committees
+        self._watch = watch
+        self._weights = {name: getattr(config.fields, name) for name in FIELDS}
+
+    @classmethod
+    def from_config(cls, config: TaggingConfig) -> Tagger:
+        topics = tuple(
+            _Topic(
+                slug=slug,
+                label=rule.label,
+                weight=rule.weight,
+                phrases=_compile_phrases(rule.phrases),
+                exclude=_compile_phrases(rule.exclude),
+                committees=tuple(committee_key(c) for c in rule.committees),
+                sponsors=tuple(plain_words(s) for s in rule.sponsors),
+                context=rule.context,
+            )
+            for slug, rule in config.topics.items()
+        )
+        exclusions = tuple(
+            _Exclusion(slug, rule.label, _compile_phrases(rule.phrases), rule.unless_score)
+            for slug, rule in config.exclusions.items()
+        )
+        committees = tuple((committee_key(name), name, weight) for name, weight in config.committees.items())
+        watch = frozenset(parse_watch(entry) for entry in config.watch)
+        return cls(config, topics, exclusions, committees, watch)
+
+    # -- scoring -------------------------------------------------------------------------------------------
+
+    def assess(self, bill: BillInput) -> Assessment:
+        texts = {
+            "title": [words(bill.title)],
+            "synopsis": [words(bill.synopsis)],
+            "subjects": [words(s) for s in bill.subjects],
+            "committee": [words(bill.committee)],
+            "analysis": [words(bill.analysis_text)],
+        }
+        referral = committee_key(bill.committee)
+        sponsors = [plain_words(s) for s in bill.sponsors]
+        reasons: list[str] = []
+        notes: list[str] = []
+
+        tags: list[TagResult] = []
+        topic_total = 0.0
+        for topic in self._topics:
+            score, topic_reasons = self._score_topic(topic, texts, referral, sponsors, bill, notes)
+            topic_total += score
+            if topic.context:
+                reasons.extend(f"{r} (K-12 wording)" for r in topic_reasons)
+            elif score >= self.config.tag_threshold:
+                tags.append(TagResult(topic.slug, topic.label, _round(score), topic_reasons))
+        tags.sort(key=lambda t: (-t.score, t.tag))
+
+        bonus = 0.0
+        for key, name, weight in self._committees:
+            if committee_matches(key, referral):
+                bonus += weight
+                against = " (counts against)" if weight < 0 else ""
+                reasons.insert(0, f"referred to {bill.committee or name}{against}")
+                break
+        score = topic_total + bonus
+        k12 = topic_total + max(bonus, 0.0)
+
+        excluded = False
+        for exclusion in self._exclusions:
+            hit = self._first_hit(exclusion.phrases, texts)
+            if hit is None:
+                continue
+            quoted = f"'{hit[1]}' in {_where([hit[0]])}"
+            if k12 < exclusion.unless_score:
+                excluded = True
+                reasons.append(f"excluded: {quoted}, {exclusion.label}")
+            else:
+                reasons.append(
+                    f"not excluded for {quoted} ({exclusion.label}): "
+                    f"K-12 evidence {k12:.2f} reaches {exclusion.unless_score:g}"
+                )
+
+        watched = self._is_watched(bill)
+        if watched:
+            reasons.insert(0, "on the watch list")
+        relevant = watched or (not excluded and score >= self.config.threshold)
+        if not relevant and not excluded:
+            reasons.append(f"score {score:.2f} is below the threshold {self.config.threshold:g}")
+        return Assessment(relevant=relevant, score=_round(score), tags=tags, reasons=reasons + notes)
+
+    def _score_topic(
+        self,
+        topic: _Topic,
+        texts: Mapping[str, list[Words]],
+        referral: tuple[str, ...],
+        sponsors: list[tuple[str, ...]],
+        bill: BillInput,
+        notes: list[str],
+    ) -> tuple[float, list[str]]:
+        found: dict[str, list[_Hit]] = {}  # phrase text -> hits, in field order
+        for field_name in FIELDS:
+            weight = self._weights[field_name]
+            if weight <= 0:
+                continue
+            for segment in texts[field_name]:
+                hits = self._topic_hits(topic, segment, field_name)
+                if not hits:
+                    continue
+                blocker = self._first_in(topic.exclude, segment)
+                if blocker is not None:
+                    shown = ", ".join(sorted({f"'{h.surface}'" for h in hits}))
+                    notes.append(
+                        f"{shown} in {_where([field_name])} not counted for {topic.label}: "
+                        f"'{blocker}' in {_where([field_name])}"
+                    )
+                    continue
+                for hit in hits:
+                    found.setdefault(hit.phrase.text, []).append(hit)
+
+        score = 0.0
+        reasons: list[str] = []
+        for hits in found.values():
+            best = max(self._weights[h.field] for h in hits)
+            score += hits[0].phrase.weight * topic.weight * best
+            fields = list(dict.fromkeys(h.field for h in hits))
+            reasons.append(f"'{hits[0].surface}' in {_where(fields)}")
+
+        if any(committee_matches(c, referral) for c in topic.committees):
+            score += topic.weight * self.config.fields.committee
+            reasons.append(f"referred to {bill.committee}")
+        for wanted in topic.sponsors:
+            for name, raw in zip(sponsors, bill.sponsors, strict=True):
+                if _contains(name, wanted):
+                    score += topic.weight * self.config.fields.sponsors
+                    reasons.append(f"sponsored by {raw}")
+                    break
+        return score, reasons
+
+    @staticmethod
+    def _topic_hits(topic: _Topic, segment: Words, field_name: str) -> list[_Hit]:
+        taken: list[tuple[int, int]] = []
+        hits = []
+        for phrase in topic.phrases:
+            size = len(phrase.words)
+            first: tuple[int, int] | None = None
+            for start in segment.find(phrase.words):
+                end = start + size
+                if any(a <= start and end <= b for a, b in taken):
+                    continue
+                taken.append((start, end))
+                first = first or (start, end)
+            if first is not None:
+                hits.append(_Hit(phrase, field_name, segment.surface(*first)))
+        return hits
+
+    @staticmethod
+    def _first_in(phrases: tuple[_Phrase, ...], segment: Words) -> str | None:
+        for phrase in phrases:
+            starts = segment.find(phrase.words)
+            if starts:
+                return segment.surface(starts[0], starts[0] + len(phrase.words))
+        return None
+
+    def _first_hit(self, phrases: tuple[_Phrase, ...], texts: Mapping[str, list[Words]]) -> tuple[str, str] | None:
+        """(field, quoted text) of the first phrase found, fields in order of weight as listed in FIELDS."""
+        for field_name in FIELDS:
+            for segment in texts[field_name]:
+                surface = self._first_in(phrases, segment)
+                if surface is not None:
+                    return field_name, surface
+        return None
+
+    def _is_watched(self, bill: BillInput) -> bool:
+        if not self._watch:
+            return False
+        ident = billnum.try_normalize(bill.bill) or bill.bill.strip().upper()
+        return (bill.state.strip().upper(), bill.session.strip(), ident) in self._watch
+
+
+def _contains(name: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
+    size = len(wanted)
+    return any(name[i : i + size] == wanted for i in range(len(name) - size + 1))
+
+
+# -- explain (for `advocacy tag explain`) -------------------------------------------------------------------
+
+
+def explain_json(data: Mapping[str, Any], tagger: Tagger) -> dict[str, Any]:
+    """One bill object in, its identity and assessment out; raises ValueError naming a bad field."""
+    bill = BillInput.from_mapping(data)
+    return {"state": bill.state, "session": bill.session, "bill": bill.bill, **tagger.assess(bill).to_json()}
+
+
+def explain_jsonl(lines: Iterable[str], tagger: Tagger) -> Iterator[str]:
+    """JSON lines in, JSON lines out, one per non-blank input line. A bad line gives an error object naming the
+    line and the problem, and the lines after it are still assessed."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            result = explain_json(json.loads(line), tagger)
+        except (json.JSONDecodeError, ValueError) as exc:
+            result = {"line": number, "error": str(exc)}
+        yield json.dumps(result, ensure_ascii=False)
+
+
+def explain_text(bill: BillInput, assessment: Assessment, threshold: float) -> str:
+    """The assessment as a person reads it in a terminal."""
+    verdict = "relevant" if assessment.relevant else "not relevant"
+    lines = [f"{bill.state} {bill.session} {bill.bill}: {verdict} (score {assessment.score:.2f}, threshold {threshold:g})"]
+    lines.extend(f"  - {reason}" for reason in assessment.reasons)
+    for tag in assessment.tags:
+        lines.append(f"  {tag.label} [{tag.tag}] {tag.score:.2f}")
+        lines.extend(f"    - {reason}" for reason in tag.reasons)
+    return "\n".join(lines)
+
+
+__all__ = [
+    "Assessment",
+    "BillInput",
+    "Phrase",
+    "TagResult",
+    "Tagger",
+    "explain_json",
+    "explain_jsonl",
+    "explain_text",
+]
