@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from advocacy.config import Config
-from advocacy.models import Call, Digest
+from advocacy.models import Call, Mailing
 from advocacy.schedule import next_call
 
 
@@ -77,7 +77,7 @@ def missed(call: Call, at: datetime) -> bool:
     return at >= call.starts_at or (call.agenda_sent_at is not None and at >= call.agenda_sent_at)
 
 
-def call_for_reply(session: Session, config: Config, digest: Digest | None, received_at: datetime
+def call_for_reply(session: Session, config: Config, digest: Mailing | None, received_at: datetime
                    ) -> tuple[Call, bool]:
     """The call a reply's questions belong to, and whether they are late.
 

@@ -72,12 +72,12 @@ def _base36(number: int) -> str:
 
 @dataclass(frozen=True)
 class ReplyToken:
-    digest_id: int
+    mailing_id: int
     member_id: int | None = None
 
 
-def make_reply_token(secret: Secret, digest_id: int, member_id: int | None = None) -> str:
-    value = _base36(digest_id) if member_id is None else f"{_base36(digest_id)}.{_base36(member_id)}"
+def make_reply_token(secret: Secret, mailing_id: int, member_id: int | None = None) -> str:
+    value = _base36(mailing_id) if member_id is None else f"{_base36(mailing_id)}.{_base36(member_id)}"
     return _reply_signer(secret).sign(value).decode("ascii")
 
 
@@ -96,14 +96,14 @@ def read_reply_token(secret: Secret, token: str) -> ReplyToken | None:
 
 def make_reply_address(
     secret: Secret,
-    digest_id: int,
+    mailing_id: int,
     *,
     member_id: int | None = None,
     local: str = "questions",
     domain: str = "reply.example.org",
 ) -> str:
     """`questions+TOKEN@domain`: replies to this address say which digest (and member) they answer."""
-    return f"{local}+{make_reply_token(secret, digest_id, member_id)}@{domain}"
+    return f"{local}+{make_reply_token(secret, mailing_id, member_id)}@{domain}"
 
 
 def token_from_address(address: str, local: str = "questions") -> str | None:
@@ -119,7 +119,7 @@ def read_reply_address(secret: Secret, address: str, local: str = "questions") -
     """The digest id of a reply address we made, or None when it is not ours or has been tampered with."""
     token = token_from_address(address, local)
     parsed = read_reply_token(secret, token) if token else None
-    return parsed.digest_id if parsed else None
+    return parsed.mailing_id if parsed else None
 
 
 class _ClockSigner(TimestampSigner):

@@ -41,7 +41,7 @@ def message_for(renderer: EmailRenderer, i: int) -> OutgoingMessage:
         reply_to=Address(f"reply+{key}-d42@in.maplevalley.example.org"),
         unsubscribe_url=f"{examples.BASE_URL}/unsubscribe/{key}",
         unsubscribe_mailto=f"mailto:unsubscribe+{key}@maplevalley.example.org",
-        custom_args={"digest_id": "d42", "member_id": key},
+        custom_args={"mailing_id": "d42", "member_id": key},
         categories=("digest",),
     )
 

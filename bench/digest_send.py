@@ -74,16 +74,16 @@ def main() -> None:
             started = time.perf_counter()
             cpu_started = time.process_time()
             with app.transaction() as session:
-                digest_id = create_digest(session, app.config, app.now()).id
-            report = send_digest(app, digest_id, SendGridBackend(KEY, host=server.url, clock=app.clock))
+                mailing_id = create_digest(session, app.config, app.now()).id
+            report = send_digest(app, mailing_id, SendGridBackend(KEY, host=server.url, clock=app.clock))
             elapsed = time.perf_counter() - started
             cpu = time.process_time() - cpu_started
             with app.sessions() as session:
                 sent_rows = session.scalar(select(func.count(Delivery.id)).where(
-                    Delivery.digest_id == digest_id, Delivery.status == "sent"))
+                    Delivery.mailing_id == mailing_id, Delivery.status == "sent"))
             app.engine.dispose()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"digest {digest_id}: {report.sent} sent, {report.failed} failed, {report.skipped} skipped, "
+        print(f"digest {mailing_id}: {report.sent} sent, {report.failed} failed, {report.skipped} skipped, "
               f"{len(server.requests)} requests, {server.attempts} HTTP attempts; {sent_rows} rows marked sent")
         print(f"time: {elapsed:.1f} s wall, {cpu:.1f} s CPU; peak RSS {peak_mb:.0f} MB")
         ok = elapsed < 60 and peak_mb < 500 and report.failed == 0 and report.sent + report.skipped == args.members

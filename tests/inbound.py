@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from advocacy.app import App
 from advocacy.collect.ingest import Store, ensure_jurisdiction
-from advocacy.models import Bill, Curation, Digest, DigestItem, District, Member, MemberAlias
+from advocacy.models import Bill, Curation, District, Mailing, MailingItem, Member, MemberAlias
 from advocacy.outbound.outgoing import reply_address
 from tests.factories import et, funding_bill
 from vocabulary.records import ActionRecord, BillRecord
@@ -75,22 +75,22 @@ def move_bill(session: Session, now: datetime, record: BillRecord, description: 
     session.flush()
 
 
-def sent_digest(session: Session, now: datetime, bills: list[Bill] = ()) -> Digest:  # type: ignore[assignment]
-    digest = Digest(kind="digest", period_end=now, status="sent", sent_at=now, created_at=now)
+def sent_digest(session: Session, now: datetime, bills: list[Bill] = ()) -> Mailing:  # type: ignore[assignment]
+    digest = Mailing(kind="digest", period_end=now, status="sent", sent_at=now, created_at=now)
     for position, bill in enumerate(bills):
-        digest.items.append(DigestItem(section="moved", position=position, bill_id=bill.id))
+        digest.items.append(MailingItem(section="moved", position=position, bill_id=bill.id))
     session.add(digest)
     session.flush()
     return digest
 
 
-def reply(app: App, digest_id: int | None, *, sender: str, text: str, name: str = "",
+def reply(app: App, mailing_id: int | None, *, sender: str, text: str, name: str = "",
           subject: str = "Re: Legislative update", message_id: str = "", when: datetime | None = None,
           headers: dict[str, str] | None = None, to: str | None = None) -> bytes:
     """A member's plain-text reply to the digest's signed reply address, as their mail client sends it."""
     msg = EmailMessage()
     msg["From"] = f"{name} <{sender}>" if name else sender
-    msg["To"] = to or (reply_address(app, digest_id) if digest_id is not None else "questions@reply.example.org")
+    msg["To"] = to or (reply_address(app, mailing_id) if mailing_id is not None else "questions@reply.example.org")
     msg["Subject"] = subject
     msg["Date"] = format_datetime(when or app.now())
     msg["Message-ID"] = message_id or f"<{hashlib.sha1(f'{sender}|{subject}|{text}'.encode()).hexdigest()[:20]}@mail.example.net>"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from advocacy import calls
 from advocacy.app import App
 from advocacy.inbound import intake
-from advocacy.models import AgendaItem, Call, Delivery, Digest, Question
+from advocacy.models import AgendaItem, Call, Delivery, Mailing, Question
 from advocacy.outbound import agenda
 from advocacy.outbound.outgoing import reply_address
 from advocacy.outbound.sending import AlreadySent
@@ -36,9 +36,9 @@ def setup(app: App, *, approved: dict[str, str] | None = None) -> int:
         return sent_digest(session, app.now(), list(bills.values())).id
 
 
-def ask(app: App, digest_id: int, sender: str, text: str) -> None:
+def ask(app: App, mailing_id: int, sender: str, text: str) -> None:
     with app.transaction() as session:
-        message, _ = intake.receive(session, reply(app, digest_id, sender=sender, text=text), "file", {}, app.now())
+        message, _ = intake.receive(session, reply(app, mailing_id, sender=sender, text=text), "file", {}, app.now())
         intake.process(session, message, config=app.config, secret=app.signing_key, now=app.now())
 
 
@@ -53,13 +53,13 @@ def items(app: App, call_id: int) -> list[AgendaItem]:
 
 
 def test_questions_are_grouped_by_bill_then_topic_and_duplicates_list_every_district(app: App) -> None:
-    digest_id = setup(app)
-    ask(app, digest_id, RIVERA, "When would the HB 58 literacy coach money reach us?")
-    ask(app, digest_id, OKAFOR, "When will HB 58 literacy coach money reach districts?")
-    ask(app, digest_id, LINDQVIST, "Does SB 22 let us keep a four-day week?")
-    ask(app, digest_id, OKAFOR, "Can we share buses with the county?")
-    ask(app, digest_id, LINDQVIST, "Who pays for the new bus routes?")
-    ask(app, digest_id, RIVERA, "Any news on teacher licensure?")
+    mailing_id = setup(app)
+    ask(app, mailing_id, RIVERA, "When would the HB 58 literacy coach money reach us?")
+    ask(app, mailing_id, OKAFOR, "When will HB 58 literacy coach money reach districts?")
+    ask(app, mailing_id, LINDQVIST, "Does SB 22 let us keep a four-day week?")
+    ask(app, mailing_id, OKAFOR, "Can we share buses with the county?")
+    ask(app, mailing_id, LINDQVIST, "Who pays for the new bus routes?")
+    ask(app, mailing_id, RIVERA, "Any news on teacher licensure?")
     topics = {"bus": "Transportation"}
     call_id = build(app, classify=lambda text: next((t for k, t in topics.items() if k in text.lower()), None))
     with app.sessions() as session:
@@ -82,8 +82,8 @@ def test_questions_are_grouped_by_bill_then_topic_and_duplicates_list_every_dist
 def test_curated_bills_that_moved_come_first_top_n_by_priority(app: App) -> None:
     config = app.config.model_copy(update={"agenda": app.config.agenda.model_copy(update={"top_items": 2})})
     limited = App(config, secrets=app.secrets, clock=app.clock, database_url=app.database_url)
-    digest_id = setup(limited, approved={"HB 96": "watch", "HB 58": "high", "SB 22": "medium"})
-    ask(limited, digest_id, RIVERA, "Is HB 96 going to change our guarantee?")
+    mailing_id = setup(limited, approved={"HB 96": "watch", "HB 58": "high", "SB 22": "medium"})
+    ask(limited, mailing_id, RIVERA, "Is HB 96 going to change our guarantee?")
     call_id = build(limited)
     titles = [i.title.split(":")[0] for i in items(limited, call_id)]
     # HB 96 did not make the top two, but a member asked about it, so it is on the agenda after them
@@ -92,9 +92,9 @@ def test_curated_bills_that_moved_come_first_top_n_by_priority(app: App) -> None
 
 
 def test_time_boxes_fit_the_call_even_with_many_questions(app: App) -> None:
-    digest_id = setup(app, approved={"HB 96": "high", "HB 58": "high", "SB 22": "medium"})
+    mailing_id = setup(app, approved={"HB 96": "high", "HB 58": "high", "SB 22": "medium"})
     for n in range(25):
-        ask(app, digest_id, [RIVERA, OKAFOR, LINDQVIST][n % 3], f"Question {n} about topic{n} and item{n}?")
+        ask(app, mailing_id, [RIVERA, OKAFOR, LINDQVIST][n % 3], f"Question {n} about topic{n} and item{n}?")
     call_id = build(app)
     boxes = [i.minutes for i in items(app, call_id)]
     assert all(m >= 1 for m in boxes)
@@ -110,13 +110,13 @@ def test_fit_minutes_keeps_open_time_when_there_is_room_and_shrinks_in_proportio
 
 
 def test_late_question_is_on_the_next_calls_agenda_not_this_one(app: App, clock: FakeClock) -> None:
-    digest_id = setup(app)
-    ask(app, digest_id, RIVERA, "Is HB 58 funded?")
+    mailing_id = setup(app)
+    ask(app, mailing_id, RIVERA, "Is HB 58 funded?")
     call_id = build(app)
     backend = OutboxBackend(app.config.path("var/outbox"), clock=clock)
     agenda.send(app, call_id, backend)
     clock.now = CALL - timedelta(hours=20)
-    ask(app, digest_id, OKAFOR, "What did the Senate change in SB 22?")
+    ask(app, mailing_id, OKAFOR, "What did the Senate change in SB 22?")
     assert [len(i.question_ids) for i in items(app, call_id) if i.kind != "other"] == [1]
     clock.now = CALL + timedelta(hours=2)
     next_id = build(app)
@@ -139,8 +139,8 @@ def _invites(folder: Path) -> list[Calendar]:
 
 def test_agenda_email_carries_an_invite_with_start_end_zone_and_a_stable_uid(app: App, clock: FakeClock,
                                                                             tmp_path: Path) -> None:
-    digest_id = setup(app)
-    ask(app, digest_id, RIVERA, "Is HB 58 funded?")
+    mailing_id = setup(app)
+    ask(app, mailing_id, RIVERA, "Is HB 58 funded?")
     call_id = build(app)
     first = OutboxBackend(tmp_path / "first", clock=clock)
     report = agenda.send(app, call_id, first)
@@ -163,20 +163,20 @@ def test_agenda_email_carries_an_invite_with_start_end_zone_and_a_stable_uid(app
     updated = _invites(tmp_path / "second")[0].walk("VEVENT")[0]
     assert str(updated["uid"]) == str(event["uid"]) and int(updated["sequence"]) == 1
     with app.sessions() as session:
-        digests = list(session.scalars(select(Digest).where(Digest.kind == "agenda")))
+        digests = list(session.scalars(select(Mailing).where(Mailing.kind == "agenda")))
         assert [d.call_id for d in digests] == [call_id, call_id]
         assert session.scalar(select(func.count(Delivery.id))) == 6
 
 
 def test_rebuilding_keeps_the_advocates_edits_and_adds_new_questions(app: App) -> None:
-    digest_id = setup(app)
-    ask(app, digest_id, RIVERA, "Is HB 58 funded?")
+    mailing_id = setup(app)
+    ask(app, mailing_id, RIVERA, "Is HB 58 funded?")
     call_id = build(app)
     first = items(app, call_id)[0]
     with app.transaction() as session:
         agenda.edit(session, first.id, title="Literacy coaches", minutes=7)
-    ask(app, digest_id, OKAFOR, "Does SB 22 let us keep a four-day week?")
-    ask(app, digest_id, LINDQVIST, "Is HB 58 funded for next year too?")
+    ask(app, mailing_id, OKAFOR, "Does SB 22 let us keep a four-day week?")
+    ask(app, mailing_id, LINDQVIST, "Is HB 58 funded for next year too?")
     build(app)
     rebuilt = items(app, call_id)
     assert rebuilt[0].title == "Literacy coaches" and rebuilt[0].minutes == 7 + app.config.agenda.question_minutes
@@ -185,10 +185,10 @@ def test_rebuilding_keeps_the_advocates_edits_and_adds_new_questions(app: App) -
 
 
 def test_advocate_moves_items_and_merges_questions(app: App) -> None:
-    digest_id = setup(app)
-    ask(app, digest_id, RIVERA, "Is HB 58 funded?")
-    ask(app, digest_id, OKAFOR, "Can districts get the literacy coach money early?")
-    ask(app, digest_id, LINDQVIST, "Does SB 22 let us keep a four-day week?")
+    mailing_id = setup(app)
+    ask(app, mailing_id, RIVERA, "Is HB 58 funded?")
+    ask(app, mailing_id, OKAFOR, "Can districts get the literacy coach money early?")
+    ask(app, mailing_id, LINDQVIST, "Does SB 22 let us keep a four-day week?")
     call_id = build(app)
     before = items(app, call_id)
     assert [i.title.split(":")[0] for i in before][:2] == ["H.B. 58", "S.B. 22"]
@@ -212,8 +212,8 @@ def test_advocate_moves_items_and_merges_questions(app: App) -> None:
 
 
 def test_export_writes_markdown_ics_and_email(app: App, tmp_path: Path) -> None:
-    digest_id = setup(app)
-    ask(app, digest_id, RIVERA, "Is HB 58 funded?")
+    mailing_id = setup(app)
+    ask(app, mailing_id, RIVERA, "Is HB 58 funded?")
     call_id = build(app)
     paths = agenda.export(app, call_id, tmp_path / "agenda")
     assert sorted(paths) == ["eml", "html", "ics", "md", "txt"]
@@ -243,8 +243,8 @@ DEMO = Path(__file__).parent / "fixtures" / "questions"
 
 def test_demo_replies_make_an_agenda_that_goes_out_when_due_and_only_once(app: App, clock: FakeClock,
                                                                           tmp_path: Path) -> None:
-    digest_id = setup(app, approved={"HB 58": "high"})
-    address = reply_address(app, digest_id)
+    mailing_id = setup(app, approved={"HB 58": "high"})
+    address = reply_address(app, mailing_id)
     taken = {path.stem: intake.take_in(app, path.read_text().format(reply_address=address).encode())
              for path in sorted(DEMO.glob("*.eml"))}
     assert {stem: t.status for stem, t in taken.items()} == {

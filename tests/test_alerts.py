@@ -16,7 +16,7 @@ from advocacy.app import App
 from advocacy.cli import EXIT_NOTHING, cli
 from advocacy.collect.scrape import SourceSummary
 from advocacy.config import Secrets, load_config
-from advocacy.models import ChangeEvent, Delivery, Digest, Member
+from advocacy.models import ChangeEvent, Delivery, Mailing, Member
 from advocacy.outbound.alerts import DEFERRED, create_alerts, send_alerts
 from advocacy.outbound.sending import make_backend
 from advocacy.runtime.pipeline import after_scrape
@@ -60,16 +60,16 @@ def to(messages: list[EmailMessage]) -> list[str]:
 
 def deliveries(app: App) -> list[tuple[str, str, str, str]]:
     with app.sessions() as session:
-        rows = session.execute(select(Digest.key, Member.email, Delivery.status, Delivery.error)
-                               .join(Digest, Digest.id == Delivery.digest_id).join(Member)
-                               .order_by(Digest.id, Member.email))
+        rows = session.execute(select(Mailing.key, Member.email, Delivery.status, Delivery.error)
+                               .join(Mailing, Mailing.id == Delivery.mailing_id).join(Member)
+                               .order_by(Mailing.id, Member.email))
         return [(k or "", e, s, r) for k, e, s, r in rows]
 
 
 def test_a_flagged_action_makes_one_alert_for_members_who_accept_alerts_and_follow_the_topic(world: App) -> None:
     keys = make(world)
     with world.sessions() as session:
-        hb114 = session.scalar(select(Digest.bill_id).where(Digest.kind == "alert"))
+        hb114 = session.scalar(select(Mailing.bill_id).where(Mailing.kind == "alert"))
     assert keys == [f"alert:{hb114}:2026-11-30T15:00Z"]
     assert make(world) == []  # at most one alert per bill per event
 
@@ -119,7 +119,7 @@ def test_an_alert_withdrawn_before_it_goes_out_is_skipped(world: App, clock: Fak
     (report,) = send_alerts(world, make_backend(world))
     assert report.sent == 0 and outbox(world) == []
     with world.sessions() as session:
-        assert session.scalar(select(Digest.status).where(Digest.kind == "alert")) == "skipped"
+        assert session.scalar(select(Mailing.status).where(Mailing.kind == "alert")) == "skipped"
 
 
 def test_the_daily_allowance_is_counted_in_the_collaboratives_zone_and_the_rest_wait(world: App,

@@ -42,14 +42,14 @@ def test_one_alert_names_each_members_own_legislators_and_carries_their_acted_li
 
 def test_a_done_reply_to_the_alert_counts_the_district_as_acted(sqlite_app: App) -> None:
     from advocacy.inbound.intake import take_in
-    from advocacy.models import Digest
+    from advocacy.models import Mailing
     from advocacy.outbound.acted import acted_report
     from advocacy.outbound.outgoing import reply_address
 
     test_one_alert_names_each_members_own_legislators_and_carries_their_acted_link(sqlite_app)
     app = sqlite_app
     with app.sessions() as session:
-        alert_id = session.query(Digest.id).filter(Digest.kind == "alert").scalar()
+        alert_id = session.query(Mailing.id).filter(Mailing.kind == "alert").scalar()
     raw = (f"From: Tamara Odum <Tamara.Odum@riverbend.example.org>\r\nTo: {reply_address(app, alert_id)}\r\n"
            "Subject: Re: alert\r\nMessage-ID: <done-1@riverbend.example.org>\r\n"
            "Content-Type: text/plain; charset=utf-8\r\n\r\nDone, I called both offices this morning.\r\n\r\nTamara\r\n")
@@ -64,7 +64,7 @@ def test_a_done_reply_to_the_alert_counts_the_district_as_acted(sqlite_app: App)
 def test_the_one_reminder_goes_only_to_districts_that_have_not_acted(sqlite_app: App) -> None:
     import pytest
 
-    from advocacy.models import Digest
+    from advocacy.models import Mailing
     from advocacy.outbound.acted import AlreadyReminded
     from advocacy.outbound.alerts import send_reminder
 
@@ -73,7 +73,7 @@ def test_the_one_reminder_goes_only_to_districts_that_have_not_acted(sqlite_app:
     outbox = app.config.path(app.config.email.outbox_dir)
     before = set(outbox.glob("*.eml"))
     with app.sessions() as session:
-        alert_id = session.query(Digest.id).filter(Digest.kind == "alert").scalar()
+        alert_id = session.query(Mailing.id).filter(Mailing.kind == "alert").scalar()
     report = send_reminder(app, alert_id, make_backend(app))
     new = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in set(outbox.glob("*.eml")) - before]
     recipients = {m["To"].addresses[0].addr_spec for m in new}
@@ -88,7 +88,7 @@ def test_the_one_reminder_goes_only_to_districts_that_have_not_acted(sqlite_app:
 
 def test_a_done_reply_to_the_reminder_counts_for_the_alert(sqlite_app: App) -> None:
     from advocacy.inbound.intake import take_in
-    from advocacy.models import Digest
+    from advocacy.models import Mailing
     from advocacy.outbound.acted import acted_report
 
     test_the_one_reminder_goes_only_to_districts_that_have_not_acted(sqlite_app)
@@ -103,5 +103,5 @@ def test_a_done_reply_to_the_reminder_counts_for_the_alert(sqlite_app: App) -> N
     taken = take_in(app, raw.encode())
     assert taken.status == "parsed" and not taken.outcome.questions
     with app.sessions() as session:
-        alert_id = session.query(Digest.id).filter(Digest.kind == "alert").scalar()
+        alert_id = session.query(Mailing.id).filter(Mailing.kind == "alert").scalar()
         assert "Maple Valley City Schools" in acted_report(session, alert_id).acted

@@ -21,7 +21,7 @@ def member(i: int, email: RenderedEmail = EMAIL, reply_to: Address | None = None
         "unsubscribe_url": f"https://updates.maplevalley.example.org/unsubscribe/m{i}",
         "unsubscribe_mailto": f"mailto:unsubscribe+m{i}@maplevalley.example.org",
         "headers": {"X-Digest-Id": "d42"},
-        "custom_args": {"digest_id": "d42", "member_id": f"m{i}"},
+        "custom_args": {"mailing_id": "d42", "member_id": f"m{i}"},
         "categories": ("digest",),
         **extra,
     }
@@ -63,7 +63,7 @@ def test_identical_emails_share_one_request_with_a_personalization_per_member(se
     assert len(payload["personalizations"]) == 3
     second = payload["personalizations"][1]
     assert second["to"] == [{"email": "super1@district1.example.org", "name": "Superintendent 1"}]
-    assert second["custom_args"] == {"digest_id": "d42", "member_id": "m1"}
+    assert second["custom_args"] == {"mailing_id": "d42", "member_id": "m1"}
     assert second["headers"] == {
         "List-Unsubscribe": "<mailto:unsubscribe+m1@maplevalley.example.org>, "
         "<https://updates.maplevalley.example.org/unsubscribe/m1>",

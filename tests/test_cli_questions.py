@@ -31,43 +31,43 @@ def run(app: App, config_path: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def digest_id(app: App) -> int:
+def mailing_id(app: App) -> int:
     with app.transaction() as session:
         add_members(session)
         bills = store_bills(session, app.now(), literacy_bill(), calendar_bill())
         return sent_digest(session, app.now(), list(bills.values())).id
 
 
-def test_parse_json_shows_attribution_and_stores_nothing(app: App, run, digest_id: int, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_parse_json_shows_attribution_and_stores_nothing(app: App, run, mailing_id: int, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "reply.eml"
-    path.write_bytes(reply(app, digest_id, sender=RIVERA, text="1. Is HB 58 funded?\n2. What about sb22?\n"))
+    path.write_bytes(reply(app, mailing_id, sender=RIVERA, text="1. Is HB 58 funded?\n2. What about sb22?\n"))
     result = run("questions", "parse", str(path), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {
         "text": "1. Is HB 58 funded?\n2. What about sb22?", "questions": ["Is HB 58 funded?", "What about sb22?"],
-        "bills": ["HB 58", "SB 22"], "auto_reply": False, "member": RIVERA, "digest": str(digest_id), "problems": []}
+        "bills": ["HB 58", "SB 22"], "auto_reply": False, "member": RIVERA, "digest": str(mailing_id), "problems": []}
     human = run("questions", "parse", str(path))
     assert f"Member:     {RIVERA}" in human.output and "2. What about sb22?" in human.output
     with app.sessions() as session:
         assert session.scalars(select(InboundMessage)).all() == []
 
 
-def test_parse_of_an_unknown_sender_says_why_it_is_not_attributed(app: App, run, digest_id: int,  # type: ignore[no-untyped-def]
+def test_parse_of_an_unknown_sender_says_why_it_is_not_attributed(app: App, run, mailing_id: int,  # type: ignore[no-untyped-def]
                                                                   tmp_path: Path) -> None:
     path = tmp_path / "reply.eml"
-    path.write_bytes(reply(app, digest_id, sender="someone@elsewhere.example", text="Is HB 58 funded?"))
+    path.write_bytes(reply(app, mailing_id, sender="someone@elsewhere.example", text="Is HB 58 funded?"))
     out = json.loads(run("questions", "parse", str(path), "--json").output)
-    assert out["member"] is None and out["digest"] == str(digest_id)
+    assert out["member"] is None and out["digest"] == str(mailing_id)
     assert out["problems"] == ["sender someone@elsewhere.example is not a known member or alias"]
 
 
-def test_import_eml_and_mbox_once_then_review_the_quarantine(app: App, run, digest_id: int,  # type: ignore[no-untyped-def]
+def test_import_eml_and_mbox_once_then_review_the_quarantine(app: App, run, mailing_id: int,  # type: ignore[no-untyped-def]
                                                             tmp_path: Path) -> None:
     eml = tmp_path / "one.eml"
-    eml.write_bytes(reply(app, digest_id, sender=RIVERA, text="Is HB 58 funded?"))
+    eml.write_bytes(reply(app, mailing_id, sender=RIVERA, text="Is HB 58 funded?"))
     box = mailbox.mbox(tmp_path / "replies.mbox")
-    box.add(reply(app, digest_id, sender=OKAFOR, text="Does SB 22 let us keep a four-day week?"))
-    box.add(reply(app, digest_id, sender="clerk@riverbend.example.org", text="Tom wants to know about HB 58."))
+    box.add(reply(app, mailing_id, sender=OKAFOR, text="Does SB 22 let us keep a four-day week?"))
+    box.add(reply(app, mailing_id, sender="clerk@riverbend.example.org", text="Tom wants to know about HB 58."))
     box.flush()
     box.close()
     result = run("questions", "import", str(eml), str(tmp_path / "replies.mbox"))
@@ -93,21 +93,21 @@ def test_import_eml_and_mbox_once_then_review_the_quarantine(app: App, run, dige
     assert "answer: Funded in the House version." in run("questions", "list").output
 
 
-def test_missing_file_is_named_and_the_others_still_imported(app: App, run, digest_id: int,  # type: ignore[no-untyped-def]
+def test_missing_file_is_named_and_the_others_still_imported(app: App, run, mailing_id: int,  # type: ignore[no-untyped-def]
                                                              tmp_path: Path) -> None:
     eml = tmp_path / "one.eml"
-    eml.write_bytes(reply(app, digest_id, sender=RIVERA, text="Is HB 58 funded?"))
+    eml.write_bytes(reply(app, mailing_id, sender=RIVERA, text="Is HB 58 funded?"))
     result = run("questions", "import", str(tmp_path / "missing.eml"), str(eml))
     assert result.exit_code == 1
     assert "missing.eml: cannot read" in result.output and "one.eml: message 1" in result.output
 
 
-def test_agenda_build_adjust_and_send_through_the_outbox(app: App, run, digest_id: int,  # type: ignore[no-untyped-def]
+def test_agenda_build_adjust_and_send_through_the_outbox(app: App, run, mailing_id: int,  # type: ignore[no-untyped-def]
                                                          tmp_path: Path, config_path: Path) -> None:
     for n, (sender, text) in enumerate(((RIVERA, "Is HB 58 funded?"), (OKAFOR, "Is HB 58 funded yet?"),
                                         (OKAFOR, "Does SB 22 let us keep a four-day week?"))):
         path = tmp_path / f"r{n}.eml"
-        path.write_bytes(reply(app, digest_id, sender=sender, text=text))
+        path.write_bytes(reply(app, mailing_id, sender=sender, text=text))
         assert run("questions", "import", str(path)).exit_code == 0
     built = run("agenda", "build")
     assert built.exit_code == 0, built.output

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from advocacy.app import App
-from advocacy.models import Digest, Member, TagAssessment
+from advocacy.models import Mailing, Member, TagAssessment
 from advocacy.outbound.digest import NothingNew, context_for, create_digest, load_view, preview, send_digest
 from advocacy.outbound.sending import make_backend
 from advocacy.people.members import set_preferences
@@ -40,9 +40,9 @@ def world(app: App, clock: FakeClock) -> App:
     return app
 
 
-def context(app: App, digest_id: int, topics: tuple[str, ...] | None = None) -> DigestContext | None:
+def context(app: App, mailing_id: int, topics: tuple[str, ...] | None = None) -> DigestContext | None:
     with app.sessions() as session:
-        digest = session.get(Digest, digest_id)
+        digest = session.get(Mailing, mailing_id)
         assert digest is not None
         return context_for(app.config, load_view(session, digest), topics, app.now())
 
@@ -83,16 +83,16 @@ def test_first_digest_puts_each_curated_bill_in_one_section_in_the_states_style(
 
 
 def test_members_see_only_the_bills_of_their_topics(world: App) -> None:
-    digest_id = new_digest(world)
-    literacy = context(world, digest_id, ("literacy_curriculum",))
+    mailing_id = new_digest(world)
+    literacy = context(world, mailing_id, ("literacy_curriculum",))
     assert literacy is not None
     assert literacy.action_needed == () and literacy.new_bills == ()
     assert numbers(literacy.watch_list) == ["H.B. 141"]
     assert [numbers(h.bills) for h in literacy.hearings] == [["H.B. 141"]]
-    levies = context(world, digest_id, ("taxes_levies",))
+    levies = context(world, mailing_id, ("taxes_levies",))
     assert levies is not None and numbers(levies.new_bills) == ["S.B. 52"] and levies.hearings == ()
     # a member whose topics match nothing in this digest gets no email at all
-    assert context(world, digest_id, ("meals",)) is None
+    assert context(world, mailing_id, ("meals",)) is None
 
 
 def test_each_member_receives_the_sections_for_their_preferences(world: App, clock: FakeClock) -> None:
@@ -146,11 +146,11 @@ def test_nothing_new_skips_the_digest_unless_told_otherwise(world: App, clock: F
     clock.advance(days=14)
     with pytest.raises(NothingNew, match="nothing moved since the last digest"):
         new_digest(world)
-    digest_id = new_digest(world, allow_empty=True)
-    ctx = context(world, digest_id)
+    mailing_id = new_digest(world, allow_empty=True)
+    ctx = context(world, mailing_id)
     assert ctx is not None and ctx.new_bills == () and ctx.moved == ()
     # an opening note is news enough
-    assert new_digest(world, note="The Senate returns on the 12th.") > digest_id
+    assert new_digest(world, note="The Senate returns on the 12th.") > mailing_id
 
 
 def test_html_escapes_what_sources_and_the_advocate_wrote_and_links_are_absolute(world: App) -> None:

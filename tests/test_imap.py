@@ -52,7 +52,7 @@ def polling(app: App, server: ImapServer, mailbox: Mailbox) -> Iterator[App]:
     with configured.transaction() as session:
         add_members(session)
         bills = store_bills(session, configured.now(), literacy_bill())
-        configured.__dict__["digest_id"] = sent_digest(session, configured.now(), list(bills.values())).id
+        configured.__dict__["mailing_id"] = sent_digest(session, configured.now(), list(bills.values())).id
     yield configured
     configured.engine.dispose()
 
@@ -64,9 +64,9 @@ def count(app: App, model: type) -> int:
 
 def test_poll_over_tls_stores_marks_and_processes_new_messages(polling: App, mailbox: Mailbox,
                                                                trust: ssl.SSLContext) -> None:
-    digest_id = polling.__dict__["digest_id"]
-    mailbox.add(reply(polling, digest_id, sender=RIVERA, text="When does the HB 58 money arrive?"))
-    mailbox.add(reply(polling, digest_id, sender=OKAFOR, text="Is HB 58 in the Senate yet?"))
+    mailing_id = polling.__dict__["mailing_id"]
+    mailbox.add(reply(polling, mailing_id, sender=RIVERA, text="When does the HB 58 money arrive?"))
+    mailbox.add(reply(polling, mailing_id, sender=OKAFOR, text="Is HB 58 in the Senate yet?"))
     report = imap.poll(polling, context=trust)
     assert (report.fetched, report.stored, report.errors) == (2, 2, [])
     assert sorted(o.status for o in report.outcomes) == ["parsed", "parsed"]
@@ -81,7 +81,7 @@ def test_poll_over_tls_stores_marks_and_processes_new_messages(polling: App, mai
 
 def test_message_stored_but_not_marked_is_fetched_again_and_not_duplicated(polling: App, mailbox: Mailbox,
                                                                            trust: ssl.SSLContext) -> None:
-    mailbox.add(reply(polling, polling.__dict__["digest_id"], sender=RIVERA, text="Is HB 58 funded?"))
+    mailbox.add(reply(polling, polling.__dict__["mailing_id"], sender=RIVERA, text="Is HB 58 funded?"))
     mailbox.fail_store = True
     first = imap.poll(polling, context=trust)
     assert first.stored == 1 and "stored but not marked" in first.errors[0]
@@ -96,7 +96,7 @@ def test_mailbox_without_own_keywords_is_marked_seen_instead(polling: App, mailb
                                                              trust: ssl.SSLContext) -> None:
     mailbox.keywords = False
     mailbox.add(b"From: someone@example.com\r\nSubject: read by a person already\r\n\r\nhello\r\n", "\\Seen")
-    mailbox.add(reply(polling, polling.__dict__["digest_id"], sender=RIVERA, text="Is HB 58 funded?"))
+    mailbox.add(reply(polling, polling.__dict__["mailing_id"], sender=RIVERA, text="Is HB 58 funded?"))
     report = imap.poll(polling, context=trust)
     assert (report.fetched, report.errors) == (1, [])
     assert mailbox.messages[1].flags == {"\\Seen"}

@@ -40,8 +40,8 @@ def take_in(app: App, raw: bytes, channel: str = "file", meta: dict | None = Non
 
 
 def test_member_reply_becomes_questions_linked_to_bills_and_the_next_call(app: App) -> None:
-    digest_id = setup(app)
-    raw = reply(app, digest_id, sender=RIVERA, name="Ana Rivera", text=(
+    mailing_id = setup(app)
+    raw = reply(app, mailing_id, sender=RIVERA, name="Ana Rivera", text=(
         "Hi,\n\n1. When would the HB 58 literacy coach money reach us?\n"
         "2. Does Senate Bill 22 let us keep a four-day week?\n\nThanks,\nAna\n"))
     outcome = take_in(app, raw)
@@ -55,12 +55,12 @@ def test_member_reply_becomes_questions_linked_to_bills_and_the_next_call(app: A
         assert not any(q.late for q in questions)
         message = session.scalar(select(InboundMessage))
         assert message is not None and message.member_id == questions[0].member_id
-        assert message.digest_id == digest_id and message.sender == RIVERA
+        assert message.mailing_id == mailing_id and message.sender == RIVERA
 
 
 def test_the_same_bytes_twice_are_stored_once(app: App) -> None:
-    digest_id = setup(app)
-    raw = reply(app, digest_id, sender=RIVERA, text="Where does HB 58 stand?")
+    mailing_id = setup(app)
+    raw = reply(app, mailing_id, sender=RIVERA, text="Where does HB 58 stand?")
     with app.transaction() as session:
         first, new_first = intake.receive(session, raw, "webhook", {}, app.now())
         again, new_again = intake.receive(session, raw, "webhook", {}, app.now())
@@ -68,8 +68,8 @@ def test_the_same_bytes_twice_are_stored_once(app: App) -> None:
 
 
 def test_the_same_message_id_through_another_channel_is_one_message(app: App) -> None:
-    digest_id = setup(app)
-    raw = reply(app, digest_id, sender=RIVERA, text="Where does HB 58 stand?", message_id="<same@mail.example.net>")
+    mailing_id = setup(app)
+    raw = reply(app, mailing_id, sender=RIVERA, text="Where does HB 58 stand?", message_id="<same@mail.example.net>")
     relayed = b"Received: from imap.example.org by mx.example.org\r\n" + raw
     take_in(app, raw, "webhook", {"SPF": "pass"})
     with app.transaction() as session:
@@ -79,8 +79,8 @@ def test_the_same_message_id_through_another_channel_is_one_message(app: App) ->
 
 
 def test_sender_alias_is_matched_case_insensitively(app: App) -> None:
-    digest_id = setup(app)
-    outcome = take_in(app, reply(app, digest_id, sender="Ana.Rivera@Home.Example.NET", text="Is HB 58 funded?"))
+    mailing_id = setup(app)
+    outcome = take_in(app, reply(app, mailing_id, sender="Ana.Rivera@Home.Example.NET", text="Is HB 58 funded?"))
     assert outcome.status == "parsed"
     with app.sessions() as session:
         question = session.scalar(select(Question))
@@ -89,8 +89,8 @@ def test_sender_alias_is_matched_case_insensitively(app: App) -> None:
 
 
 def test_unknown_sender_is_quarantined_then_accepted_for_a_member_with_an_audit_entry(app: App) -> None:
-    digest_id = setup(app)
-    outcome = take_in(app, reply(app, digest_id, sender="assistant@cedarfalls.example.org",
+    mailing_id = setup(app)
+    outcome = take_in(app, reply(app, mailing_id, sender="assistant@cedarfalls.example.org",
                                  text="Dr. Rivera asks: is HB 58 funded next year?"))
     assert outcome.status == "quarantined"
     assert any("not a known member" in p for p in outcome.problems)
@@ -129,23 +129,23 @@ def test_reply_with_an_altered_token_is_quarantined(app: App) -> None:
 
 
 def test_webhook_mail_failing_spf_and_dkim_is_quarantined(app: App) -> None:
-    digest_id = setup(app)
-    raw = reply(app, digest_id, sender=RIVERA, text="Is HB 58 funded?")
+    mailing_id = setup(app)
+    raw = reply(app, mailing_id, sender=RIVERA, text="Is HB 58 funded?")
     outcome = take_in(app, raw, "webhook", {"SPF": "softfail", "dkim": "{@elsewhere.example : pass}"})
     assert outcome.status == "quarantined"
     assert any("SPF softfail" in p for p in outcome.problems)
 
 
 def test_webhook_mail_with_dkim_pass_for_the_senders_domain_is_accepted(app: App) -> None:
-    digest_id = setup(app)
-    raw = reply(app, digest_id, sender=RIVERA, text="Is HB 58 funded?")
+    mailing_id = setup(app)
+    raw = reply(app, mailing_id, sender=RIVERA, text="Is HB 58 funded?")
     outcome = take_in(app, raw, "webhook", {"SPF": "fail", "dkim": "{@cedarfalls.example.org : pass}"})
     assert outcome.status == "parsed"
 
 
 def test_out_of_office_reply_never_becomes_a_question(app: App) -> None:
-    digest_id = setup(app)
-    raw = reply(app, digest_id, sender=RIVERA, subject="Automatic reply: Legislative update",
+    mailing_id = setup(app)
+    raw = reply(app, mailing_id, sender=RIVERA, subject="Automatic reply: Legislative update",
                 text="I am out of the office until Monday. What about HB 58? Ask my deputy.",
                 headers={"Auto-Submitted": "auto-replied"})
     outcome = take_in(app, raw)
@@ -156,14 +156,14 @@ def test_out_of_office_reply_never_becomes_a_question(app: App) -> None:
 
 def test_question_after_the_agenda_went_out_is_kept_for_the_next_call_and_marked_late(
         app: App, clock: FakeClock) -> None:
-    digest_id = setup(app)
+    mailing_id = setup(app)
     with app.transaction() as session:
         from advocacy import calls
 
         call = calls.ensure_call(session, app.config, CALL)
         call.agenda_sent_at = CALL - timedelta(days=2)
     clock.now = CALL - timedelta(days=1)
-    outcome = take_in(app, reply(app, digest_id, sender=RIVERA, text="Can we still ask about HB 58?"))
+    outcome = take_in(app, reply(app, mailing_id, sender=RIVERA, text="Can we still ask about HB 58?"))
     assert outcome.late and outcome.call is not None
     with app.sessions() as session:
         question = session.scalar(select(Question))
@@ -172,15 +172,15 @@ def test_question_after_the_agenda_went_out_is_kept_for_the_next_call_and_marked
 
 
 def test_bad_messages_are_stored_and_flagged_with_a_reason(app: App) -> None:
-    digest_id = setup(app)
-    address = make_reply_address(app.signing_key, digest_id, domain=app.config.email.reply_domain)
+    mailing_id = setup(app)
+    address = make_reply_address(app.signing_key, mailing_id, domain=app.config.email.reply_domain)
     attachment_only = EmailMessage()
     attachment_only["From"], attachment_only["To"] = RIVERA, address
     attachment_only["Subject"], attachment_only["Message-ID"] = "Re: update", "<att@example.org>"
     attachment_only.add_attachment(b"%PDF-1.4 board minutes", maintype="application", subtype="pdf",
                                    filename="minutes.pdf")
-    empty = reply(app, digest_id, sender=RIVERA, text="\n", message_id="<empty@example.org>")
-    huge = reply(app, digest_id, sender=RIVERA, text="Is HB 58 funded?\n" + "x" * (6 * 2**20),
+    empty = reply(app, mailing_id, sender=RIVERA, text="\n", message_id="<empty@example.org>")
+    huge = reply(app, mailing_id, sender=RIVERA, text="Is HB 58 funded?\n" + "x" * (6 * 2**20),
                  message_id="<huge@example.org>")
     broken = (f"From: {RIVERA}\r\nTo: {address}\r\nSubject: Re: update\r\nMessage-ID: <broken@example.org>\r\n"
               "Content-Type: text/plain; charset=x-no-such-charset\r\nContent-Transfer-Encoding: base64\r\n\r\n"
@@ -198,9 +198,9 @@ def test_bad_messages_are_stored_and_flagged_with_a_reason(app: App) -> None:
 
 
 def test_a_message_stored_before_a_crash_is_processed_on_restart(app: App, clock: FakeClock) -> None:
-    digest_id = setup(app)
+    mailing_id = setup(app)
     with app.transaction() as session:
-        intake.receive(session, reply(app, digest_id, sender=RIVERA, text="Is HB 58 funded?"), "imap", {}, app.now())
+        intake.receive(session, reply(app, mailing_id, sender=RIVERA, text="Is HB 58 funded?"), "imap", {}, app.now())
     app.engine.dispose()  # the process died here, before parsing
     restarted = App(app.config, secrets=Secrets.from_env({}), clock=clock, database_url=app.database_url)
     outcomes = intake.process_pending(restarted)
@@ -212,9 +212,9 @@ def test_a_message_stored_before_a_crash_is_processed_on_restart(app: App, clock
 
 
 def test_a_message_claimed_by_another_process_is_not_processed_twice(app: App) -> None:
-    digest_id = setup(app)
+    mailing_id = setup(app)
     with app.transaction() as session:
-        message, _ = intake.receive(session, reply(app, digest_id, sender=RIVERA, text="Is HB 58 funded?"), "file")
+        message, _ = intake.receive(session, reply(app, mailing_id, sender=RIVERA, text="Is HB 58 funded?"), "file")
         message_id = message.id
     assert intake.process_stored(app, message_id) is not None
     assert intake.process_stored(app, message_id) is None
@@ -227,16 +227,16 @@ def test_bill_reference_links_to_the_configured_session_not_an_old_one(app: App)
         add_members(session)
         store_bills(session, app.now(), literacy_bill(), session_id="135")
         store_bills(session, app.now(), literacy_bill())
-        digest_id = sent_digest(session, app.now()).id
-    take_in(app, reply(app, digest_id, sender=RIVERA, text="What changed in hb58?"))
+        mailing_id = sent_digest(session, app.now()).id
+    take_in(app, reply(app, mailing_id, sender=RIVERA, text="What changed in hb58?"))
     with app.sessions() as session:
         question = session.scalar(select(Question))
         assert question is not None and [b.session.identifier for b in question.bills] == ["136"]
 
 
 def test_answering_a_question_keeps_the_notes_for_the_next_digest(app: App, clock: FakeClock) -> None:
-    digest_id = setup(app)
-    take_in(app, reply(app, digest_id, sender=RIVERA, text="Is HB 58 funded?"))
+    mailing_id = setup(app)
+    take_in(app, reply(app, mailing_id, sender=RIVERA, text="Is HB 58 funded?"))
     with app.transaction() as session:
         question_id = session.scalar(select(Question.id))
         assert question_id is not None
@@ -249,12 +249,12 @@ def test_answering_a_question_keeps_the_notes_for_the_next_digest(app: App, cloc
 
 
 def test_acknowledgement_goes_out_once_when_configured(app: App, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    digest_id = setup(app)
+    mailing_id = setup(app)
     config = app.config.model_copy(update={"email": app.config.email.model_copy(
         update={"acknowledge_questions": True})})
     acking = App(config, secrets=app.secrets, clock=app.clock, database_url=app.database_url)
     with acking.transaction() as session:
-        message, _ = intake.receive(session, reply(acking, digest_id, sender=RIVERA, text="Is HB 58 funded?"), "file")
+        message, _ = intake.receive(session, reply(acking, mailing_id, sender=RIVERA, text="Is HB 58 funded?"), "file")
         message_id = message.id
     outbox = OutboxBackend(tmp_path / "acks", clock=app.clock)
     intake.process_stored(acking, message_id, backend=outbox)
@@ -267,12 +267,12 @@ def test_acknowledgement_goes_out_once_when_configured(app: App, tmp_path) -> No
 
 
 def test_parse_summary_names_member_and_digest_without_storing(app: App) -> None:
-    digest_id = setup(app)
+    mailing_id = setup(app)
     from advocacy.inbound.replies import parse_reply
 
-    parsed = parse_reply(reply(app, digest_id, sender=RIVERA, text="Is HB 58 funded?"))
+    parsed = parse_reply(reply(app, mailing_id, sender=RIVERA, text="Is HB 58 funded?"))
     with app.sessions() as session:
         out = intake.summary(session, parsed, config=app.config, secret=app.signing_key)
         assert session.scalar(select(func.count(InboundMessage.id))) == 0
     assert out == {"text": "Is HB 58 funded?", "questions": ["Is HB 58 funded?"], "bills": ["HB 58"],
-                   "auto_reply": False, "member": RIVERA, "digest": str(digest_id), "problems": []}
+                   "auto_reply": False, "member": RIVERA, "digest": str(mailing_id), "problems": []}

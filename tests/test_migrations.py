@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
@@ -73,3 +74,65 @@ def test_a_command_needing_data_stops_with_exit_code_4_before_migration(config_p
     assert result.exit_code == EXIT_NOT_MIGRATED
     assert "run `advocacy db upgrade` first" in result.output
     assert "ran" not in result.output
+
+
+MAILING_ROWS = {
+    "member": "INSERT INTO member (id, email, name, role, alerts, paused, created_at) "
+              "VALUES (1, 'a@example.org', 'A', 'superintendent', true, false, '2026-01-01 00:00:00')",
+    "call": "INSERT INTO call (id, starts_at, ends_at, title, join_url, agenda_sequence, created_at) "
+            "VALUES (1, '2026-01-02 15:00:00', '2026-01-02 16:00:00', 'Call', '', 0, '2026-01-01 00:00:00')",
+    "digest": "INSERT INTO digest (id, kind, period_end, opening_note, status, subject, call_id, created_at) VALUES "
+              "(1, 'digest', '2026-01-01 00:00:00', 'note', 'sent', 'Update', NULL, '2026-01-01 00:00:00'), "
+              "(2, 'alert', '2026-01-01 00:00:00', '', 'sent', 'Act now', 1, '2026-01-01 00:00:00')",
+    "digest_item": "INSERT INTO digest_item (id, digest_id, section, position) VALUES (1, 1, 'moved', 0)",
+    "delivery": "INSERT INTO delivery (id, digest_id, member_id, status, attempts, permanent, error, provider_id, "
+                "created_at) VALUES (1, 1, 1, 'sent', 1, false, '', 'sg-1', '2026-01-01 00:00:00'), "
+                "(2, 2, 1, 'interrupted', 1, false, 'timeout', '', '2026-01-01 00:00:00')",
+    "action_taken": "INSERT INTO action_taken (id, digest_id, member_id, how, at) "
+                    "VALUES (1, 2, 1, 'click', '2026-01-01 00:00:00')",
+    "alert_reminder": "INSERT INTO alert_reminder (digest_id, created_at, member_ids) "
+                      "VALUES (2, '2026-01-01 00:00:00', '[1]')",
+    "inbound_message": "INSERT INTO inbound_message (id, channel, received_at, raw, sha256, message_id, meta, status, "
+                       "problems, sender, subject, text, digest_id) VALUES (1, 'webhook', '2026-01-01 00:00:00', "
+                       "'raw', 'abc', '<m@x>', '{}', 'parsed', '[]', 'a@example.org', 'Re: Update', 'Q?', 1)",
+}
+
+
+def _table_rows(engine, table: str, column: str) -> list[tuple]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(f"SELECT id, {column} FROM {table} ORDER BY id")]
+
+
+def test_renaming_digest_to_mailing_keeps_every_row_and_downgrades(tmp_path: Path) -> None:
+    for url in _fresh_urls(tmp_path):
+        engine = db.make_engine(url)
+        db.upgrade(engine, "0001")
+        with engine.begin() as conn:
+            for sql in MAILING_ROWS.values():
+                conn.exec_driver_sql(sql)
+        db.upgrade(engine)
+        assert _table_rows(engine, "mailing", "subject") == [(1, "Update"), (2, "Act now")], url
+        assert _table_rows(engine, "mailing_item", "mailing_id") == [(1, 1)]
+        assert _table_rows(engine, "delivery", "mailing_id || ':' || status || ':' || channel") == [
+            (1, "1:sent:email"), (2, "2:interrupted:email")]
+        assert _table_rows(engine, "action_taken", "mailing_id") == [(1, 2)]
+        assert _table_rows(engine, "inbound_message", "mailing_id") == [(1, 1)]
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT mailing_id FROM alert_reminder").scalar() == 2
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+        assert diff == [], f"models and migrations disagree on {engine.dialect.name}: {diff}"
+        with engine.begin() as conn:  # deleting a mailing still cascades to its deliveries
+            conn.exec_driver_sql("DELETE FROM action_taken")
+            conn.exec_driver_sql("DELETE FROM alert_reminder")
+            conn.exec_driver_sql("DELETE FROM mailing WHERE id = 2")
+        assert _table_rows(engine, "delivery", "mailing_id") == [(1, 1)]
+        command.downgrade(db.alembic_config(engine), "0001")
+        assert _table_rows(engine, "digest", "subject") == [(1, "Update")]
+        assert _table_rows(engine, "delivery", "digest_id") == [(1, 1)]
+        assert _table_rows(engine, "digest_item", "digest_id") == [(1, 1)]
+        assert "mailing" not in inspect(engine).get_table_names()
+        engine.dispose()
+    if pg_url():
+        from tests.conftest import _PG_READY
+
+        _PG_READY.clear()

@@ -4,7 +4,7 @@ import pytest
 
 from advocacy.app import App
 from advocacy.inbound.replies import parse_reply
-from advocacy.models import Delivery, Digest, Member
+from advocacy.models import Delivery, Mailing, Member
 from advocacy.outbound.acted import (
     AlreadyReminded,
     NothingToRemind,
@@ -32,12 +32,12 @@ def reply(sender: str, text: str) -> bytes:
 def alert(app: App) -> int:
     with app.transaction() as session:
         setup_world(session, app.now())
-        digest = Digest(kind="alert", key="alert:HB 96:hearing", period_end=app.now(), status="sent",
+        digest = Mailing(kind="alert", key="alert:HB 96:hearing", period_end=app.now(), status="sent",
                         subject="Alert: HB 96 gets a hearing Wednesday")
         session.add(digest)
         session.flush()
         for email in EMAILS:
-            session.add(Delivery(digest_id=digest.id, member_id=member(session, email).id, status="sent"))
+            session.add(Delivery(mailing_id=digest.id, member_id=member(session, email).id, status="sent"))
         return digest.id
 
 

@@ -79,8 +79,8 @@ def test_digest_hearing_items_carry_the_configured_testimony_details(app: App) -
         setup_world(session, app.now())
         session.add(Curation(bill_id=bill(session).id, status="approved"))
         session.flush()
-        digest_id = create_digest(session, app.config, app.now()).id
-    context = digest_app_context(app, digest_id)
+        mailing_id = create_digest(session, app.config, app.now()).id
+    context = digest_app_context(app, mailing_id)
     assert context is not None
     house = next(h for h in context.hearings if h.committee == "House Primary and Secondary Education")
     assert house.testimony is not None and house.testimony.where == app.config.testimony.where

@@ -32,7 +32,7 @@ from advocacy.app import App
 from advocacy.cli.service import serve
 from advocacy.config import Secrets, load_config
 from advocacy.runtime.jobs import StepResult, Steps
-from advocacy.models import Delivery, Digest, Member
+from advocacy.models import Delivery, Mailing, Member
 
 config_path, db_url, outbox, port, mode = sys.argv[1:6]
 logs.configure()
@@ -44,12 +44,12 @@ steps = Steps()
 def digest(app):
     """Idempotent like the real one: a delivery row per member, written before the send, skips the sent."""
     with app.transaction() as s:
-        d = s.scalar(select(Digest).where(Digest.key == "test-digest"))
+        d = s.scalar(select(Mailing).where(Mailing.key == "test-digest"))
         if d is None:
-            d = Digest(key="test-digest", period_end=app.now(), status="sending")
+            d = Mailing(key="test-digest", period_end=app.now(), status="sending")
             s.add(d)
             s.flush()
-        digest_id = d.id
+        mailing_id = d.id
         members = [(m.id, m.email) for m in s.scalars(select(Member).order_by(Member.id))]
     sent = 0
     for position, (member_id, email) in enumerate(members):
@@ -57,9 +57,9 @@ def digest(app):
             print("blocked", flush=True)
             threading.Event().wait()  # a send that hangs until the process is stopped
         with app.transaction() as s:
-            if s.scalar(select(Delivery).where(Delivery.digest_id == digest_id, Delivery.member_id == member_id)):
+            if s.scalar(select(Delivery).where(Delivery.mailing_id == mailing_id, Delivery.member_id == member_id)):
                 continue
-            s.add(Delivery(digest_id=digest_id, member_id=member_id, status="sent", sent_at=app.now()))
+            s.add(Delivery(mailing_id=mailing_id, member_id=member_id, status="sent", sent_at=app.now()))
             with open(outbox, "a") as fh:
                 fh.write(email + "\n")
         sent += 1

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from advocacy.app import App
-from advocacy.models import Curation, Delivery, Digest, Member
+from advocacy.models import Curation, Delivery, Mailing, Member
 from tests.test_web_pages import text_of
 from tests.websupport import (
     ADVOCATE,
@@ -95,18 +95,18 @@ def test_nothing_new_is_said_plainly(app: App) -> None:
     prepare(client)
     assert "No digest to prepare: nothing moved since the last digest." in text_of(client.get("/digest").text)
     with app.sessions() as session:
-        assert session.scalar(select(Digest)) is None
+        assert session.scalar(select(Mailing)) is None
 
 
 def test_saving_the_note_keeps_the_draft_and_prepare_again_replaces_it(ready: App, advocate: TestClient) -> None:
     prepare(advocate)
     post_form(advocate, "/digest", "/digest/prepare", {"note": "A short note", "intent": "note"})
     with ready.sessions() as session:
-        assert [(d.id, d.status, d.opening_note) for d in session.scalars(select(Digest))] == [
+        assert [(d.id, d.status, d.opening_note) for d in session.scalars(select(Mailing))] == [
             (1, "draft", "A short note")]
     post_form(advocate, "/digest", "/digest/prepare", {"note": "Again", "intent": "fresh"})
     with ready.sessions() as session:
-        assert [(d.id, d.status) for d in session.scalars(select(Digest).order_by(Digest.id))] == [
+        assert [(d.id, d.status) for d in session.scalars(select(Mailing).order_by(Mailing.id))] == [
             (1, "skipped"), (2, "draft")]
 
 
@@ -120,7 +120,7 @@ def test_test_send_goes_to_the_staff_address_only(ready: App, advocate: TestClie
     assert "Oppose the cut." in received[0].get_body(("plain",)).get_content()
     with ready.sessions() as session:
         assert session.scalar(select(Delivery)) is None
-        assert session.get(Digest, 1).status == "draft"  # type: ignore[union-attr]
+        assert session.get(Mailing, 1).status == "draft"  # type: ignore[union-attr]
     assert f"Test sent to {ADVOCATE} through the outbox backend." in text_of(advocate.get("/digest").text)
 
 
@@ -145,12 +145,12 @@ def test_send_asks_first_with_the_number_of_recipients_then_sends_once(ready: Ap
 
 def test_past_sends_show_failures_with_their_reasons(ready: App, advocate: TestClient) -> None:
     with ready.transaction() as session:
-        digest = Digest(kind="digest", period_end=ready.now(), status="sending", created_at=ready.now())
+        digest = Mailing(kind="digest", period_end=ready.now(), status="sending", created_at=ready.now())
         session.add(digest)
         session.flush()
         member = session.scalar(select(Member).where(Member.email == LEE))
         assert member is not None
-        session.add(Delivery(digest_id=digest.id, member_id=member.id, status="failed", permanent=True,
+        session.add(Delivery(mailing_id=digest.id, member_id=member.id, status="failed", permanent=True,
                              error="550 mailbox <unknown> does not exist", created_at=ready.now()))
     raw = advocate.get("/digest").text
     page = text_of(raw)
@@ -171,4 +171,4 @@ def test_viewer_previews_but_cannot_prepare_test_or_send(ready: App) -> None:
         assert post_form(viewer, "/digest", action).status_code == 403, action
     assert outbox_messages(ready) == []
     with ready.sessions() as session:
-        assert session.get(Digest, 1).status == "draft"  # type: ignore[union-attr]
+        assert session.get(Mailing, 1).status == "draft"  # type: ignore[union-attr]

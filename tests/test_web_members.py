@@ -8,7 +8,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from advocacy.app import App
-from advocacy.models import ActionTaken, Digest, Member
+from advocacy.models import ActionTaken, Mailing, Member
 from advocacy.outbound.acted import acted_token
 from advocacy.outbound.outgoing import member_token
 from tests.test_web_pages import text_of
@@ -163,7 +163,7 @@ def test_coming_back_after_unsubscribing(app: App, anonymous: TestClient) -> Non
 def test_i_contacted_them_asks_then_records_once(app: App, anonymous: TestClient) -> None:
     lee = member(app, "lee.okafor@maplefield.k12.example.org")
     with app.transaction() as session:
-        alert = Digest(kind="alert", key="alert:1:test", period_end=app.now(), status="sent", created_at=app.now())
+        alert = Mailing(kind="alert", key="alert:1:test", period_end=app.now(), status="sent", created_at=app.now())
         session.add(alert)
         session.flush()
         alert_id = alert.id

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from advocacy.app import App
-from advocacy.models import AuditEntry, Curation, Digest
+from advocacy.models import AuditEntry, Curation, Mailing
 from tests.test_web_pages import text_of
 from tests.websupport import (
     ADVOCATE,
@@ -186,7 +186,7 @@ def test_an_action_alert_with_deadline_becomes_an_urgent_alert(app: App, advocat
     assert row.alert and row.alert_action == "Call your senator before the vote"
     assert row.alert_deadline is not None and row.alert_deadline.isoformat() == "2026-12-01T22:00:00+00:00"
     with app.sessions() as session:
-        assert session.scalar(select(Digest.kind).where(Digest.bill_id == bill_id)) == "alert"
+        assert session.scalar(select(Mailing.kind).where(Mailing.bill_id == bill_id)) == "alert"
     assert "1 urgent alert ready to send" in text_of(advocate.get(f"/bills/{bill_id}").text)
 
 

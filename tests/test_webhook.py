@@ -33,7 +33,7 @@ def hooked(app: App) -> Iterator[App]:
 
 
 @pytest.fixture
-def digest_id(hooked: App) -> int:
+def mailing_id(hooked: App) -> int:
     with hooked.transaction() as session:
         add_members(session)
         bills = store_bills(session, hooked.now(), literacy_bill(), calendar_bill())
@@ -57,9 +57,9 @@ def raw_form(raw: bytes, *, spf: str = "pass") -> dict[str, tuple[None, bytes]]:
     return {name: (None, value) for name, value in fields.items()}
 
 
-def parsed_form(app: App, digest_id: int, text: str, *, charset: str = "UTF-8",
+def parsed_form(app: App, mailing_id: int, text: str, *, charset: str = "UTF-8",
                 attachment: bytes | None = None) -> dict[str, tuple]:
-    to = reply_address(app, digest_id)
+    to = reply_address(app, mailing_id)
     headers = (f"Received: from mail.cedarfalls.example.org by mx.sendgrid.net\n"
                f"From: Ana Rivera <{RIVERA}>\nTo: Heartland questions <{to}>\n"
                f"Subject: Re: Legislative update\nMessage-ID: <parsed-1@cedarfalls.example.org>\n"
@@ -92,8 +92,8 @@ def count(app: App, model: type) -> int:
         return session.scalar(select(func.count(model.id))) or 0  # type: ignore[attr-defined]
 
 
-def test_raw_form_is_stored_parsed_and_a_retry_is_not_duplicated(hooked: App, digest_id: int) -> None:
-    raw = reply(hooked, digest_id, sender=RIVERA, text="When does the HB 58 literacy money arrive?")
+def test_raw_form_is_stored_parsed_and_a_retry_is_not_duplicated(hooked: App, mailing_id: int) -> None:
+    raw = reply(hooked, mailing_id, sender=RIVERA, text="When does the HB 58 literacy money arrive?")
     with client(hooked) as http:
         first = http.post("/inbound/sendgrid", files=raw_form(raw), auth=AUTH)
         retry = http.post("/inbound/sendgrid", files=raw_form(raw), auth=AUTH)
@@ -107,8 +107,8 @@ def test_raw_form_is_stored_parsed_and_a_retry_is_not_duplicated(hooked: App, di
         assert message.meta["envelope"]["from"] == RIVERA
 
 
-def test_parsed_form_is_rebuilt_into_one_message_and_a_retry_is_not_duplicated(hooked: App, digest_id: int) -> None:
-    form = parsed_form(hooked, digest_id, "Is SB 22 going to the House floor?", attachment=b"%PDF-1.4 memo")
+def test_parsed_form_is_rebuilt_into_one_message_and_a_retry_is_not_duplicated(hooked: App, mailing_id: int) -> None:
+    form = parsed_form(hooked, mailing_id, "Is SB 22 going to the House floor?", attachment=b"%PDF-1.4 memo")
     with client(hooked) as http:
         first = http.post("/inbound/sendgrid", files=form, auth=AUTH)
         retry = http.post("/inbound/sendgrid", files=form, auth=AUTH)
@@ -125,16 +125,16 @@ def test_parsed_form_is_rebuilt_into_one_message_and_a_retry_is_not_duplicated(h
         assert [b.identifier for b in questions[0].bills] == ["SB 22"]
 
 
-def test_parsed_form_text_is_read_in_its_declared_charset(hooked: App, digest_id: int) -> None:
-    form = parsed_form(hooked, digest_id, "Does HB 58 pay for the café staff too?", charset="iso-8859-1")
+def test_parsed_form_text_is_read_in_its_declared_charset(hooked: App, mailing_id: int) -> None:
+    form = parsed_form(hooked, mailing_id, "Does HB 58 pay for the café staff too?", charset="iso-8859-1")
     with client(hooked) as http:
         assert http.post("/inbound/sendgrid", files=form, auth=AUTH).status_code == 200
     with hooked.sessions() as session:
         assert session.scalar(select(Question.text)) == "Does HB 58 pay for the café staff too?"
 
 
-def test_wrong_or_missing_credentials_are_refused_and_nothing_is_stored(hooked: App, digest_id: int) -> None:
-    raw = reply(hooked, digest_id, sender=RIVERA, text="Is HB 58 funded?")
+def test_wrong_or_missing_credentials_are_refused_and_nothing_is_stored(hooked: App, mailing_id: int) -> None:
+    raw = reply(hooked, mailing_id, sender=RIVERA, text="Is HB 58 funded?")
     with client(hooked) as http:
         wrong = http.post("/inbound/sendgrid", files=raw_form(raw), auth=(AUTH[0], "guess"))
         missing = http.post("/inbound/sendgrid", files=raw_form(raw))
@@ -150,11 +150,11 @@ def test_webhook_without_configured_credentials_answers_5xx_so_sendgrid_retries(
     assert count(app, InboundMessage) == 0
 
 
-def test_oversized_body_is_refused_before_it_is_read(hooked: App, digest_id: int) -> None:
+def test_oversized_body_is_refused_before_it_is_read(hooked: App, mailing_id: int) -> None:
     config = hooked.config.model_copy(update={"email": hooked.config.email.model_copy(
         update={"max_inbound_bytes": 4096})})
     small = replace(hooked, config=config)
-    raw = reply(small, digest_id, sender=RIVERA, text="Is HB 58 funded?\n" + "x" * 8000)
+    raw = reply(small, mailing_id, sender=RIVERA, text="Is HB 58 funded?\n" + "x" * 8000)
     with client(small) as http:
         response = http.post("/inbound/sendgrid", files=raw_form(raw), auth=AUTH)
     assert response.status_code == 413
@@ -163,11 +163,11 @@ def test_oversized_body_is_refused_before_it_is_read(hooked: App, digest_id: int
 
 
 def test_crash_between_receipt_and_parsing_loses_nothing_and_parses_on_restart(
-        hooked: App, digest_id: int, clock: FakeClock) -> None:
+        hooked: App, mailing_id: int, clock: FakeClock) -> None:
     def power_cut(app: App, message_id: int) -> None:
         raise RuntimeError("the server went down before parsing")
 
-    raw = reply(hooked, digest_id, sender=RIVERA, text="When does the HB 58 literacy money arrive?")
+    raw = reply(hooked, mailing_id, sender=RIVERA, text="When does the HB 58 literacy money arrive?")
     with client(hooked, process=power_cut) as http:
         response = http.post("/inbound/sendgrid", files=raw_form(raw), auth=AUTH)
     assert response.status_code == 200  # stored: SendGrid must not send it again
@@ -183,8 +183,8 @@ def test_crash_between_receipt_and_parsing_loses_nothing_and_parses_on_restart(
     restarted.engine.dispose()
 
 
-def test_webhook_mail_failing_spf_and_dkim_goes_to_the_quarantine(hooked: App, digest_id: int) -> None:
-    raw = reply(hooked, digest_id, sender=RIVERA, text="Is HB 58 funded?")
+def test_webhook_mail_failing_spf_and_dkim_goes_to_the_quarantine(hooked: App, mailing_id: int) -> None:
+    raw = reply(hooked, mailing_id, sender=RIVERA, text="Is HB 58 funded?")
     form = raw_form(raw, spf="fail")
     form["dkim"] = (None, b"none")
     with client(hooked) as http:

@@ -24,8 +24,8 @@ def send(app: App) -> None:
     with app.transaction() as session:
         created = create_alerts(session, app.config, app.now())
         made = [(a.id, a.key) for a in created]
-    for digest_id, key in made:
-        click.echo(f"New alert {digest_id}: {key}")
+    for mailing_id, key in made:
+        click.echo(f"New alert {mailing_id}: {key}")
     backend = make_backend(app)
     try:
         reports = send_alerts(app, backend, progress=click.echo)

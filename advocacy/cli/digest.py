@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
-from advocacy.models import Digest
+from advocacy.models import Mailing
 from advocacy.outbound import digest as digests
 from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures, make_backend
 
@@ -63,48 +63,48 @@ def preview(app: App, since: str | None, until: str | None, note_file: Path | No
             topics: tuple[str, ...], out: Path | None) -> None:
     """Freeze the next digest as a draft and write it as members will see it (HTML, text, .eml)."""
     try:
-        digest_id = draft(app, since, until, note_file, fresh)
+        mailing_id = draft(app, since, until, note_file, fresh)
     except digests.NothingNew as exc:
         click.echo(f"No digest: {exc}.")
         sys.exit(EXIT_NOTHING)
-    paths = digests.preview(app, digest_id, out or app.config.path("var/previews"), tuple(sorted(topics)) or None)
-    click.echo(f"Digest {digest_id} (draft) preview:")
+    paths = digests.preview(app, mailing_id, out or app.config.path("var/previews"), tuple(sorted(topics)) or None)
+    click.echo(f"Digest {mailing_id} (draft) preview:")
     for kind, path in paths.items():
         click.echo(f"  {kind:5} {path}")
 
 
 @digest_group.command("send")
 @_with_period
-@click.option("--digest", "digest_id", type=int, help="Send this digest (default: the open draft, or a new one).")
+@click.option("--digest", "mailing_id", type=int, help="Send this digest (default: the open draft, or a new one).")
 @click.option("--resend-to", multiple=True, metavar="EMAIL", help="Send an already-sent digest again to these members.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_app()
 def send(app: App, since: str | None, until: str | None, note_file: Path | None, fresh: bool,
-         digest_id: int | None, resend_to: tuple[str, ...], yes: bool) -> None:
+         mailing_id: int | None, resend_to: tuple[str, ...], yes: bool) -> None:
     """Send the digest to every active member, once. Re-running resumes an interrupted send."""
-    if digest_id is None and resend_to:
+    if mailing_id is None and resend_to:
         with app.sessions() as session:
             last = digests.last_sent_digest(session)
         if last is None:
             raise click.BadParameter("no digest has been sent yet", param_hint="--resend-to")
-        digest_id = last.id  # resending means the digest those members missed: the last one sent
-    if digest_id is None:
+        mailing_id = last.id  # resending means the digest those members missed: the last one sent
+    if mailing_id is None:
         try:
-            digest_id = draft(app, since, until, note_file, fresh)
+            mailing_id = draft(app, since, until, note_file, fresh)
         except digests.NothingNew as exc:
             click.echo(f"No digest to send: {exc}.")
             sys.exit(EXIT_NOTHING)
     with app.sessions() as session:
-        row = session.get(Digest, digest_id)
+        row = session.get(Mailing, mailing_id)
         if row is None:
-            raise click.BadParameter(f"no digest {digest_id}", param_hint="--digest")
+            raise click.BadParameter(f"no digest {mailing_id}", param_hint="--digest")
         items = len(row.items)
     backend = make_backend(app)
     if not yes and sys.stdin.isatty():
-        click.confirm(f"Send digest {digest_id} ({items} items) through the {app.config.email.backend} backend?",
+        click.confirm(f"Send digest {mailing_id} ({items} items) through the {app.config.email.backend} backend?",
                       abort=True)
     try:
-        report = digests.send_digest(app, digest_id, backend, resend=resend_to, progress=click.echo)
+        report = digests.send_digest(app, mailing_id, backend, resend=resend_to, progress=click.echo)
     except AlreadySent as exc:
         click.secho(str(exc), fg="yellow", err=True)
         sys.exit(EXIT_NOTHING)
@@ -122,15 +122,15 @@ def send(app: App, since: str | None, until: str | None, note_file: Path | None,
 
 
 @digest_group.command("status")
-@click.option("--digest", "digest_id", type=int, help="This digest (default: the latest one).")
+@click.option("--digest", "mailing_id", type=int, help="This digest (default: the latest one).")
 @pass_app()
-def status(app: App, digest_id: int | None) -> None:
+def status(app: App, mailing_id: int | None) -> None:
     """Who received a digest, and every delivery that did not go out, with its reason."""
     with app.sessions() as session:
-        row = session.get(Digest, digest_id) if digest_id else session.scalar(
-            select(Digest).where(Digest.kind == "digest").order_by(Digest.id.desc()))
+        row = session.get(Mailing, mailing_id) if mailing_id else session.scalar(
+            select(Mailing).where(Mailing.kind == "digest").order_by(Mailing.id.desc()))
         if row is None:
-            click.echo("No digest yet." if digest_id is None else f"No digest {digest_id}.")
+            click.echo("No digest yet." if mailing_id is None else f"No digest {mailing_id}.")
             sys.exit(EXIT_NOTHING)
         by_status = counts(session, row.id)
         problems = failures(session, row.id)

@@ -21,7 +21,7 @@ from advocacy.curation.decisions import curate
 from advocacy.curation.lookup import find_bill
 from advocacy.demo.site import DemoSite
 from advocacy.inbound.intake import take_in
-from advocacy.models import Digest
+from advocacy.models import Mailing
 from advocacy.outbound.agenda import build_for, export, publish
 from advocacy.outbound.alerts import create_alerts, send_alerts
 from advocacy.outbound.digest import NothingNew, create_digest, last_sent_digest, preview, send_digest
@@ -41,7 +41,7 @@ class DemoResult:
     outbox: Path
     database: str
     new_events: int = 0
-    digest_id: int | None = None
+    mailing_id: int | None = None
     digest_files: dict[str, Path] = field(default_factory=dict)
     sent: int = 0
     questions: list[str] = field(default_factory=list)
@@ -141,31 +141,31 @@ def digest_step(app: App, result: DemoResult, echo: Callable[[str], None]) -> No
     note = (DEMO / "opening-note.md").read_text(encoding="utf-8") if _last_sent_id(app) is None else ""
     try:
         with app.transaction() as session:
-            result.digest_id = create_digest(session, cfg, app.now(), note=note).id
+            result.mailing_id = create_digest(session, cfg, app.now(), note=note).id
     except NothingNew as exc:
         result.nothing_new = True
         echo(f"Digest: nothing new ({exc}); no digest sent.")
-        result.digest_id = _last_sent_id(app)
-        if result.digest_id is not None:
-            result.digest_files = preview(app, result.digest_id, cfg.path("var/previews"))
+        result.mailing_id = _last_sent_id(app)
+        if result.mailing_id is not None:
+            result.digest_files = preview(app, result.mailing_id, cfg.path("var/previews"))
         return
-    result.digest_files = preview(app, result.digest_id, cfg.path("var/previews"))
-    report = send_digest(app, result.digest_id, make_backend(app))
+    result.digest_files = preview(app, result.mailing_id, cfg.path("var/previews"))
+    report = send_digest(app, result.mailing_id, make_backend(app))
     result.sent = report.sent
-    echo(f"Digest {result.digest_id}: sent to {report.sent} member(s) through the outbox backend.")
+    echo(f"Digest {result.mailing_id}: sent to {report.sent} member(s) through the outbox backend.")
 
 
 def replies_step(app: App, result: DemoResult, echo: Callable[[str], None]) -> None:
     """Members answer the digest: each sample reply is addressed to the digest's own signed reply address."""
-    if result.digest_id is None:
+    if result.mailing_id is None:
         return
     with app.sessions() as session:
-        digest = session.get(Digest, result.digest_id)
+        digest = session.get(Mailing, result.mailing_id)
         assert digest is not None
         subject = digest.subject or "Legislative update"
     for path in sorted((DEMO / "replies").glob("*.eml")):
-        raw = path.read_text(encoding="utf-8").replace("{reply_to}", reply_address(app, result.digest_id)) \
-            .replace("{subject}", subject).replace("{in_reply_to}", f"<digest-{result.digest_id}@demo>")
+        raw = path.read_text(encoding="utf-8").replace("{reply_to}", reply_address(app, result.mailing_id)) \
+            .replace("{subject}", subject).replace("{in_reply_to}", f"<digest-{result.mailing_id}@demo>")
         taken = take_in(app, raw.replace("\n", "\r\n").encode("utf-8"), channel="file")
         if not taken.is_new:
             line = f"{path.name}: already imported"

@@ -34,11 +34,11 @@ from advocacy.models import (
     AuditEntry,
     Bill,
     Call,
-    Digest,
-    DigestItem,
     InboundMessage,
     Jurisdiction,
     LegislativeSession,
+    Mailing,
+    MailingItem,
     Member,
     Question,
 )
@@ -119,7 +119,7 @@ def receive(session: Session, raw: bytes, channel: str, meta: dict[str, Any] | N
 @dataclass
 class Attributed:
     member: Member | None = None
-    digest: Digest | None = None
+    digest: Mailing | None = None
     reasons: list[str] = field(default_factory=list)  # why it could not be attributed; empty when it was
 
 
@@ -166,9 +166,9 @@ def attribute(session: Session, parsed: ParsedReply, *, config: Config, secret: 
         if read is None:
             result.reasons.append(f"reply token {token!r} is not valid (altered, or signed with another key)")
             continue
-        result.digest = session.get(Digest, read.digest_id)
+        result.digest = session.get(Mailing, read.mailing_id)
         if result.digest is None:
-            result.reasons.append(f"reply token names digest {read.digest_id}, which does not exist")
+            result.reasons.append(f"reply token names digest {read.mailing_id}, which does not exist")
         break
     if result.digest is not None:
         result.reasons = []  # another, valid token settles it
@@ -202,7 +202,7 @@ def summary(session: Session, parsed: ParsedReply, *, config: Config, secret: Se
 # Bills
 
 
-def link_bills(session: Session, config: Config, identifiers: Sequence[str], *, digest: Digest | None = None,
+def link_bills(session: Session, config: Config, identifiers: Sequence[str], *, digest: Mailing | None = None,
                member: Member | None = None) -> dict[str, Bill]:
     """Bills of the right jurisdiction and session for normalized identifiers ("HB 33").
 
@@ -219,8 +219,8 @@ def link_bills(session: Session, config: Config, identifiers: Sequence[str], *, 
     ))
     in_digest: set[int] = set()
     if digest is not None:
-        in_digest = set(session.scalars(select(DigestItem.bill_id).where(DigestItem.digest_id == digest.id,
-                                                                         DigestItem.bill_id.is_not(None))))
+        in_digest = set(session.scalars(select(MailingItem.bill_id).where(MailingItem.mailing_id == digest.id,
+                                                                         MailingItem.bill_id.is_not(None))))
     home = member.district.jurisdiction if member is not None and member.district is not None else ""
     order = {j.code: i for i, j in enumerate(config.jurisdictions)}
 
@@ -262,7 +262,7 @@ def _unreadable(problems: Sequence[str]) -> list[str]:
 
 
 def _add_questions(session: Session, config: Config, message: InboundMessage, texts: Sequence[str],
-                   all_bills: Sequence[str], member: Member, digest: Digest | None) -> Outcome:
+                   all_bills: Sequence[str], member: Member, digest: Mailing | None) -> Outcome:
     call, late = calls.call_for_reply(session, config, digest, message.received_at)
     outcome = Outcome(message.id, "parsed", late=late, call=call)
     refs = [billnum.find_refs(text) for text in texts]
@@ -299,7 +299,7 @@ def process(session: Session, message: InboundMessage, *, config: Config, secret
         return Outcome(message.id, message.status, problems=message.problems)
     found = attribute(session, parsed, config=config, secret=secret, channel=message.channel, meta=message.meta)
     message.member_id = found.member.id if found.member else None
-    message.digest_id = found.digest.id if found.digest else None
+    message.mailing_id = found.digest.id if found.digest else None
     reasons = found.reasons + _unreadable(problems)
     if reasons:
         message.status = "quarantined"
@@ -446,8 +446,8 @@ def accept(session: Session, message_id: int, member_email: str, *, config: Conf
         texts = parsed.questions or ([parsed.text] if parsed.text else [])
         bills = parsed.bills
     message.member_id = member.id
-    message.digest_id = found.digest.id if found.digest else message.digest_id
-    digest = session.get(Digest, message.digest_id) if message.digest_id else None
+    message.mailing_id = found.digest.id if found.digest else message.mailing_id
+    digest = session.get(Mailing, message.mailing_id) if message.mailing_id else None
     outcome = _add_questions(session, config, message, texts, bills, member, digest)
     message.status = "parsed"
     _audit(session, actor, "inbound_message", message.id, "accept", before,

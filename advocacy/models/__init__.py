@@ -15,7 +15,7 @@ from advocacy.models.legislation import (
     NewsItem,
     Sponsor,
 )
-from advocacy.models.mail import Delivery, Digest, DigestItem
+from advocacy.models.mail import Delivery, Mailing, MailingItem
 from advocacy.models.members import District, Member, MemberAlias, StaffUser
 from advocacy.models.ops import JobRun, Lock, SchedulerJob
 from advocacy.models.people import ActionTaken, ActionTemplate, AlertReminder, CommitteeMembership, Legislator
@@ -25,7 +25,7 @@ from advocacy.models.sources import HttpValidator, PayloadBlob, RunPayload, Sour
 __all__ = [
     "ActionTaken", "ActionTemplate", "AlertReminder", "CommitteeMembership", "Legislator",
     "Action", "AgendaItem", "AuditEntry", "Base", "Bill", "BillVersion", "Call", "ChangeEvent", "Curation",
-    "Delivery", "Digest", "DigestItem", "District", "Document", "Hearing", "HearingBill", "HttpValidator",
+    "Delivery", "District", "Mailing", "MailingItem", "Document", "Hearing", "HearingBill", "HttpValidator",
     "InboundMessage", "JobRun", "Jurisdiction", "LegislativeSession", "Lock", "Member", "MemberAlias",
     "NewsItem", "PayloadBlob", "Question", "QuestionBill", "RunPayload", "SchedulerJob", "SourceRun", "SourceState",
     "Sponsor", "StaffUser", "TagAssessment", "UTCDateTime", "utcnow",

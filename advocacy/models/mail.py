@@ -1,4 +1,4 @@
-"""Digests, alerts and agendas as sent, and one delivery row per member per email."""
+"""Every outgoing email (digest, alert, agenda, reminder) as a mailing, and one delivery row per member."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from advocacy.models.base import Base, utcnow
 
 
-class Digest(Base):
-    __tablename__ = "digest"
+class Mailing(Base):
+    """One email sent to many members: a digest, an alert, a call agenda or a reminder."""
+
+    __tablename__ = "mailing"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), default="digest")  # digest, alert, agenda
+    kind: Mapped[str] = mapped_column(String(16), default="digest")  # digest, alert, agenda, reminder
     key: Mapped[str | None] = mapped_column(String(200), unique=True)  # alerts: one per bill per event
     period_start: Mapped[datetime | None]
     period_end: Mapped[datetime]
@@ -24,36 +26,42 @@ class Digest(Base):
     bill_id: Mapped[int | None] = mapped_column(ForeignKey("bill.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
-    items: Mapped[list[DigestItem]] = relationship(
-        back_populates="digest", cascade="all, delete-orphan", order_by="DigestItem.position"
+    items: Mapped[list[MailingItem]] = relationship(
+        back_populates="mailing", cascade="all, delete-orphan", order_by="MailingItem.position"
     )
-    deliveries: Mapped[list[Delivery]] = relationship(back_populates="digest", cascade="all, delete-orphan")
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="mailing", cascade="all, delete-orphan")
 
 
-class DigestItem(Base):
-    __tablename__ = "digest_item"
+class MailingItem(Base):
+    __tablename__ = "mailing_item"
     id: Mapped[int] = mapped_column(primary_key=True)
-    digest_id: Mapped[int] = mapped_column(ForeignKey("digest.id", ondelete="CASCADE"), index=True)
+    mailing_id: Mapped[int] = mapped_column(ForeignKey("mailing.id", ondelete="CASCADE"), index=True)
     section: Mapped[str] = mapped_column(String(32))  # action_needed, moved, new_bills, hearings, watch_list
     position: Mapped[int] = mapped_column(default=0)
     bill_id: Mapped[int | None] = mapped_column(ForeignKey("bill.id"))
     hearing_id: Mapped[int | None] = mapped_column(ForeignKey("hearing.id"))
-    digest: Mapped[Digest] = relationship(back_populates="items")
+    mailing: Mapped[Mailing] = relationship(back_populates="items")
 
 
 class Delivery(Base):
-    """Written before any request: pending -> sent | failed. The last guard against sending twice."""
+    """Written before any request, the last guard against sending twice.
+
+    pending -> sending -> sent | failed; skipped (not sent, the reason in `error`); interrupted (its request may
+    have reached the provider: never resent on its own).
+    `channel` names the delivery channel (`digests.channels.CHANNELS`) that carries it.
+    """
 
     __tablename__ = "delivery"
-    __table_args__ = (UniqueConstraint("digest_id", "member_id"),)
+    __table_args__ = (UniqueConstraint("mailing_id", "member_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    digest_id: Mapped[int] = mapped_column(ForeignKey("digest.id", ondelete="CASCADE"), index=True)
+    mailing_id: Mapped[int] = mapped_column(ForeignKey("mailing.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sending, sent, failed
+    channel: Mapped[str] = mapped_column(String(16), default="email", server_default="email")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     permanent: Mapped[bool] = mapped_column(default=False)
     error: Mapped[str] = mapped_column(Text, default="")
     provider_id: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
-    digest: Mapped[Digest] = relationship(back_populates="deliveries")
+    mailing: Mapped[Mailing] = relationship(back_populates="deliveries")

@@ -62,9 +62,9 @@ class ActionTaken(Base):
     """A member said they contacted their legislators about an alert: by the signed link or a "done" reply."""
 
     __tablename__ = "action_taken"
-    __table_args__ = (UniqueConstraint("digest_id", "member_id"),)
+    __table_args__ = (UniqueConstraint("mailing_id", "member_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    digest_id: Mapped[int] = mapped_column(ForeignKey("digest.id", ondelete="CASCADE"), index=True)
+    mailing_id: Mapped[int] = mapped_column(ForeignKey("mailing.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id", ondelete="SET NULL"))
     how: Mapped[str] = mapped_column(String(16))  # click, reply
@@ -75,6 +75,6 @@ class AlertReminder(Base):
     """The one reminder an alert may have: written before it is sent, so a second is refused."""
 
     __tablename__ = "alert_reminder"
-    digest_id: Mapped[int] = mapped_column(ForeignKey("digest.id", ondelete="CASCADE"), primary_key=True)
+    mailing_id: Mapped[int] = mapped_column(ForeignKey("mailing.id", ondelete="CASCADE"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     member_ids: Mapped[list[int]] = mapped_column(default=list)

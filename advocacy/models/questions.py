@@ -32,7 +32,7 @@ class InboundMessage(Base):
     subject: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text, default="")
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
-    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digest.id"))
+    mailing_id: Mapped[int | None] = mapped_column(ForeignKey("mailing.id"))
     parsed_at: Mapped[datetime | None]
     questions: Mapped[list[Question]] = relationship(back_populates="message")
 

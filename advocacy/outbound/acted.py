@@ -1,6 +1,6 @@
 """Who acted on an action alert: a signed "I contacted them" link, a reply of "done", and one reminder.
 
-An alert is a `Digest` of kind "alert"; its recipients are the members with a delivery for it. A district has
+An alert is a `Mailing` of kind "alert"; its recipients are the members with a delivery for it. A district has
 acted when any of its members said so. The reminder is written (`AlertReminder`) before it is sent, so an alert
 never gets two.
 """
@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from advocacy.inbound.replies import ParsedReply
-from advocacy.models import ActionTaken, AlertReminder, Delivery, Digest, Member
+from advocacy.models import ActionTaken, AlertReminder, Delivery, Mailing, Member
 from advocacy.tokens import Secret, TokenError, sign, unsign
 
 PURPOSE = "acted"
@@ -61,14 +61,14 @@ def record_action(session: Session, alert_id: int, member: Member, how: str, now
     """Record that `member` acted on the alert. True when new; a second click or reply changes nothing."""
     if how not in HOW:
         raise ValueError(f"how must be one of {', '.join(HOW)}, not {how!r}")
-    if session.get(Digest, alert_id) is None:
+    if session.get(Mailing, alert_id) is None:
         raise ValueError(f"no alert {alert_id}")
-    query = select(ActionTaken).where(ActionTaken.digest_id == alert_id, ActionTaken.member_id == member.id)
+    query = select(ActionTaken).where(ActionTaken.mailing_id == alert_id, ActionTaken.member_id == member.id)
     if session.scalar(query) is not None:
         return False
     try:
         with session.begin_nested():
-            session.add(ActionTaken(digest_id=alert_id, member_id=member.id, district_id=member.district_id,
+            session.add(ActionTaken(mailing_id=alert_id, member_id=member.id, district_id=member.district_id,
                                     how=how, at=now))
     except IntegrityError:  # the same member clicked twice at once: the other request recorded it
         return False
@@ -93,7 +93,7 @@ def handle_acted_link(session: Session, secret: Secret, token: str, now: datetim
     except TokenError:
         return ActedPage(False, "This link is not valid. Reply to the alert email with \"done\" instead.")
     member = session.get(Member, member_id)
-    if member is None or session.get(Digest, alert_id) is None:
+    if member is None or session.get(Mailing, alert_id) is None:
         return ActedPage(False, "This alert or member no longer exists.", alert_id, member_id)
     new = record_action(session, alert_id, member, "click", now)
     district = member.district.name if member.district else "your district"
@@ -108,14 +108,14 @@ def is_done_reply(text: str) -> bool:
     return bool(first) and not _NEGATED.match(first) and bool(_DONE.match(first))
 
 
-def record_done_reply(session: Session, parsed: ParsedReply, digest_id: int, member: Member, now: datetime) -> bool:
+def record_done_reply(session: Session, parsed: ParsedReply, mailing_id: int, member: Member, now: datetime) -> bool:
     """For the reply intake: a "done" reply to an alert records the member's action. True when recorded."""
     if parsed.auto_reply or not is_done_reply(parsed.text):
         return False
-    digest = session.get(Digest, digest_id)
+    digest = session.get(Mailing, mailing_id)
     if digest is None or digest.kind != "alert":
         return False
-    return record_action(session, digest_id, member, "reply", now)
+    return record_action(session, mailing_id, member, "reply", now)
 
 
 @dataclass
@@ -139,15 +139,15 @@ class ActedReport:
 def recipients(session: Session, alert_id: int) -> list[Member]:
     """The members the alert went to (every delivery that was not a permanent failure)."""
     query = (select(Member).join(Delivery, Delivery.member_id == Member.id)
-             .where(Delivery.digest_id == alert_id, Delivery.status.in_(("sent", "sending", "pending")))
+             .where(Delivery.mailing_id == alert_id, Delivery.status.in_(("sent", "sending", "pending")))
              .order_by(Member.id))
     return list(session.scalars(query))
 
 
 def acted_report(session: Session, alert_id: int) -> ActedReport:
-    if session.get(Digest, alert_id) is None:
+    if session.get(Mailing, alert_id) is None:
         raise ValueError(f"no alert {alert_id}")
-    acted_members = set(session.scalars(select(ActionTaken.member_id).where(ActionTaken.digest_id == alert_id)))
+    acted_members = set(session.scalars(select(ActionTaken.member_id).where(ActionTaken.mailing_id == alert_id)))
     districts: dict[str, bool] = {}
     report = ActedReport(alert_id)
     for member in recipients(session, alert_id):
@@ -173,7 +173,7 @@ class Reminder:
 def remind_not_acted(session: Session, alert_id: int, now: datetime) -> Reminder:
     """The one reminder of an alert, to the members of districts that have not acted. Recorded before sending:
     a second call raises AlreadyReminded; when every district acted, NothingToRemind."""
-    digest = session.get(Digest, alert_id)
+    digest = session.get(Mailing, alert_id)
     if digest is None:
         raise ValueError(f"no alert {alert_id}")
     existing = session.get(AlertReminder, alert_id)
@@ -188,7 +188,7 @@ def remind_not_acted(session: Session, alert_id: int, now: datetime) -> Reminder
         raise NothingToRemind(f"alert {alert_id}: every district has acted")
     try:
         with session.begin_nested():
-            session.add(AlertReminder(digest_id=alert_id, created_at=now, member_ids=[m.id for m in members]))
+            session.add(AlertReminder(mailing_id=alert_id, created_at=now, member_ids=[m.id for m in members]))
     except IntegrityError as exc:
         raise AlreadyReminded(f"alert {alert_id} is being reminded by another process") from exc
     subject = f"Reminder: {digest.subject}" if digest.subject else f"Reminder: alert {alert_id}"

@@ -28,8 +28,8 @@ from advocacy.models import (
     Call,
     ChangeEvent,
     Curation,
-    Digest,
-    DigestItem,
+    Mailing,
+    MailingItem,
     Member,
     Question,
 )
@@ -416,9 +416,9 @@ def context(session: Session, config: Config, call: Call, now: datetime) -> m.Ag
     """The agenda as members read it (the same for everyone; the footer's token is substituted per member)."""
     items = sorted(call.agenda, key=lambda i: i.position)
     since = calls.previous(session, config, call)
-    probe = Digest(kind="agenda", period_start=since, period_end=call.starts_at)
+    probe = Mailing(kind="agenda", period_start=since, period_end=call.starts_at)
     for position, item in enumerate(i for i in items if i.bill_id):
-        probe.items.append(DigestItem(section="moved", position=position, bill_id=item.bill_id))
+        probe.items.append(MailingItem(section="moved", position=position, bill_id=item.bill_id))
     view = load_view(session, probe)
     questions = {q.id: q for q in session.scalars(
         select(Question).where(Question.id.in_([qid for i in items for qid in i.question_ids])))}
@@ -503,7 +503,7 @@ def export(app: App, call_id: int, folder: Path) -> dict[str, Path]:
         ctx = context(session, config, call, app.now())
         uid, sequence = invite_uid(config, call), call.agenda_sequence
         sample = Member(id=0, email=config.collaborative.contact_email, name="Agenda preview")
-        probe = Digest(id=0, kind="agenda", call_id=call.id, period_end=call.starts_at)
+        probe = Mailing(id=0, kind="agenda", call_id=call.id, period_end=call.starts_at)
     rendered = EmailRenderer().agenda(ctx)
     invite = call_invite(ctx, uid=uid, organizer=organizer(config),
                          attendee=Address(sample.email, sample.name), now=app.now(), sequence=sequence)
@@ -527,8 +527,8 @@ def _call(session: Session, call_id: int) -> Call:
     return call
 
 
-def agenda_digest(session: Session, call: Call) -> Digest | None:
-    return session.scalar(select(Digest).where(Digest.key == f"agenda:{call.id}:{call.agenda_sequence}"))
+def agenda_digest(session: Session, call: Call) -> Mailing | None:
+    return session.scalar(select(Mailing).where(Mailing.key == f"agenda:{call.id}:{call.agenda_sequence}"))
 
 
 def send(app: App, call_id: int, backend: MailBackend, *, update: bool = False,
@@ -552,7 +552,7 @@ def send(app: App, call_id: int, backend: MailBackend, *, update: bool = False,
             call.agenda_sequence += 1
             digest = None
         if digest is None:
-            digest = Digest(kind="agenda", key=f"agenda:{call.id}:{call.agenda_sequence}", call_id=call.id,
+            digest = Mailing(kind="agenda", key=f"agenda:{call.id}:{call.agenda_sequence}", call_id=call.id,
                             period_start=calls.previous(session, config, call), period_end=call.starts_at,
                             status="draft", created_at=now)
             session.add(digest)
@@ -563,15 +563,15 @@ def send(app: App, call_id: int, backend: MailBackend, *, update: bool = False,
         sending.prepare(session, digest, active_members(session), now)
         digest.status = "sending"
         call.agenda_sent_at = call.agenda_sent_at or now  # from here on, new questions are for the next call
-        digest_id, uid, sequence = digest.id, invite_uid(config, call), call.agenda_sequence
+        mailing_id, uid, sequence = digest.id, invite_uid(config, call), call.agenda_sequence
 
-    def compose(digest: Digest, member: Member) -> OutgoingMessage:
+    def compose(digest: Mailing, member: Member) -> OutgoingMessage:
         # each member's invitation names them as the attendee, so every agenda email is its own request
         return message_for(app, digest, member, rendered, substitute=MEMBER_TOKEN, attachments=(
             call_invite(ctx, uid=uid, organizer=organizer(config), attendee=Address(member.email, member.name),
                         now=now, sequence=sequence),))
 
-    return sending.send(app, digest_id, backend, compose, key=lambda member: member.id, progress=progress)
+    return sending.send(app, mailing_id, backend, compose, key=lambda member: member.id, progress=progress)
 
 
 @dataclass

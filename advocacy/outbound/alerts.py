@@ -1,6 +1,6 @@
 """Urgent alerts between digests: an action the advocate flagged, or a hearing just scheduled for a high-priority bill.
 
-Each alert is a `Digest` of kind "alert" whose `key` names the bill and the event (`alert:{bill}:{deadline}`,
+Each alert is a `Mailing` of kind "alert" whose `key` names the bill and the event (`alert:{bill}:{deadline}`,
 `hearing:{change event key}`), so a bill gets at most one alert per event however often this runs. It goes to
 members who accept alerts and follow one of the bill's topics, and never more than
 `email.alerts_per_member_per_day` to one member in a day of the collaborative's zone: the rest are recorded as
@@ -25,10 +25,10 @@ from advocacy.models import (
     ChangeEvent,
     Curation,
     Delivery,
-    Digest,
-    DigestItem,
     Hearing,
     LegislativeSession,
+    Mailing,
+    MailingItem,
     Member,
     TagAssessment,
 )
@@ -64,10 +64,10 @@ def action_key(bill_id: int, deadline: datetime) -> str:
     return f"alert:{bill_id}:{deadline.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
 
 
-def _create(session: Session, key: str, bill_id: int, now: datetime, item: DigestItem) -> Digest | None:
-    if session.scalar(select(Digest.id).where(Digest.key == key)) is not None:
+def _create(session: Session, key: str, bill_id: int, now: datetime, item: MailingItem) -> Mailing | None:
+    if session.scalar(select(Mailing.id).where(Mailing.key == key)) is not None:
         return None
-    digest = Digest(kind="alert", key=key, bill_id=bill_id, period_end=now, status="draft", created_at=now)
+    digest = Mailing(kind="alert", key=key, bill_id=bill_id, period_end=now, status="draft", created_at=now)
     digest.items.append(item)
     try:
         with session.begin_nested():  # another process may have made the same alert a moment ago
@@ -77,16 +77,16 @@ def _create(session: Session, key: str, bill_id: int, now: datetime, item: Diges
     return digest
 
 
-def create_alerts(session: Session, config: Config, now: datetime) -> list[Digest]:
+def create_alerts(session: Session, config: Config, now: datetime) -> list[Mailing]:
     """The alerts that are due and not made yet: one per bill per event. Safe to call as often as you like."""
-    created: list[Digest] = []
+    created: list[Mailing] = []
     flagged = session.scalars(
         select(Curation).where(Curation.alert.is_(True), Curation.status != "dismissed",
                                Curation.alert_deadline > now).order_by(Curation.alert_deadline, Curation.bill_id)
     )
     for cur in flagged:
         assert cur.alert_deadline is not None
-        digest = _create(session, action_key(cur.bill_id, cur.alert_deadline), cur.bill_id, now, DigestItem(section="action_needed", bill_id=cur.bill_id))
+        digest = _create(session, action_key(cur.bill_id, cur.alert_deadline), cur.bill_id, now, MailingItem(section="action_needed", bill_id=cur.bill_id))
         if digest:
             created.append(digest)
 
@@ -108,7 +108,7 @@ def create_alerts(session: Session, config: Config, now: datetime) -> list[Diges
                 continue  # the event of a date the hearing has since moved from
             assert event.bill_id is not None
             digest = _create(session, f"hearing:{event.key}", event.bill_id, now,
-                             DigestItem(section="hearings", bill_id=event.bill_id, hearing_id=hearing.id))
+                             MailingItem(section="hearings", bill_id=event.bill_id, hearing_id=hearing.id))
             if digest:
                 created.append(digest)
     session.flush()
@@ -122,7 +122,7 @@ class AlertContent:
     stale: str = ""  # why the alert no longer stands (withdrawn, past), when it does not
 
 
-def alert_content(session: Session, config: Config, digest: Digest, now: datetime) -> AlertContent:
+def alert_content(session: Session, config: Config, digest: Mailing, now: datetime) -> AlertContent:
     """What the alert says, built from the bill and hearing as they are now."""
     item = digest.items[0]
     bill = session.scalar(
@@ -176,17 +176,17 @@ def alerts_today(session: Session, config: Config, now: datetime, exclude: int |
     """Alerts each member has received (or will) today, in the collaborative's zone."""
     start, end = local_day(config, now)
     query = (
-        select(Delivery.member_id, func.count(Delivery.id)).join(Digest, Digest.id == Delivery.digest_id)
-        .where(Digest.kind == "alert", Delivery.created_at >= start, Delivery.created_at < end,
+        select(Delivery.member_id, func.count(Delivery.id)).join(Mailing, Mailing.id == Delivery.mailing_id)
+        .where(Mailing.kind == "alert", Delivery.created_at >= start, Delivery.created_at < end,
                Delivery.status.in_(_COUNTED) | ((Delivery.status == "failed") & Delivery.permanent.is_(False)))
         .group_by(Delivery.member_id)
     )
     if exclude is not None:
-        query = query.where(Delivery.digest_id != exclude)
+        query = query.where(Delivery.mailing_id != exclude)
     return {member_id: count for member_id, count in session.execute(query)}
 
 
-def _recipients(session: Session, config: Config, digest: Digest, topics: list[str], now: datetime
+def _recipients(session: Session, config: Config, digest: Mailing, topics: list[str], now: datetime
                 ) -> tuple[list[Member], Callable[[Member], tuple[str, str]]]:
     members = [mem for mem in active_members(session, alerts=True) if concerns(mem.topics, topics)]
     today = alerts_today(session, config, now, exclude=digest.id)
@@ -200,21 +200,21 @@ def _recipients(session: Session, config: Config, digest: Digest, topics: list[s
     return members, decide
 
 
-def send_alert(app: App, digest_id: int, backend: MailBackend, renderer: EmailRenderer,
+def send_alert(app: App, mailing_id: int, backend: MailBackend, renderer: EmailRenderer,
                progress: Callable[[str], None] | None = None) -> SendReport:
     """Send one alert to the members it concerns, once (a re-run resumes); a stale alert is skipped."""
     now = app.now()
     with app.transaction() as session:
-        digest = session.get(Digest, digest_id)
+        digest = session.get(Mailing, mailing_id)
         if digest is None or digest.kind != "alert":
-            raise ValueError(f"no alert {digest_id}")
+            raise ValueError(f"no alert {mailing_id}")
         content = alert_content(session, app.config, digest, now)
         if content.context is None:
             digest.status = "skipped"
-            session.execute(update(Delivery).where(Delivery.digest_id == digest_id, Delivery.status == "pending")
+            session.execute(update(Delivery).where(Delivery.mailing_id == mailing_id, Delivery.status == "pending")
                             .values(status="skipped", error=content.stale))
-            report = SendReport(digest_id, kind="alert")
-            report.skipped = sending.counts(session, digest_id).get("skipped", 0)
+            report = SendReport(mailing_id, kind="alert")
+            report.skipped = sending.counts(session, mailing_id).get("skipped", 0)
             return report
         rendered = renderer.alert(content.context)
         if digest.status == "draft":
@@ -223,19 +223,19 @@ def send_alert(app: App, digest_id: int, backend: MailBackend, renderer: EmailRe
             digest.status = "sending"
         digest.subject = rendered.subject
 
-    compose = _personal(app, renderer, content.context, digest.items[0], alert_id=digest_id)
+    compose = _personal(app, renderer, content.context, digest.items[0], alert_id=mailing_id)
     # every alert is personal (own legislators, own link): one request per member, so a crash costs one
-    return sending.send(app, digest_id, backend, compose, key=lambda member: member.id, progress=progress)
+    return sending.send(app, mailing_id, backend, compose, key=lambda member: member.id, progress=progress)
 
 
-def _personal(app: App, renderer: EmailRenderer, context: m.AlertContext, item: DigestItem, *, alert_id: int,
-              headline_prefix: str = "") -> Callable[[Digest, Member], OutgoingMessage]:
+def _personal(app: App, renderer: EmailRenderer, context: m.AlertContext, item: MailingItem, *, alert_id: int,
+              headline_prefix: str = "") -> Callable[[Mailing, Member], OutgoingMessage]:
     """Each member's own legislators, the committee sentence when true, and their "I contacted them" link
     (always for the original alert, so acting on a reminder counts for the alert)."""
     from advocacy.outbound.acted import acted_url
     from advocacy.outbound.opportunities import call_to_action
 
-    def compose(email: Digest, member: Member) -> OutgoingMessage:
+    def compose(email: Mailing, member: Member) -> OutgoingMessage:
         if not member.alerts:
             raise Skip("the member turned alerts off")
         with app.sessions() as session:
@@ -248,7 +248,7 @@ def _personal(app: App, renderer: EmailRenderer, context: m.AlertContext, item: 
         for warning in cta.warnings:
             log.warning("alert %s: %s", alert_id, warning)
         personal = renderer.alert(replace(context, call=cta.call, headline=headline_prefix + context.headline))
-        return message_for(app, email, member, personal, substitute=MEMBER_TOKEN, reply_digest_id=alert_id)
+        return message_for(app, email, member, personal, substitute=MEMBER_TOKEN, reply_mailing_id=alert_id)
 
     return compose
 
@@ -263,21 +263,21 @@ def send_reminder(app: App, alert_id: int, backend: MailBackend, *, renderer: Em
     now = app.now()
     key = f"reminder-of:{alert_id}"
     with app.transaction() as session:
-        alert = session.get(Digest, alert_id)
+        alert = session.get(Mailing, alert_id)
         if alert is None or alert.kind != "alert":
             raise ValueError(f"no alert {alert_id}")
         content = alert_content(session, app.config, alert, now)
         if content.context is None:
             raise ValueError(f"alert {alert_id} no longer stands: {content.stale}")
-        reminder = session.scalar(select(Digest).where(Digest.key == key))
+        reminder = session.scalar(select(Mailing).where(Mailing.key == key))
         if reminder is not None and reminder.status == "sent":
             raise AlreadyReminded(f"alert {alert_id} was already reminded on {reminder.sent_at:%Y-%m-%d %H:%M} UTC")
         if reminder is None:  # a crashed reminder is resumed below, never recorded twice
             who = remind_not_acted(session, alert_id, now)
             item = alert.items[0]
-            reminder = Digest(kind="reminder", key=key, bill_id=alert.bill_id, period_end=now, status="sending",
+            reminder = Mailing(kind="reminder", key=key, bill_id=alert.bill_id, period_end=now, status="sending",
                               subject=who.subject, created_at=now)
-            reminder.items.append(DigestItem(section=item.section, bill_id=item.bill_id, hearing_id=item.hearing_id))
+            reminder.items.append(MailingItem(section=item.section, bill_id=item.bill_id, hearing_id=item.hearing_id))
             session.add(reminder)
             session.flush()
             sending.prepare(session, reminder, list(who.members), now)
@@ -287,9 +287,9 @@ def send_reminder(app: App, alert_id: int, backend: MailBackend, *, renderer: Em
 
 
 def pending_alerts(session: Session) -> list[int]:
-    return list(session.scalars(select(Digest.id).where(Digest.kind == "alert",
-                                                        Digest.status.in_(("draft", "sending")))
-                                .order_by(Digest.created_at, Digest.id)))
+    return list(session.scalars(select(Mailing.id).where(Mailing.kind == "alert",
+                                                        Mailing.status.in_(("draft", "sending")))
+                                .order_by(Mailing.created_at, Mailing.id)))
 
 
 def send_alerts(app: App, backend: MailBackend, *, renderer: EmailRenderer | None = None,
@@ -298,7 +298,7 @@ def send_alerts(app: App, backend: MailBackend, *, renderer: EmailRenderer | Non
     renderer = renderer or EmailRenderer()
     with app.sessions() as session:
         ids = pending_alerts(session)
-    return [send_alert(app, digest_id, backend, renderer, progress) for digest_id in ids]
+    return [send_alert(app, mailing_id, backend, renderer, progress) for mailing_id in ids]
 
 
 @dataclass(frozen=True)
@@ -312,7 +312,7 @@ class AlertRow:
 
 
 def list_alerts(session: Session, limit: int = 50) -> list[AlertRow]:
-    rows = session.scalars(select(Digest).where(Digest.kind == "alert")
-                           .order_by(Digest.created_at.desc(), Digest.id.desc()).limit(limit))
+    rows = session.scalars(select(Mailing).where(Mailing.kind == "alert")
+                           .order_by(Mailing.created_at.desc(), Mailing.id.desc()).limit(limit))
     return [AlertRow(d.id, d.key or "", d.status, d.subject, d.created_at, sending.counts(session, d.id))
             for d in rows]

@@ -1,7 +1,7 @@
 """What goes into a digest, for whom: from curated rows to one `DigestContext` per member.
 
 A digest covers everything since the last digest that was sent (or a given period). Its items are frozen on the
-`Digest` row when it is created, so a preview and the send show the same bills; each member then sees only the
+`Mailing` row when it is created, so a preview and the send show the same bills; each member then sees only the
 sections and items that match their topics.
 """
 
@@ -22,10 +22,10 @@ from advocacy.models import (
     Bill,
     ChangeEvent,
     Curation,
-    Digest,
-    DigestItem,
     Hearing,
     LegislativeSession,
+    Mailing,
+    MailingItem,
     Member,
     TagAssessment,
 )
@@ -55,9 +55,9 @@ class NothingNew(Exception):
     pass
 
 
-def last_sent_digest(session: Session) -> Digest | None:
+def last_sent_digest(session: Session) -> Mailing | None:
     return session.scalar(
-        select(Digest).where(Digest.kind == "digest", Digest.status == "sent").order_by(Digest.period_end.desc())
+        select(Mailing).where(Mailing.kind == "digest", Mailing.status == "sent").order_by(Mailing.period_end.desc())
     )
 
 
@@ -78,8 +78,8 @@ def _tracked(session: Session) -> dict[int, Curation]:
 def _reported(session: Session) -> set[int]:
     """Bills that members have already read about in a digest that went out."""
     return set(session.scalars(
-        select(DigestItem.bill_id).join(Digest).where(Digest.kind == "digest", Digest.status == "sent",
-                                                      DigestItem.bill_id.is_not(None))
+        select(MailingItem.bill_id).join(Mailing).where(Mailing.kind == "digest", Mailing.status == "sent",
+                                                      MailingItem.bill_id.is_not(None))
     ))
 
 
@@ -88,7 +88,7 @@ def _bill_order(cur: Curation) -> tuple[int, tuple[str, int, str]]:
 
 
 def create_digest(session: Session, config: Config, now: datetime, *, start: datetime | None = None,
-                  end: datetime | None = None, note: str = "", allow_empty: bool = False) -> Digest:
+                  end: datetime | None = None, note: str = "", allow_empty: bool = False) -> Mailing:
     """Freeze what the next digest shows. Raises NothingNew when nothing moved and nothing is due.
 
     Sections: flagged alerts whose deadline is ahead (action needed); bills members have not read about yet (new
@@ -154,10 +154,10 @@ def create_digest(session: Session, config: Config, now: datetime, *, start: dat
     if not news and not note.strip() and not allow_empty:
         raise NothingNew("nothing moved since the last digest" + (f" ({start:%Y-%m-%d %H:%M} UTC)" if start else ""))
 
-    digest = Digest(kind="digest", period_start=start, period_end=end, opening_note=note, status="draft",
+    digest = Mailing(kind="digest", period_start=start, period_end=end, opening_note=note, status="draft",
                     created_at=now)
     for position, (section, bill_id, hearing_id) in enumerate(items):
-        digest.items.append(DigestItem(section=section, position=position, bill_id=bill_id, hearing_id=hearing_id))
+        digest.items.append(MailingItem(section=section, position=position, bill_id=bill_id, hearing_id=hearing_id))
     session.add(digest)
     session.flush()
     return digest
@@ -167,13 +167,13 @@ def create_digest(session: Session, config: Config, now: datetime, *, start: dat
 class DigestView:
     """Everything needed to build per-member contexts, loaded once per digest."""
 
-    digest: Digest
+    digest: Mailing
     bills: dict[int, Bill]
     curations: dict[int, Curation]
     tags: dict[int, list[TagAssessment]]
     events: dict[int, list[ChangeEvent]]
     hearings: dict[int, Hearing]
-    items: list[DigestItem] = field(default_factory=list)
+    items: list[MailingItem] = field(default_factory=list)
     testimony: dict[int, m.TestimonyInfo] = field(default_factory=dict)  # by hearing id
     answers: list[m.AnsweredQuestion] = field(default_factory=list)  # answered on calls in the period
 
@@ -181,7 +181,7 @@ class DigestView:
         return [t.tag for t in self.tags.get(bill_id, [])]
 
 
-def load_view(session: Session, digest: Digest, config: Config | None = None) -> DigestView:
+def load_view(session: Session, digest: Mailing, config: Config | None = None) -> DigestView:
     items = list(digest.items)
     bill_ids = {i.bill_id for i in items if i.bill_id}
     hearing_ids = {i.hearing_id for i in items if i.hearing_id}
@@ -408,11 +408,11 @@ def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None
     )
 
 
-def digest_app_context(app: App, digest_id: int, topics: tuple[str, ...] | None = None) -> m.DigestContext | None:
+def digest_app_context(app: App, mailing_id: int, topics: tuple[str, ...] | None = None) -> m.DigestContext | None:
     with app.sessions() as session:
-        digest = session.get(Digest, digest_id)
+        digest = session.get(Mailing, mailing_id)
         if digest is None:
-            raise ValueError(f"no digest {digest_id}")
+            raise ValueError(f"no digest {mailing_id}")
         return context_for(app.config, load_view(session, digest, app.config), topics, app.now())
 
 
@@ -429,7 +429,7 @@ def renderer_for(config: Config, view: DigestView, renderer: EmailRenderer, now:
     return lambda member: get(member_topics_key(member))
 
 
-def send_digest(app: App, digest_id: int, backend: MailBackend, *, resend: Sequence[str] = (),
+def send_digest(app: App, mailing_id: int, backend: MailBackend, *, resend: Sequence[str] = (),
                 progress: Callable[[str], None] | None = None, renderer: EmailRenderer | None = None
                 ) -> SendReport:
     """Send a digest to every active member once. A second call refuses unless told whom to resend to.
@@ -437,18 +437,18 @@ def send_digest(app: App, digest_id: int, backend: MailBackend, *, resend: Seque
     A send that stopped part-way (a crash, temporary failures) resumes where it stopped.
     """
     with app.transaction() as session:
-        digest = session.get(Digest, digest_id)
+        digest = session.get(Mailing, mailing_id)
         if digest is None or digest.kind != "digest":
-            raise ValueError(f"no digest {digest_id}")
+            raise ValueError(f"no digest {mailing_id}")
         if resend:
             if digest.status != "sent":
-                raise ValueError(f"digest {digest_id} has not been sent yet; send it to everyone first "
+                raise ValueError(f"digest {mailing_id} has not been sent yet; send it to everyone first "
                                  "(--resend-to is for members of a digest already sent)")
             unknown = sending.resend_to(session, digest, resend, app.now())
             if unknown:
                 raise ValueError(f"not members: {', '.join(unknown)}")
         elif digest.status == "sent":
-            raise AlreadySent(f"digest {digest_id} was sent on {digest.sent_at:%Y-%m-%d %H:%M} UTC; "
+            raise AlreadySent(f"digest {mailing_id} was sent on {digest.sent_at:%Y-%m-%d %H:%M} UTC; "
                               "use --resend-to EMAIL to send it again to named members")
         elif digest.status == "draft":
             # who receives it is decided once, when sending starts; a resumed send keeps that list
@@ -457,29 +457,29 @@ def send_digest(app: App, digest_id: int, backend: MailBackend, *, resend: Seque
         view = load_view(session, digest, app.config)
     render = renderer_for(app.config, view, renderer or EmailRenderer(), app.now())
     compose = compose_with(app, render, substitute=MEMBER_TOKEN)
-    return sending.send(app, digest_id, backend, compose, key=member_topics_key, progress=progress)
+    return sending.send(app, mailing_id, backend, compose, key=member_topics_key, progress=progress)
 
 
-def latest_draft(session: Session) -> Digest | None:
-    return session.scalar(select(Digest).where(Digest.kind == "digest", Digest.status.in_(("draft", "sending")))
-                          .order_by(Digest.id.desc()))
+def latest_draft(session: Session) -> Mailing | None:
+    return session.scalar(select(Mailing).where(Mailing.kind == "digest", Mailing.status.in_(("draft", "sending")))
+                          .order_by(Mailing.id.desc()))
 
 
-def preview(app: App, digest_id: int, folder: Path, topics: tuple[str, ...] | None = None) -> dict[str, Path]:
+def preview(app: App, mailing_id: int, folder: Path, topics: tuple[str, ...] | None = None) -> dict[str, Path]:
     """Write the digest as members see it (HTML, text and a complete .eml) and return the paths."""
     with app.sessions() as session:
-        digest = session.get(Digest, digest_id)
+        digest = session.get(Mailing, mailing_id)
         if digest is None:
-            raise ValueError(f"no digest {digest_id}")
+            raise ValueError(f"no digest {mailing_id}")
         view = load_view(session, digest, app.config)
         ctx = context_for(app.config, view, topics, app.now())
         if ctx is None:
-            raise NothingNew(f"digest {digest_id} has nothing for members with topics {', '.join(topics or ())}")
+            raise NothingNew(f"digest {mailing_id} has nothing for members with topics {', '.join(topics or ())}")
         rendered = EmailRenderer().digest(ctx)
         sample = Member(id=0, email="preview@example.org", name="Preview")
         message = message_for(app, digest, sample, rendered, substitute=MEMBER_TOKEN)
     folder.mkdir(parents=True, exist_ok=True)
-    stem = f"digest-{digest_id}" + (f"-{'-'.join(topics)}" if topics else "")
+    stem = f"digest-{mailing_id}" + (f"-{'-'.join(topics)}" if topics else "")
     paths = {"html": folder / f"{stem}.html", "text": folder / f"{stem}.txt", "eml": folder / f"{stem}.eml"}
     paths["html"].write_text(rendered.html.replace(MEMBER_TOKEN, "preview"), encoding="utf-8")
     paths["text"].write_text(f"Subject: {rendered.subject}\n\n{rendered.text}".replace(MEMBER_TOKEN, "preview"),

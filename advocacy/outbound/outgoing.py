@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from advocacy.app import App
-from advocacy.models import Digest, Member
+from advocacy.models import Mailing, Member
 from advocacy.outbound.sending import Skip
 from advocacy.tokens import make_reply_address, sign, unsign
 from digests.message import Address, Attachment, OutgoingMessage
@@ -24,17 +24,17 @@ def read_member_token(app: App, token: str) -> int:
     return int(unsign(app.signing_key, MEMBER_LINK, token))
 
 
-def reply_address(app: App, digest_id: int) -> str:
+def reply_address(app: App, mailing_id: int) -> str:
     email = app.config.email
-    return make_reply_address(app.signing_key, digest_id, local=email.reply_local, domain=email.reply_domain)
+    return make_reply_address(app.signing_key, mailing_id, local=email.reply_local, domain=email.reply_domain)
 
 
-def message_for(app: App, digest: Digest, member: Member, rendered: RenderedEmail, *,
+def message_for(app: App, digest: Mailing, member: Member, rendered: RenderedEmail, *,
                 substitute: str | None = None, attachments: Sequence[Attachment] = (),
-                reply_digest_id: int | None = None) -> OutgoingMessage:
+                reply_mailing_id: int | None = None) -> OutgoingMessage:
     """`rendered` addressed to `member`. With `substitute`, that placeholder in the email becomes the member's own
     signed link token, so the email itself can be shared by every member who sees the same content.
-    `reply_digest_id`: the email replies belong to, when not this one (a reminder's replies answer its alert)."""
+    `reply_mailing_id`: the email replies belong to, when not this one (a reminder's replies answer its alert)."""
     config = app.config
     token = member_token(app, member.id)
     unsubscribe = f"{config.collaborative.base_url}/m/{token}/unsubscribe"
@@ -42,13 +42,13 @@ def message_for(app: App, digest: Digest, member: Member, rendered: RenderedEmai
         recipient=Address(member.email, member.name),
         sender=Address(config.email.from_address, config.email.from_name),
         email=rendered,
-        reply_to=Address(reply_address(app, reply_digest_id or digest.id), f"{config.collaborative.name} questions"),
+        reply_to=Address(reply_address(app, reply_mailing_id or digest.id), f"{config.collaborative.name} questions"),
         # RFC 8058 one-click needs https; on a plain-http local install only the mailto form is offered
         unsubscribe_url=unsubscribe if unsubscribe.startswith("https://") else "",
         unsubscribe_mailto=f"mailto:{config.email.reply_local}+unsubscribe@{config.email.reply_domain}"
                            f"?subject=unsubscribe%20{token}",
-        headers={"X-Advocacy-Kind": digest.kind, "X-Advocacy-Digest": str(digest.id)},
-        custom_args={"digest_id": str(digest.id), "member_id": str(member.id), "kind": digest.kind},
+        headers={"X-Advocacy-Kind": digest.kind, "X-Advocacy-Mailing": str(digest.id)},
+        custom_args={"mailing_id": str(digest.id), "member_id": str(member.id), "kind": digest.kind},
         categories=tuple(dict.fromkeys((*config.email.sendgrid.categories, digest.kind))),
         attachments=tuple(attachments),
         substitutions={substitute: token} if substitute else {},
@@ -69,10 +69,10 @@ def cached(render: Callable[[Any], RenderedEmail | None]) -> Callable[[Any], Ren
 
 def compose_with(app: App, render_for: Callable[[Member], RenderedEmail | None], *, substitute: str | None = None,
                  nothing: str = "nothing in this email concerns the member's topics"
-                 ) -> Callable[[Digest, Member], OutgoingMessage]:
+                 ) -> Callable[[Mailing, Member], OutgoingMessage]:
     """A `sending.Compose`: the member's message, or `Skip(nothing)` when `render_for` has no email for them."""
 
-    def compose(digest: Digest, member: Member) -> OutgoingMessage:
+    def compose(digest: Mailing, member: Member) -> OutgoingMessage:
         rendered = render_for(member)
         if rendered is None:
             raise Skip(nothing)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from advocacy import calls
 from advocacy.app import App
-from advocacy.models import Digest, Member, Question
+from advocacy.models import Mailing, Member, Question
 from advocacy.outbound.digest import MEMBER_TOKEN, collaborative, footer
 from advocacy.outbound.outgoing import compose_with
 from advocacy.outbound.sending import SendReport, make_backend, prepare, send
@@ -30,9 +30,9 @@ def send_cutoff_reminder(app: App, backend: MailBackend | None = None) -> SendRe
         if not (cutoff - timedelta(hours=config.schedule.reminder_hours_before_cutoff) <= now < cutoff):
             return None
         key = f"reminder:{call.id}"
-        digest = session.scalar(select(Digest).where(Digest.key == key))
+        digest = session.scalar(select(Mailing).where(Mailing.key == key))
         if digest is None:
-            digest = Digest(kind="reminder", key=key, period_end=now, call_id=call.id, status="sending",
+            digest = Mailing(kind="reminder", key=key, period_end=now, call_id=call.id, status="sending",
                             created_at=now)
             session.add(digest)
             session.flush()
@@ -40,7 +40,7 @@ def send_cutoff_reminder(app: App, backend: MailBackend | None = None) -> SendRe
             prepare(session, digest, [m for m in active_members(session) if m.id not in asked], now)
         elif digest.status == "sent":
             return None
-        digest_id = digest.id
+        mailing_id = digest.id
         zone = config.collaborative.tz
         context = AlertContext(
             collaborative=collaborative(config),
@@ -56,4 +56,4 @@ def send_cutoff_reminder(app: App, backend: MailBackend | None = None) -> SendRe
     def render_for(_: Member) -> RenderedEmail:
         return rendered
 
-    return send(app, digest_id, backend or make_backend(app), compose_with(app, render_for, substitute=MEMBER_TOKEN))
+    return send(app, mailing_id, backend or make_backend(app), compose_with(app, render_for, substitute=MEMBER_TOKEN))

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from advocacy.app import App
 from advocacy.config import ConfigError
-from advocacy.models import Delivery, Digest, Lock, Member
+from advocacy.models import Delivery, Lock, Mailing, Member
 from advocacy.people.members import find_member
 from digests.backends import MailBackend, OutboxBackend, SendGridBackend, SendResult, SmtpBackend
 from digests.message import MessageError, OutgoingMessage
@@ -56,13 +56,13 @@ class Skip(Exception):
 
 # The email for one member (raise Skip for none). Members with equal keys get the same email, which lets a
 # backend that shares one request among many recipients (SendGrid) put them together.
-Compose = Callable[[Digest, Member], OutgoingMessage]
+Compose = Callable[[Mailing, Member], OutgoingMessage]
 GroupKey = Callable[[Member], Hashable]
 
 
 @dataclass
 class SendReport:
-    digest_id: int
+    mailing_id: int
     kind: str = "digest"
     sent: int = 0
     failed: int = 0
@@ -77,7 +77,7 @@ class SendReport:
         counts = f"sent {self.sent}, failed {self.failed}, skipped {self.skipped}"
         if self.deferred:
             counts += f", deferred {self.deferred}"
-        out = [f"{self.kind} {self.digest_id}: {counts}"]
+        out = [f"{self.kind} {self.mailing_id}: {counts}"]
         out += [f"  permanent failure for {email}: {reason}" for email, reason in self.permanent]
         if self.retry_later:
             out.append(f"  {self.retry_later} will be retried on the next run (temporary failure)")
@@ -103,23 +103,23 @@ def make_backend(app: App) -> MailBackend:
     raise ConfigError(f"email.backend: unknown backend {email.backend!r}")
 
 
-def prepare(session: Session, digest: Digest, members: Sequence[Member], now: datetime,
+def prepare(session: Session, digest: Mailing, members: Sequence[Member], now: datetime,
             decide: Callable[[Member], tuple[str, str]] | None = None) -> int:
     """Write a delivery for each member who has none yet (pending, or what `decide` says). Returns how many."""
-    have = set(session.scalars(select(Delivery.member_id).where(Delivery.digest_id == digest.id)))
+    have = set(session.scalars(select(Delivery.member_id).where(Delivery.mailing_id == digest.id)))
     added = 0
     for member in members:
         if member.id in have:
             continue
         status, reason = decide(member) if decide else ("pending", "")
-        session.add(Delivery(digest_id=digest.id, member_id=member.id, status=status, error=reason,
+        session.add(Delivery(mailing_id=digest.id, member_id=member.id, status=status, error=reason,
                              created_at=now))
         added += 1
     session.flush()
     return added
 
 
-def resend_to(session: Session, digest: Digest, emails: Sequence[str], now: datetime) -> list[str]:
+def resend_to(session: Session, digest: Mailing, emails: Sequence[str], now: datetime) -> list[str]:
     """Explicitly send again to named members (e.g. after an interrupted send). Unknown addresses are returned."""
     unknown = []
     for email in emails:
@@ -128,19 +128,19 @@ def resend_to(session: Session, digest: Digest, emails: Sequence[str], now: date
             unknown.append(email)
             continue
         delivery = session.scalar(
-            select(Delivery).where(Delivery.digest_id == digest.id, Delivery.member_id == member.id)
+            select(Delivery).where(Delivery.mailing_id == digest.id, Delivery.member_id == member.id)
         )
         if delivery is None:
-            session.add(Delivery(digest_id=digest.id, member_id=member.id, status="pending", created_at=now))
+            session.add(Delivery(mailing_id=digest.id, member_id=member.id, status="pending", created_at=now))
         else:
             delivery.status, delivery.permanent, delivery.error = "pending", False, ""
     session.flush()
     return unknown
 
 
-def _recover(session: Session, digest_id: int) -> list[str]:
+def _recover(session: Session, mailing_id: int) -> list[str]:
     """Rows a crashed run left in "sending": mark them interrupted, never resend them silently."""
-    rows = list(session.scalars(select(Delivery).where(Delivery.digest_id == digest_id, Delivery.status == "sending")))
+    rows = list(session.scalars(select(Delivery).where(Delivery.mailing_id == mailing_id, Delivery.status == "sending")))
     emails = []
     for row in rows:
         row.status = "interrupted"
@@ -150,8 +150,8 @@ def _recover(session: Session, digest_id: int) -> list[str]:
     return emails
 
 
-def _lock_name(digest_id: int) -> str:
-    return f"send:digest:{digest_id}"
+def _lock_name(mailing_id: int) -> str:
+    return f"send:digest:{mailing_id}"
 
 
 def _acquire(session: Session, name: str, owner: str, now: datetime) -> None:
@@ -192,7 +192,7 @@ def _claim(session: Session, ids: Sequence[int]) -> set[int]:
     return set(claimed)
 
 
-def _message(compose: Compose, digest: Digest, member: Member) -> OutgoingMessage | Skip | str:
+def _message(compose: Compose, digest: Mailing, member: Member) -> OutgoingMessage | Skip | str:
     """The message, a Skip, or (str) why this member's message cannot be built: a permanent failure."""
     if member.unsubscribed_at is not None:
         return Skip("unsubscribed")
@@ -206,40 +206,40 @@ def _message(compose: Compose, digest: Digest, member: Member) -> OutgoingMessag
         return f"cannot build the email: {exc}"
 
 
-def send(app: App, digest_id: int, backend: MailBackend, compose: Compose, *, key: GroupKey | None = None,
+def send(app: App, mailing_id: int, backend: MailBackend, compose: Compose, *, key: GroupKey | None = None,
          progress: Callable[[str], None] | None = None) -> SendReport:
-    """Send every pending delivery of `digest_id` once, one provider request at a time."""
+    """Send every pending delivery of `mailing_id` once, one provider request at a time."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    lock = _lock_name(digest_id)
+    lock = _lock_name(mailing_id)
     with app.transaction() as session:
-        digest = session.get(Digest, digest_id)
+        digest = session.get(Mailing, mailing_id)
         if digest is None:
-            raise ValueError(f"no digest {digest_id}")
+            raise ValueError(f"no digest {mailing_id}")
         _acquire(session, lock, owner, app.now())
     try:
-        report = _send_locked(app, digest_id, backend, compose, key, progress, lock, owner)
+        report = _send_locked(app, mailing_id, backend, compose, key, progress, lock, owner)
     finally:
         _release(app, lock, owner)
-    log.info("%s=%s sent=%s failed=%s skipped=%s requests=%s", report.kind, digest_id, report.sent, report.failed,
+    log.info("%s=%s sent=%s failed=%s skipped=%s requests=%s", report.kind, mailing_id, report.sent, report.failed,
              report.skipped, report.requests)
     return report
 
 
-def _send_locked(app: App, digest_id: int, backend: MailBackend, compose: Compose, key: GroupKey | None,
+def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compose, key: GroupKey | None,
                  progress: Callable[[str], None] | None, lock: str, owner: str) -> SendReport:
     with app.transaction() as session:
-        digest = session.get(Digest, digest_id)
+        digest = session.get(Mailing, mailing_id)
         assert digest is not None
-        report = SendReport(digest_id, kind=digest.kind)
-        report.interrupted = _recover(session, digest_id)
+        report = SendReport(mailing_id, kind=digest.kind)
+        report.interrupted = _recover(session, mailing_id)
         # temporary failures of an earlier run get another go
-        session.execute(update(Delivery).where(Delivery.digest_id == digest_id, Delivery.status == "failed",
+        session.execute(update(Delivery).where(Delivery.mailing_id == mailing_id, Delivery.status == "failed",
                                                Delivery.permanent.is_(False)).values(status="pending"))
     with app.sessions() as session:
-        digest = session.get(Digest, digest_id)
+        digest = session.get(Mailing, mailing_id)
         rows = [(delivery_id, member) for delivery_id, member in session.execute(
             select(Delivery.id, Member).join(Member, Member.id == Delivery.member_id)
-            .where(Delivery.digest_id == digest_id, Delivery.status == "pending").order_by(Delivery.id)
+            .where(Delivery.mailing_id == mailing_id, Delivery.status == "pending").order_by(Delivery.id)
         )]
     assert digest is not None
     # A backend that shares one request among many recipients says how many; otherwise a message is a request.
@@ -269,10 +269,10 @@ def _send_locked(app: App, digest_id: int, backend: MailBackend, compose: Compos
             progress(f"  {done}/{len(rows)} handed to the mail backend")
 
     with app.transaction() as session:
-        digest = session.get(Digest, digest_id)
+        digest = session.get(Mailing, mailing_id)
         assert digest is not None
         unfinished = session.scalar(select(func.count(Delivery.id)).where(
-            Delivery.digest_id == digest_id,
+            Delivery.mailing_id == mailing_id,
             (Delivery.status.in_(("pending", "sending"))) | ((Delivery.status == "failed")
                                                              & Delivery.permanent.is_(False)),
         )) or 0
@@ -282,7 +282,7 @@ def _send_locked(app: App, digest_id: int, backend: MailBackend, compose: Compos
         else:
             digest.status = "sending"
         report.deferred = session.scalar(select(func.count(Delivery.id)).where(
-            Delivery.digest_id == digest_id, Delivery.status == "deferred")) or 0
+            Delivery.mailing_id == mailing_id, Delivery.status == "deferred")) or 0
     return report
 
 
@@ -314,16 +314,16 @@ def _record(row: Delivery, built: OutgoingMessage | Skip | str, result: SendResu
             report.retry_later += 1
 
 
-def failures(session: Session, digest_id: int) -> list[tuple[str, str, str]]:
+def failures(session: Session, mailing_id: int) -> list[tuple[str, str, str]]:
     """(email, status, reason) of every delivery that did not go out, for the advocate."""
     rows = session.execute(
         select(Member.email, Delivery.status, Delivery.error).join(Member, Member.id == Delivery.member_id)
-        .where(Delivery.digest_id == digest_id, Delivery.status.in_(("failed", "interrupted", "pending", "sending")))
+        .where(Delivery.mailing_id == mailing_id, Delivery.status.in_(("failed", "interrupted", "pending", "sending")))
         .order_by(Member.email)
     )
     return [(email, status, error) for email, status, error in rows]
 
 
-def counts(session: Session, digest_id: int) -> dict[str, int]:
+def counts(session: Session, mailing_id: int) -> dict[str, int]:
     return dict(session.execute(select(Delivery.status, func.count(Delivery.id))
-                                .where(Delivery.digest_id == digest_id).group_by(Delivery.status)).all())
+                                .where(Delivery.mailing_id == mailing_id).group_by(Delivery.status)).all())

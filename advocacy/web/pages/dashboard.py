@@ -13,7 +13,7 @@ from starlette.responses import Response
 from advocacy import schedule
 from advocacy.app import App
 from advocacy.config import Config
-from advocacy.models import ChangeEvent, Curation, Digest, InboundMessage, Question, SourceRun
+from advocacy.models import ChangeEvent, Curation, InboundMessage, Mailing, Question, SourceRun
 from advocacy.web.render import render
 from advocacy.web.routing import page
 
@@ -45,7 +45,7 @@ class Dashboard:
     quarantined: list[InboundMessage]
     quarantined_count: int
     next: NextDates
-    last_digest: Digest | None
+    last_digest: Mailing | None
     recent: list[ChangeEvent]
 
 
@@ -86,8 +86,8 @@ def gather(session: Session, config: Config, now: datetime) -> Dashboard:
         quarantined_count=session.scalar(select(func.count()).select_from(quarantined.subquery())) or 0,
         next=next_dates(config, now),
         last_digest=session.scalar(
-            select(Digest).where(Digest.kind == "digest", Digest.status == "sent")
-            .order_by(Digest.sent_at.desc()).limit(1)
+            select(Mailing).where(Mailing.kind == "digest", Mailing.status == "sent")
+            .order_by(Mailing.sent_at.desc()).limit(1)
         ),
         recent=list(session.scalars(
             select(ChangeEvent).where(ChangeEvent.bill_id.is_not(None))

@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from advocacy import schedule
 from advocacy.app import App
 from advocacy.config import Config
-from advocacy.models import Digest, Member
+from advocacy.models import Mailing, Member
 from advocacy.outbound import digest as digests
 from advocacy.outbound.outgoing import message_for
 from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures, make_backend
@@ -57,7 +57,7 @@ class Audience:
     pending: int  # a send that stopped part-way: deliveries still to go
 
 
-def audience(session: Session, config: Config, digest: Digest, view: digests.DigestView, now: datetime
+def audience(session: Session, config: Config, digest: Mailing, view: digests.DigestView, now: datetime
              ) -> Audience:
     members = list(session.scalars(select(Member)))
     active = active_members(session)
@@ -77,7 +77,7 @@ def audience(session: Session, config: Config, digest: Digest, view: digests.Dig
 
 @dataclass(frozen=True)
 class PastSend:
-    digest: Digest
+    digest: Mailing
     title: str
     counts: dict[str, int]
     failures: list[tuple[str, str, str]]  # (email, status, reason)
@@ -87,7 +87,7 @@ class PastSend:
         return sum(self.counts.values())
 
 
-def title_of(digest: Digest) -> str:
+def title_of(digest: Mailing) -> str:
     if digest.subject:
         return digest.subject
     if digest.kind == "digest":
@@ -97,18 +97,18 @@ def title_of(digest: Digest) -> str:
 
 
 def history(session: Session) -> list[PastSend]:
-    rows = session.scalars(select(Digest).where(Digest.status.in_(("sending", "sent")))
-                           .order_by(Digest.created_at.desc(), Digest.id.desc()).limit(HISTORY))
+    rows = session.scalars(select(Mailing).where(Mailing.status.in_(("sending", "sent")))
+                           .order_by(Mailing.created_at.desc(), Mailing.id.desc()).limit(HISTORY))
     return [PastSend(d, title_of(d), counts(session, d.id), failures(session, d.id)) for d in rows]
 
 
-def _sections(digest: Digest) -> list[tuple[str, int]]:
+def _sections(digest: Mailing) -> list[tuple[str, int]]:
     found = Counter(item.section for item in digest.items)
     return [(label, found[code]) for code, label in SECTION_LABELS.items() if found[code]]
 
 
-def _draft_or_404(session: Session, digest_id: int) -> Digest:
-    digest = session.get(Digest, digest_id)
+def _draft_or_404(session: Session, mailing_id: int) -> Mailing:
+    digest = session.get(Mailing, mailing_id)
     if digest is None or digest.kind != "digest":
         raise HTTPException(404, "There is no digest with that number.")
     return digest
@@ -143,7 +143,7 @@ def digest_email(request: Request) -> Response:
     app: App = request.app.state.app
     topics = chosen_topics(app.config, request.query_params.getlist("topic"))
     with app.sessions() as session:
-        digest = _draft_or_404(session, request.path_params["digest_id"])
+        digest = _draft_or_404(session, request.path_params["mailing_id"])
         ctx = digests.context_for(app.config, digests.load_view(session, digest, app.config), topics, app.now())
     if ctx is None:
         html = "<!doctype html><p style=\"font-family:sans-serif\">Nothing in this digest for these topics.</p>"
@@ -196,7 +196,7 @@ def test_send(request: Request) -> Response:
     topics = chosen_topics(app.config, form.getlist("topic"))
     back = request.url_for("digest").path + ("?" + "&".join(f"topic={t}" for t in topics) if topics else "")
     with app.sessions() as session:
-        digest = _draft_or_404(session, request.path_params["digest_id"])
+        digest = _draft_or_404(session, request.path_params["mailing_id"])
         ctx = digests.context_for(app.config, digests.load_view(session, digest, app.config), topics, app.now())
         if ctx is None:
             flash(request, "Nothing in this digest for these topics: there is nothing to send.", "warn")
@@ -216,7 +216,7 @@ def test_send(request: Request) -> Response:
 def confirm_send(request: Request) -> Response:
     app: App = request.app.state.app
     with app.sessions() as session:
-        digest = _draft_or_404(session, request.path_params["digest_id"])
+        digest = _draft_or_404(session, request.path_params["mailing_id"])
         if digest.status not in ("draft", "sending"):
             flash(request, f"Digest {digest.id} is {digest.status}; there is nothing to send.", "warn")
             return RedirectResponse(request.url_for("digest").path, status_code=303)
@@ -229,18 +229,18 @@ def confirm_send(request: Request) -> Response:
 
 def send(request: Request) -> Response:
     app: App = request.app.state.app
-    digest_id = request.path_params["digest_id"]
+    mailing_id = request.path_params["mailing_id"]
     with app.sessions() as session:
-        _draft_or_404(session, digest_id)
+        _draft_or_404(session, mailing_id)
     try:
-        report = digests.send_digest(app, digest_id, make_backend(app))
+        report = digests.send_digest(app, mailing_id, make_backend(app))
     except AlreadySent as exc:
         said = str(exc).split(";")[0]  # the CLI's hint (--resend-to) is no use here
         flash(request, f"Not sent again: {said}.", "warn")
     except SendInProgress as exc:
         flash(request, f"Not sent: {exc}", "bad")
     else:
-        text = f"Digest {digest_id}: sent {report.sent}, skipped {report.skipped}, failed {report.failed}."
+        text = f"Digest {mailing_id}: sent {report.sent}, skipped {report.skipped}, failed {report.failed}."
         if report.retry_later:
             text += f" {report.retry_later} will be retried (temporary failure): send again later to resume."
         flash(request, text, "bad" if report.failed else "good")
@@ -249,9 +249,9 @@ def send(request: Request) -> Response:
 
 ROUTES = [
     page("/digest", digest_page, name="digest"),
-    page("/digest/{digest_id:int}/email", digest_email, name="digest_email"),
+    page("/digest/{mailing_id:int}/email", digest_email, name="digest_email"),
     action("/digest/prepare", prepare, name="digest_prepare"),
-    action("/digest/{digest_id:int}/test", test_send, name="digest_test"),
-    page("/digest/{digest_id:int}/send", confirm_send, name="digest_confirm"),
-    action("/digest/{digest_id:int}/send", send, name="digest_send"),
+    action("/digest/{mailing_id:int}/test", test_send, name="digest_test"),
+    page("/digest/{mailing_id:int}/send", confirm_send, name="digest_confirm"),
+    action("/digest/{mailing_id:int}/send", send, name="digest_send"),
 ]
