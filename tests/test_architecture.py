@@ -80,6 +80,30 @@ def test_no_module_imports_itself_back_through_another() -> None:
     assert not cycles, "import cycles:\n" + "\n".join(sorted(cycles))
 
 
+def _package(module: str) -> str:
+    """`advocacy.outbound.digest` -> `advocacy.outbound`; a root module of `advocacy` is its own layer."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "advocacy" and len(parts) > 1 else parts[0]
+
+
+def test_packages_depend_on_each_other_one_way() -> None:
+    """Not only modules: no two step packages lean on each other (outbound never imports inbound, and so on)."""
+    layers: dict[str, set[str]] = {}
+    for name, targets in GRAPH.items():
+        layers.setdefault(_package(name), set()).update(_package(t) for t in targets if _package(t) != _package(name))
+    both_ways = sorted(f"{a} <-> {b}" for a, deps in layers.items() for b in deps
+                       if a < b and a in layers.get(b, set()))
+    assert not both_ways, "\n".join(both_ways)
+    for start in layers:  # and no longer loop through three or more
+        stack, seen = [start], set()
+        while stack:
+            for nxt in layers.get(stack.pop(), set()):
+                assert nxt != start, f"{start} depends on itself through other packages"
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+
+
 def test_scrapers_digests_and_the_vocabulary_import_only_the_vocabulary() -> None:
     wrong = [
         f"{name} imports {target}"
@@ -104,7 +128,7 @@ def _function_level_imports(path: Path) -> Iterator[tuple[int, str]]:
 def test_no_project_import_is_hidden_inside_a_function() -> None:
     """Only a heavy optional dependency may be imported late, and then with a comment saying why."""
     hidden = []
-    for name, path in MODULES.items():
+    for path in MODULES.values():
         for lineno, line in _function_level_imports(path):
             target = line.split()[1].split(".")[0]
             if target in PACKAGES or "#" not in line:

@@ -13,8 +13,8 @@ import time_machine
 from advocacy.app import App, system_clock
 from advocacy.config import Config, Secrets
 from advocacy.models import JobRun, SourceRun
-from advocacy.runtime.health import format_report, health_report, healthz_route
-from advocacy.web.app import create_app
+from advocacy.runtime.health import format_report, health_report
+from advocacy.web.app import create_app, healthz_route
 from tests.scheduling import Recorder, service
 
 ET = ZoneInfo("America/New_York")

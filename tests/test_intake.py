@@ -9,6 +9,7 @@ from advocacy.app import App
 from advocacy.config import Secrets
 from advocacy.inbound import intake
 from advocacy.models import AuditEntry, Call, InboundMessage, Question
+from advocacy.outbound import content
 from advocacy.tokens import make_reply_address
 from digests.backends import OutboxBackend
 from tests.conftest import FakeClock
@@ -243,7 +244,7 @@ def test_answering_a_question_keeps_the_notes_for_the_next_digest(app: App, cloc
         clock.advance(days=9)
         intake.answer(session, question_id, "Yes, in the House version.", actor="advocate", now=app.now())
     with app.sessions() as session:
-        answered = intake.answered_since(session, CALL - timedelta(days=1))
+        answered = content.answered_since(session, CALL - timedelta(days=1))
         assert [(q.status, q.answer_notes) for q in answered] == [("answered", "Yes, in the House version.")]
         assert session.scalar(select(AuditEntry.action)) == "answer"
 

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from advocacy.app import App
 from advocacy.config import Config, Secrets, load_config
 from advocacy.models import Delivery, Mailing, Member
-from advocacy.outbound.digest import MEMBER_TOKEN, create_digest, send_digest
+from advocacy.outbound.content import MEMBER_TOKEN
+from advocacy.outbound.digest import create_digest, send_digest
 from advocacy.outbound.outgoing import read_member_token
 from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures, make_backend
 from advocacy.people.members import find_member, unsubscribe

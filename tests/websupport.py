@@ -25,7 +25,7 @@ from advocacy.models import (
     TagAssessment,
 )
 from advocacy.people import staff as users
-from advocacy.web import create_app
+from advocacy.web.app import create_app
 from tests.factories import et, funding_bill, hearing
 from vocabulary.records import DocumentRecord, ScrapeResult
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -102,7 +103,6 @@ COMMAND_MODULES = (
 
 
 def _register() -> None:
-    import importlib
 
     for name in COMMAND_MODULES:
         for command in importlib.import_module(f"advocacy.cli.{name}").COMMANDS:

@@ -13,7 +13,7 @@ from advocacy import calls
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
 from advocacy.models import Call, Question
-from advocacy.outbound import agenda
+from advocacy.outbound import agenda, content
 from advocacy.outbound.sending import AlreadySent, make_backend
 
 _call_option = click.option("--call", "day", metavar="DATE", help="The call on this date (default: the next call).")
@@ -52,7 +52,7 @@ def show_agenda(app: App, call_id: int) -> None:
                 question = session.get(Question, qid)
                 if question is None:
                     continue
-                districts = agenda.districts(session, question)
+                districts = content.districts(session, question)
                 late = " (late)" if question.late else ""
                 click.echo(f"      q{question.id}{late}: {question.text}"
                            + (f"  -- {', '.join(districts)}" if districts else ""))

@@ -8,7 +8,8 @@ import click
 
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
-from advocacy.outbound.alerts import create_alerts, list_alerts, send_alerts
+from advocacy.outbound.acted import AlreadyReminded, NothingToRemind
+from advocacy.outbound.alerts import create_alerts, list_alerts, send_alerts, send_reminder
 from advocacy.outbound.sending import SendInProgress, make_backend
 
 
@@ -65,8 +66,6 @@ def list_command(app: App, limit: int) -> None:
 @pass_app()
 def remind(app: App, alert_id: int) -> None:
     """Send the alert's one reminder to the districts that have not acted yet."""
-    from advocacy.outbound.acted import AlreadyReminded, NothingToRemind
-    from advocacy.outbound.alerts import send_reminder
 
     try:
         report = send_reminder(app, alert_id, make_backend(app))

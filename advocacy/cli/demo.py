@@ -4,6 +4,7 @@ import click
 
 from advocacy.app import App
 from advocacy.cli import pass_app
+from advocacy.demo.run import run_demo
 
 
 @click.command("demo")
@@ -15,7 +16,6 @@ def demo(app: App, site_port: int) -> None:
 
     Run it twice: the second run finds nothing new and sends nothing.
     """
-    from advocacy.demo.run import run_demo
 
     try:
         result = run_demo(app.config, echo=click.echo, site_port=site_port)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from advocacy import calls
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, pass_app
-from advocacy.inbound import intake
+from advocacy.inbound import imap, intake
 from advocacy.inbound.replies import parse_reply
 from advocacy.models import Call, InboundMessage, Member, Question
 
@@ -206,7 +206,6 @@ def answer_command(app: App, question_id: int, notes: str) -> None:
 @pass_app()
 def poll_imap_command(app: App) -> None:
     """Fetch new replies from the configured IMAP mailbox ([inbound.imap])."""
-    from advocacy.inbound import imap
 
     report = imap.poll(app)
     for line in report.lines():

@@ -9,6 +9,7 @@ import click
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, pass_app
 from advocacy.collect import scrape as scraping
+from advocacy.runtime.pipeline import after_scrape
 
 
 @click.command("scrape")
@@ -32,7 +33,6 @@ def scrape(app: App, sources: tuple[str, ...], replay_run: int | None) -> None:
             summaries = scraping.run_sources(app, sources, progress=click.echo)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--source") from exc
-    from advocacy.runtime.pipeline import after_scrape
 
     for line in after_scrape(app, summaries):
         click.echo(line)

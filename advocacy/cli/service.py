@@ -7,19 +7,24 @@ import signal
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from types import FrameType
 from typing import Any
 
 import click
 import httpx
+from sqlalchemy import select
 from starlette.types import ASGIApp
 
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, EXIT_OK, State, pass_app
+from advocacy.models import JobRun
 from advocacy.runtime import logs
-from advocacy.runtime.health import format_report, health_report, healthz_route
+from advocacy.runtime import steps as step
+from advocacy.runtime.health import format_report, health_report
 from advocacy.runtime.jobs import Runner, Steps
 from advocacy.runtime.scheduler import Service, job_specs, stored_next_runs
+from advocacy.web.app import create_app, healthz_route
 
 DEFAULT_STOP_TIMEOUT = 60.0  # keep below systemd's TimeoutStopSec (90 s by default)
 
@@ -32,9 +37,7 @@ def pipeline_steps(app: App) -> Steps:
     Each step is `(app) -> StepResult`, idempotent, and decides from the database what is due: the scheduler
     only wakes it up. Steps that send write their per-member delivery rows before sending.
     """
-    from functools import partial
 
-    from advocacy.runtime import steps as step
 
     steps = Steps()
     for _jcfg, source in app.config.sources():
@@ -50,7 +53,6 @@ def pipeline_steps(app: App) -> Steps:
 
 def web_app(app: App, service: Service) -> ASGIApp:
     """The staff web app, with `/healthz`."""
-    from advocacy.web.app import create_app
 
     return create_app(app, extra_routes=[healthz_route(app, service.scheduler)])
 
@@ -58,7 +60,7 @@ def web_app(app: App, service: Service) -> ASGIApp:
 def serve(app: App, steps: Steps, *, host: str, port: int, stop_timeout: float = DEFAULT_STOP_TIMEOUT,
           verbose: bool = False, on_started: Callable[[Service], None] | None = None) -> int:
     """Run the scheduler and the web app in this process until SIGTERM or SIGINT."""
-    import uvicorn
+    import uvicorn  # deferred: only the server commands need it, and it slows every other command's start
 
     service = Service(app, steps)
     server = uvicorn.Server(uvicorn.Config(web_app(app, service), host=host, port=port, log_config=None,
@@ -123,9 +125,7 @@ def jobs_group(ctx: click.Context) -> None:
 @pass_app()
 def list_jobs(app: App) -> None:
     """List the jobs (the default)."""
-    from sqlalchemy import select
 
-    from advocacy.models import JobRun
 
     specs = job_specs(app.config)
     stored = stored_next_runs(app)

@@ -9,6 +9,7 @@ import click
 from advocacy.app import App
 from advocacy.cli import pass_app
 from advocacy.people import staff as users
+from advocacy.web.app import create_app
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -102,9 +103,8 @@ def list_(app: App) -> None:
 @pass_app()
 def web(app: App, host: str | None, port: int | None, proxy_headers: bool) -> None:
     """Serve the staff web pages with uvicorn."""
-    import uvicorn
+    import uvicorn  # deferred: only the server commands need it, and it slows every other command's start
 
-    from advocacy.web import create_app
 
     host = host or app.config.web.host
     port = port or app.config.web.port

@@ -30,6 +30,7 @@ from advocacy.app import App
 from advocacy.config import Config
 from advocacy.inbound.mime import header
 from advocacy.inbound.replies import Attribution, ParsedReply, parse_reply, reply_summary
+from advocacy.inbound.replytext import split_questions
 from advocacy.models import (
     AuditEntry,
     Bill,
@@ -42,6 +43,7 @@ from advocacy.models import (
     Member,
     Question,
 )
+from advocacy.outbound.acted import record_done_reply
 from advocacy.people.members import find_member
 from advocacy.tokens import Secret, read_reply_token, token_from_address
 from digests import timefmt
@@ -307,12 +309,10 @@ def process(session: Session, message: InboundMessage, *, config: Config, secret
         return Outcome(message.id, message.status, problems=message.problems)
     assert found.member is not None
     message.problems = problems
-    if found.digest is not None and found.digest.kind == "alert":
-        from advocacy.outbound.acted import record_done_reply
-
-        if record_done_reply(session, parsed, found.digest.id, found.member, now):
-            message.status = "parsed"  # "done": the member acted on the alert; not a question
-            return Outcome(message.id, message.status, problems=problems)
+    if (found.digest is not None and found.digest.kind == "alert"
+            and record_done_reply(session, parsed, found.digest.id, found.member, now)):
+        message.status = "parsed"  # "done": the member acted on the alert; not a question
+        return Outcome(message.id, message.status, problems=problems)
     outcome = _add_questions(session, config, message, parsed.questions, parsed.bills, found.member, found.digest)
     message.status = "parsed"
     outcome.problems = problems
@@ -439,7 +439,6 @@ def accept(session: Session, message_id: int, member_email: str, *, config: Conf
     found = attribute(session, parsed, config=config, secret=secret, channel=message.channel, meta=message.meta)
     before = {"status": message.status, "member_id": message.member_id}
     if text is not None:
-        from advocacy.inbound.replytext import split_questions
 
         texts, bills = split_questions(text), billnum.find_refs(text)
     else:
@@ -507,12 +506,6 @@ def assign_call(session: Session, question_id: int, call: Call, *, actor: str, n
     return question
 
 
-def answered_since(session: Session, since: datetime | None) -> list[Question]:
-    """Questions answered on calls since `since`, with their notes: for the next digest."""
-    query = select(Question).where(Question.status == "answered")
-    if since is not None:
-        query = query.where(Question.answered_at > since)
-    return list(session.scalars(query.order_by(Question.answered_at, Question.id)))
 
 
 # ---------------------------------------------------------------------------------------------------------

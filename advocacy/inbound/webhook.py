@@ -19,7 +19,7 @@ import hmac
 import io
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -31,11 +31,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute
 
 from advocacy.app import App
 from advocacy.inbound import intake
-from advocacy.web.routing import public
 
 log = logging.getLogger("advocacy.inbound")
 
@@ -205,8 +203,8 @@ def _processor(app: App, message_id: int) -> object:
     return intake.process_stored(app, message_id)
 
 
-def inbound_routes(app: App, *, process: Processor | None = None) -> list[BaseRoute]:
-    """The webhook's routes; `advocacy.web.app.create_app` mounts them.
+def sendgrid_endpoint(app: App, *, process: Processor | None = None) -> Callable[[Request], Awaitable[Response]]:
+    """The webhook's endpoint; `advocacy.web.app.create_app` mounts it at `/inbound/sendgrid`.
 
     `process` runs after a new message is committed (default: parse and attribute it now).
     """
@@ -246,8 +244,7 @@ def inbound_routes(app: App, *, process: Processor | None = None) -> list[BaseRo
             await run_in_threadpool(_process_safely, app, after_store, message_id)
         return JSONResponse({"id": message_id, "duplicate": not is_new})
 
-    # public: SendGrid is no signed-in user; the handler checks its own basic-auth credentials
-    return [public("/inbound/sendgrid", sendgrid, name="inbound_sendgrid", methods=["POST"], csrf=False)]
+    return sendgrid
 
 
 def _store(app: App, raw: bytes, meta: dict[str, Any], problems: list[str],

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from advocacy.inbound.replies import ParsedReply
 from advocacy.models import ActionTaken, AlertReminder, Delivery, Mailing, Member
 from advocacy.tokens import Secret, TokenError, sign, unsign
 
@@ -102,13 +102,20 @@ def handle_acted_link(session: Session, secret: Secret, token: str, now: datetim
     return ActedPage(True, message, alert_id, member_id, new)
 
 
+class Reply(Protocol):
+    """What the intake has read of a reply (`advocacy.inbound.replies.ParsedReply`)."""
+
+    text: str
+    auto_reply: bool
+
+
 def is_done_reply(text: str) -> bool:
     """Whether a reply's own text (quotes and signature already removed) says the member acted."""
     first = next((line for line in text.splitlines() if line.strip()), "")
     return bool(first) and not _NEGATED.match(first) and bool(_DONE.match(first))
 
 
-def record_done_reply(session: Session, parsed: ParsedReply, mailing_id: int, member: Member, now: datetime) -> bool:
+def record_done_reply(session: Session, parsed: Reply, mailing_id: int, member: Member, now: datetime) -> bool:
     """For the reply intake: a "done" reply to an alert records the member's action. True when recorded."""
     if parsed.auto_reply or not is_done_reply(parsed.text):
         return False

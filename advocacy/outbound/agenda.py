@@ -34,19 +34,22 @@ from advocacy.models import (
     Question,
 )
 from advocacy.outbound import sending
-from advocacy.outbound.digest import (
+from advocacy.outbound.content import (
     MEMBER_TOKEN,
     MOVING_EVENTS,
     bill_item,
     collaborative,
     display_number,
+    districts,
     footer,
-    load_view,
 )
+from advocacy.outbound.digest import load_view
 from advocacy.outbound.outgoing import message_for
 from advocacy.outbound.sending import AlreadySent, SendReport
 from advocacy.people.members import active_members
 from advocacy.schedule import agenda_due, next_call
+from advocacy.tagging.rules import parse_tagging
+from advocacy.tagging.tagger import BillInput, Tagger
 from digests import model as m
 from digests.backends import MailBackend
 from digests.invite import call_invite
@@ -75,25 +78,15 @@ class AgendaError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Topics: the tagger when it is installed, else one general group.
+# Topics: the tagger's, when the config has tagging rules, else one general group.
 
 
 def topic_classifier(config: Config) -> Classifier | None:
-    """A question's topic label from the bill tagger's rules, or None when the tagger is not available."""
-    try:
-        from advocacy.tagging.rules import load_tagging, parse_tagging
-        from advocacy.tagging.tagger import BillInput, Tagger
-    except ImportError:
+    """A question's topic label from the bill tagger's rules, or None without rules or when they do not load."""
+    if not config.tagging:
         return None
     try:
-        if config.tagging:
-            rules = parse_tagging(config.tagging, "config.toml [tagging]")
-        else:
-            default = Path(__file__).resolve().parents[2] / "tagging.default.toml"
-            if not default.exists():
-                return None
-            rules = load_tagging(default)
-        tagger = Tagger.from_config(rules)
+        tagger = Tagger.from_config(parse_tagging(config.tagging, "config.toml [tagging]"))
     except Exception:  # rules that do not load are the tagger's error to report, not the agenda's
         return None
 
@@ -401,15 +394,6 @@ def merge_questions(session: Session, keep_id: int, other_id: int) -> Question:
 # Rendering
 
 
-def districts(session: Session, question: Question) -> tuple[str, ...]:
-    askers = [question, *session.scalars(select(Question).where(Question.merged_into_id == question.id)
-                                         .order_by(Question.created_at, Question.id))]
-    names: dict[str, None] = {}
-    for asked in askers:
-        member = session.get(Member, asked.member_id) if asked.member_id else None
-        if member is not None:
-            names.setdefault(member.district.name if member.district else member.name, None)
-    return tuple(names)
 
 
 def context(session: Session, config: Config, call: Call, now: datetime) -> m.AgendaContext:

@@ -33,7 +33,8 @@ from advocacy.models import (
     TagAssessment,
 )
 from advocacy.outbound import sending
-from advocacy.outbound.digest import (
+from advocacy.outbound.acted import AlreadyReminded, acted_url, remind_not_acted
+from advocacy.outbound.content import (
     MEMBER_TOKEN,
     action_item,
     bill_item,
@@ -43,6 +44,7 @@ from advocacy.outbound.digest import (
     hearing_item,
     shown,
 )
+from advocacy.outbound.opportunities import call_to_action, testimony_info
 from advocacy.outbound.outgoing import message_for
 from advocacy.outbound.sending import SendReport, Skip
 from advocacy.people.members import active_members
@@ -158,7 +160,6 @@ def alert_content(session: Session, config: Config, digest: Mailing, now: dateti
     headline = f"{view.number} gets a hearing {format_when(hearing.start, zone)}"
     if hearing.testimony_deadline and hearing.testimony_deadline > now:
         headline += f"; testimony due {format_when(hearing.testimony_deadline, zone)}"
-    from advocacy.outbound.opportunities import testimony_info
 
     return AlertContent(m.AlertContext(headline=headline, hearing=hearing_item(
         config, hearing, [view], testimony_info(session, config, hearing, bill)), **common), topics)
@@ -232,8 +233,6 @@ def _personal(app: App, renderer: EmailRenderer, context: m.AlertContext, item: 
               headline_prefix: str = "") -> Callable[[Mailing, Member], OutgoingMessage]:
     """Each member's own legislators, the committee sentence when true, and their "I contacted them" link
     (always for the original alert, so acting on a reminder counts for the alert)."""
-    from advocacy.outbound.acted import acted_url
-    from advocacy.outbound.opportunities import call_to_action
 
     def compose(email: Mailing, member: Member) -> OutgoingMessage:
         if not member.alerts:
@@ -257,7 +256,6 @@ def send_reminder(app: App, alert_id: int, backend: MailBackend, *, renderer: Em
                   ) -> SendReport:
     """The one reminder of an alert, to members of the districts that have not acted yet. Raises
     `advocacy.outbound.acted.AlreadyReminded` the second time and `NothingToRemind` when every district acted."""
-    from advocacy.outbound.acted import AlreadyReminded, remind_not_acted
 
     renderer = renderer or EmailRenderer()
     now = app.now()

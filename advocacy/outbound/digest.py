@@ -30,6 +30,20 @@ from advocacy.models import (
     TagAssessment,
 )
 from advocacy.outbound import sending
+from advocacy.outbound.content import (
+    MEMBER_TOKEN,
+    MOVING_EVENTS,
+    PRIORITY_ORDER,
+    action_item,
+    answered,
+    bill_item,
+    collaborative,
+    concerns,
+    footer,
+    hearing_item,
+    shown,
+)
+from advocacy.outbound.opportunities import testimony_info
 from advocacy.outbound.outgoing import cached, compose_with, message_for
 from advocacy.outbound.sending import AlreadySent, SendReport
 from advocacy.people.members import active_members
@@ -41,14 +55,7 @@ from digests.render import EmailRenderer
 from vocabulary import billnum
 
 SECTIONS = ("action_needed", "moved", "new_bills", "hearings", "watch_list")
-# What moves a bill in the members' eyes; hearings have their own section, documents are not news by themselves.
-MOVING_EVENTS = frozenset({"new_action", "status_change", "new_version"})
 HEARING_WINDOW = timedelta(days=14)
-POSITIONS = {"support": m.Position.SUPPORT, "oppose": m.Position.OPPOSE, "monitor": m.Position.MONITOR,
-             "seek_amendment": m.Position.AMEND}
-PRIORITIES = {"high": m.Priority.HIGH, "medium": m.Priority.NORMAL, "watch": m.Priority.LOW}
-PRIORITY_ORDER = {"high": 0, "medium": 1, None: 2, "watch": 3}
-MEMBER_TOKEN = "-member-token-"  # replaced per recipient (SendGrid substitutions, or locally by the backend)
 
 
 class NothingNew(Exception):
@@ -61,10 +68,6 @@ def last_sent_digest(session: Session) -> Mailing | None:
     )
 
 
-def shown(curation: Curation | None) -> bool:
-    """Whether members hear about the bill: the advocate approved it, or flagged an action alert on it."""
-    return curation is not None and (curation.status == "approved"
-                                     or (curation.alert and curation.status != "dismissed"))
 
 
 def _tracked(session: Session) -> dict[int, Curation]:
@@ -103,42 +106,73 @@ def create_digest(session: Session, config: Config, now: datetime, *, start: dat
         raise ValueError(f"the period ends ({end.astimezone(UTC):%Y-%m-%d %H:%M} UTC) before it starts "
                          f"({start.astimezone(UTC):%Y-%m-%d %H:%M} UTC)")
     tracked = _tracked(session)
-    reported = _reported(session)
-    items: list[tuple[str, int | None, int | None]] = []  # (section, bill_id, hearing_id)
-    news = 0  # items that are new since the last digest: without any, the digest is skipped
+    frozen = _Frozen(start)
+    for cur in sorted((c for c in tracked.values() if c.alert and c.alert_deadline and c.alert_deadline >= now),
+                      key=lambda c: (c.alert_deadline, c.bill_id)):
+        frozen.add("action_needed", cur.bill_id, new=frozen.fresh(cur.updated_at))
+    watch = _add_approved(session, frozen, tracked, end)
+    _add_hearings(session, frozen, tracked, now)
+    for bill_id in watch:
+        frozen.add("watch_list", bill_id)
+    frozen.news += len(answered(session, start, end))  # answers from a call are news for those who missed it
+    if not frozen.news and not note.strip() and not allow_empty:
+        raise NothingNew("nothing moved since the last digest" + (f" ({start:%Y-%m-%d %H:%M} UTC)" if start else ""))
 
-    def fresh(moment: datetime | None) -> bool:
-        return start is None or (moment is not None and moment > start)
+    digest = Mailing(kind="digest", period_start=start, period_end=end, opening_note=note, status="draft",
+                     created_at=now)
+    for position, (section, bill_id, hearing_id) in enumerate(frozen.items):
+        digest.items.append(MailingItem(section=section, position=position, bill_id=bill_id, hearing_id=hearing_id))
+    session.add(digest)
+    session.flush()
+    return digest
 
-    alerts = sorted((c for c in tracked.values() if c.alert and c.alert_deadline and c.alert_deadline >= now),
-                    key=lambda c: (c.alert_deadline, c.bill_id))
-    for cur in alerts:
-        items.append(("action_needed", cur.bill_id, None))
-        news += fresh(cur.updated_at)
 
+@dataclass
+class _Frozen:
+    """The items a new digest freezes, in order, and how many are news since `start` (none: the digest waits)."""
+
+    start: datetime | None
+    items: list[tuple[str, int | None, int | None]] = field(default_factory=list)  # (section, bill, hearing)
+    news: int = 0
+
+    def fresh(self, moment: datetime | None) -> bool:
+        return self.start is None or (moment is not None and moment > self.start)
+
+    def add(self, section: str, bill_id: int | None = None, hearing_id: int | None = None, *,
+            new: bool = False) -> None:
+        self.items.append((section, bill_id, hearing_id))
+        self.news += new
+
+
+def _add_approved(session: Session, frozen: _Frozen, tracked: dict[int, Curation], end: datetime) -> list[int]:
+    """Add the approved bills that moved or are new to members; return the watch-priority ones (listed last)."""
     query = select(ChangeEvent.bill_id, ChangeEvent.kind).where(
         ChangeEvent.bill_id.in_(list(tracked)), ChangeEvent.detected_at <= end)
-    if start is not None:
-        query = query.where(ChangeEvent.detected_at > start)
+    if frozen.start is not None:
+        query = query.where(ChangeEvent.detected_at > frozen.start)
     kinds: dict[int, set[str]] = defaultdict(set)
     for bill_id, kind in session.execute(query):
         kinds[bill_id].add(kind)
-
-    approved = sorted((c for c in tracked.values() if c.status == "approved"), key=_bill_order)
+    reported = _reported(session)
     watch, new, moved = [], [], []
-    for cur in approved:
+    for cur in sorted((c for c in tracked.values() if c.status == "approved"), key=_bill_order):
         moving = bool(kinds[cur.bill_id] & MOVING_EVENTS)
         if cur.priority == "watch":
             watch.append(cur.bill_id)
-            news += moving or cur.bill_id not in reported
+            frozen.news += moving or cur.bill_id not in reported
         elif cur.bill_id not in reported:
             new.append(cur.bill_id)
-            news += 1
         elif moving:
             moved.append(cur.bill_id)
-            news += 1
-    items += [("moved", b, None) for b in moved] + [("new_bills", b, None) for b in new]
+    for bill_id in moved:
+        frozen.add("moved", bill_id, new=True)
+    for bill_id in new:
+        frozen.add("new_bills", bill_id, new=True)
+    return watch
 
+
+def _add_hearings(session: Session, frozen: _Frozen, tracked: dict[int, Curation], now: datetime) -> None:
+    """Hearings of the next two weeks on a tracked bill."""
     hearings = session.scalars(
         select(Hearing).options(selectinload(Hearing.bills))
         .where(Hearing.start >= now, Hearing.start <= now + HEARING_WINDOW, Hearing.cancelled.is_(False))
@@ -146,21 +180,7 @@ def create_digest(session: Session, config: Config, now: datetime, *, start: dat
     )
     for hearing in hearings:
         if any(b.id in tracked for b in hearing.bills):
-            items.append(("hearings", None, hearing.id))
-            news += fresh(hearing.updated_at)
-    items += [("watch_list", b, None) for b in watch]
-
-    news += len(answered(session, start, end))  # answers from a call are news for those who missed it
-    if not news and not note.strip() and not allow_empty:
-        raise NothingNew("nothing moved since the last digest" + (f" ({start:%Y-%m-%d %H:%M} UTC)" if start else ""))
-
-    digest = Mailing(kind="digest", period_start=start, period_end=end, opening_note=note, status="draft",
-                    created_at=now)
-    for position, (section, bill_id, hearing_id) in enumerate(items):
-        digest.items.append(MailingItem(section=section, position=position, bill_id=bill_id, hearing_id=hearing_id))
-    session.add(digest)
-    session.flush()
-    return digest
+            frozen.add("hearings", hearing_id=hearing.id, new=frozen.fresh(hearing.updated_at))
 
 
 @dataclass
@@ -212,117 +232,27 @@ def load_view(session: Session, digest: Mailing, config: Config | None = None) -
         events[e.bill_id].append(e)  # type: ignore[index]
     testimony = {}
     if config is not None:  # deadline, where to send it and the template, computed while the rows are attached
-        from advocacy.outbound.opportunities import testimony_info
-
         testimony = {h.id: testimony_info(session, config, h) for h in hearings.values()}
     return DigestView(digest, bills, curations, tags, events, hearings, items, testimony,
                       answered(session, digest.period_start, digest.period_end))
 
 
-def answered(session: Session, since: datetime | None, until: datetime) -> list[m.AnsweredQuestion]:
-    """Questions the advocate answered on calls in the period, with the notes written for the digest."""
-    from advocacy.inbound.intake import answered_since
-    from advocacy.outbound.agenda import districts
-
-    return [m.AnsweredQuestion(text=q.text, answer=q.answer_notes, districts=districts(session, q))
-            for q in answered_since(session, since)
-            if q.answer_notes.strip() and q.answered_at is not None and q.answered_at <= until]
 
 
-def official_url(config: Config, bill: Bill) -> str:
-    """The legislature's page: the jurisdiction's configured template first, else what the source gave."""
-    code = bill.session.jurisdiction.code
-    try:
-        template = config.jurisdiction(code).bill_url
-    except KeyError:
-        template = ""
-    prefix, _, number = bill.identifier.partition(" ")
-    if template:
-        return template.format(session=bill.session.identifier, prefix=prefix, number=number,
-                               slug=f"{prefix.lower()}{number}")
-    if bill.url.startswith(("http://", "https://")):
-        return bill.url
-    return f"{config.collaborative.base_url}/bills/{bill.id}"
 
 
-def display_number(config: Config, bill: Bill) -> str:
-    return billnum.display(bill.identifier, config.bill_style(bill.session.jurisdiction.code))
 
 
-def _http(url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else ""
 
 
-def bill_item(config: Config, bill: Bill, curation: Curation | None, tags: Sequence[TagAssessment],
-              events: Sequence[ChangeEvent]) -> m.BillItem:
-    """A bill as emails show it; `events` (the period's) pick which actions and versions are new."""
-    zone = config.collaborative.tz
-    actions = sorted(bill.actions, key=lambda a: (a.when, a.order), reverse=True)
-    fresh_actions = {(e.occurred_at, e.summary) for e in events if e.kind == "new_action"}
-    recent = [a for a in actions if (a.when, f"{bill.identifier}: {a.description}") in fresh_actions] or actions[:1]
-    new_names = {e.summary.partition(": new version ")[2] for e in events if e.kind == "new_version"}
-    new_versions = sorted((v for v in bill.versions if v.name in new_names),
-                          key=lambda v: v.when or datetime.min.replace(tzinfo=UTC), reverse=True)
-    return m.BillItem(
-        key=f"{bill.session.jurisdiction.code}-{bill.session.identifier}-{bill.identifier}",
-        number=display_number(config, bill),
-        title=bill.title,
-        url=official_url(config, bill),
-        status=bill.status,
-        status_date=actions[0].when.astimezone(zone).date() if actions else None,
-        position=POSITIONS.get(curation.position or "", m.Position.NONE) if curation else m.Position.NONE,
-        priority=PRIORITIES.get(curation.priority or "", m.Priority.NORMAL) if curation else m.Priority.NORMAL,
-        commentary=curation.commentary if curation else "",
-        tag_reasons=tuple(f"{t.label or t.tag}: {'; '.join(t.reasons)}" for t in tags[:2]),
-        sponsors=tuple(m.Sponsor(name=s.name, party=s.party, place=s.district) for s in bill.sponsors[:3]),
-        committee=bill.committee,
-        latest_actions=tuple(
-            m.ActionLine(when=a.when.astimezone(zone), description=a.description, chamber=a.chamber,
-                         committee=a.committee)
-            for a in recent[:3]
-        ),
-        new_versions=tuple(m.VersionLine(name=v.name, url=_http(v.url) or _http(v.html_url),
-                                         when=v.when.astimezone(zone).date() if v.when else None)
-                           for v in new_versions),
-        tracker_url=f"{config.collaborative.base_url}/bills/{bill.id}",
-    )
 
 
-def hearing_item(config: Config, hearing: Hearing, bills: Sequence[m.BillItem],
-                 testimony: m.TestimonyInfo | None = None) -> m.HearingItem:
-    return m.HearingItem(
-        committee=hearing.committee, start=hearing.start.astimezone(config.collaborative.tz),
-        location=hearing.location, chamber=hearing.chamber, bills=tuple(bills),
-        testimony_deadline=hearing.testimony_deadline, url=_http(hearing.url),
-        note="This hearing has been cancelled." if hearing.cancelled else "",
-        testimony=testimony,
-    )
 
 
-def action_item(config: Config, curation: Curation, bill: m.BillItem) -> m.ActionItem:
-    assert curation.alert_deadline is not None  # curation refuses an alert without one
-    return m.ActionItem(
-        title=f"{bill.number}, {bill.title}",
-        deadline=curation.alert_deadline.astimezone(config.collaborative.tz),
-        what_to_do=curation.alert_action or "Contact your legislators about this bill.",
-        bill=bill,
-    )
 
 
-def collaborative(config: Config) -> m.Collaborative:
-    c = config.collaborative
-    return m.Collaborative(name=c.name, postal_address=c.postal_address, timezone=c.timezone,
-                           advocate_title="Legislative advocate")
 
 
-def footer(config: Config) -> m.Footer:
-    """The same footer for everyone; the member's own token is substituted at send time."""
-    base = config.collaborative.base_url
-    return m.Footer(
-        reason=f"You receive this because your district is a member of {config.collaborative.name}.",
-        preferences_url=f"{base}/m/{MEMBER_TOKEN}/preferences",
-        unsubscribe_url=f"{base}/m/{MEMBER_TOKEN}/unsubscribe",
-    )
 
 
 def questions_call(config: Config, now: datetime) -> m.QuestionsCall:
@@ -338,49 +268,12 @@ def member_topics_key(member: Member) -> tuple[str, ...] | None:
     return None if member.topics is None else tuple(sorted(member.topics))
 
 
-def concerns(topics: Sequence[str] | None, bill_topics: Sequence[str]) -> bool:
-    """Whether members who chose `topics` (None: all) see a bill. A bill without topics concerns everyone."""
-    return topics is None or not bill_topics or bool(set(topics) & set(bill_topics))
 
 
 def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None, now: datetime,
                 items_cache: dict[int, m.BillItem] | None = None) -> m.DigestContext | None:
     """The digest as members with these topics see it, or None when nothing new in it concerns them."""
-    cache = items_cache if items_cache is not None else {}
-
-    def item(bill_id: int) -> m.BillItem | None:
-        if not concerns(topics, view.topics_of(bill_id)):
-            return None
-        if bill_id not in cache:
-            cache[bill_id] = bill_item(config, view.bills[bill_id], view.curations.get(bill_id),
-                                       view.tags.get(bill_id, []), view.events.get(bill_id, []))
-        return cache[bill_id]
-
-    sections: dict[str, list] = {s: [] for s in SECTIONS}
-    watch_moved = False
-    for it in view.items:
-        if it.section == "hearings" and it.hearing_id:
-            hearing = view.hearings[it.hearing_id]
-            if hearing.start < now:
-                continue  # frozen before it took place; old news by the time this is sent
-            bills = [b for b in (item(b.id) for b in hearing.bills if shown(view.curations.get(b.id))) if b]
-            if bills:
-                sections["hearings"].append(hearing_item(config, hearing, bills, view.testimony.get(hearing.id)))
-            continue
-        if it.bill_id is None:
-            continue
-        bill_view = item(it.bill_id)
-        if bill_view is None:
-            continue
-        if it.section == "action_needed":
-            cur = view.curations[it.bill_id]
-            if cur.alert and cur.alert_deadline is not None and cur.alert_deadline >= now:
-                sections["action_needed"].append(action_item(config, cur, bill_view))
-        else:
-            sections[it.section].append(bill_view)
-            if it.section == "watch_list":
-                kinds = {e.kind for e in view.events.get(it.bill_id, [])}
-                watch_moved = watch_moved or bool(kinds & MOVING_EVENTS) or "new_bill" in kinds
+    sections, watch_moved = _sections_for(config, view, topics, now, items_cache if items_cache is not None else {})
     news_for_member = any(sections[s] for s in SECTIONS if s != "watch_list") or watch_moved or bool(view.answers)
     # a digest made with nothing new on purpose (skip_empty_digest off) goes to everyone; otherwise only to those
     # who have something new in it
@@ -406,6 +299,44 @@ def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None
         answers=tuple(view.answers),
         tracker_url=f"{config.collaborative.base_url}/bills",
     )
+
+
+def _sections_for(config: Config, view: DigestView, topics: tuple[str, ...] | None, now: datetime,
+                  cache: dict[int, m.BillItem]) -> tuple[dict[str, list], bool]:
+    """Each section's entries for members with these topics, and whether a watch-list bill of theirs moved."""
+
+    def item(bill_id: int) -> m.BillItem | None:
+        if not concerns(topics, view.topics_of(bill_id)):
+            return None
+        if bill_id not in cache:
+            cache[bill_id] = bill_item(config, view.bills[bill_id], view.curations.get(bill_id),
+                                       view.tags.get(bill_id, []), view.events.get(bill_id, []))
+        return cache[bill_id]
+
+    sections: dict[str, list] = {s: [] for s in SECTIONS}
+    watch_moved = False
+    for it in view.items:
+        if it.section == "hearings" and it.hearing_id:
+            hearing = view.hearings[it.hearing_id]
+            if hearing.start < now:
+                continue  # frozen before it took place; old news by the time this is sent
+            bills = [b for b in (item(b.id) for b in hearing.bills if shown(view.curations.get(b.id))) if b]
+            if bills:
+                sections["hearings"].append(hearing_item(config, hearing, bills, view.testimony.get(hearing.id)))
+            continue
+        bill_view = item(it.bill_id) if it.bill_id is not None else None
+        if bill_view is None:
+            continue
+        if it.section == "action_needed":
+            cur = view.curations[it.bill_id]  # type: ignore[index]
+            if cur.alert and cur.alert_deadline is not None and cur.alert_deadline >= now:
+                sections["action_needed"].append(action_item(config, cur, bill_view))
+        else:
+            sections[it.section].append(bill_view)
+            if it.section == "watch_list":
+                kinds = {e.kind for e in view.events.get(it.bill_id, [])}  # type: ignore[arg-type]
+                watch_moved = watch_moved or bool(kinds & MOVING_EVENTS) or "new_bill" in kinds
+    return sections, watch_moved
 
 
 def digest_app_context(app: App, mailing_id: int, topics: tuple[str, ...] | None = None) -> m.DigestContext | None:

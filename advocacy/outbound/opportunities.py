@@ -29,7 +29,7 @@ from advocacy.outbound.acted import (
     record_done_reply,
     remind_not_acted,
 )
-from advocacy.outbound.digest import display_number
+from advocacy.outbound.content import display_number
 from advocacy.people.legislators import committee_seats, current_session, legislators_for
 from digests import model as m
 from digests.timefmt import format_day

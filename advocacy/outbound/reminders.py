@@ -9,7 +9,7 @@ from sqlalchemy import select
 from advocacy import calls
 from advocacy.app import App
 from advocacy.models import Mailing, Member, Question
-from advocacy.outbound.digest import MEMBER_TOKEN, collaborative, footer
+from advocacy.outbound.content import MEMBER_TOKEN, collaborative, footer
 from advocacy.outbound.outgoing import compose_with
 from advocacy.outbound.sending import SendReport, make_backend, prepare, send
 from advocacy.people.members import active_members

@@ -7,6 +7,7 @@ failed job makes the status "degraded" with a 200, and says what needs attention
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,13 +17,11 @@ from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import func, select, text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute
 
 from advocacy.app import App
 from advocacy.models import JobRun, SourceRun
 from advocacy.runtime.crontab import crontab_trigger
 from advocacy.runtime.scheduler import STATE_NAMES, job_specs, stored_next_runs
-from advocacy.web.routing import public
 
 LOOKBACK = timedelta(days=8)  # far enough back to find the last due slot of any weekly-or-better cadence
 
@@ -132,8 +131,8 @@ def http_status(report: dict[str, Any]) -> int:
     return 503 if report["status"] == "down" else 200
 
 
-def healthz_route(app: App, scheduler: BaseScheduler | None) -> BaseRoute:
-    """`GET /healthz` for the web app (mounted through `create_app(app, extra_routes=[...])`)."""
+def healthz_endpoint(app: App, scheduler: BaseScheduler | None) -> Callable[[Request], JSONResponse]:
+    """`GET /healthz`, which `advocacy.web.app.healthz_route` mounts."""
 
     def healthz(request: Request) -> JSONResponse:  # sync: Starlette runs it in its thread pool
         report = health_report(app, scheduler)
@@ -142,7 +141,7 @@ def healthz_route(app: App, scheduler: BaseScheduler | None) -> BaseRoute:
         body = report if local else {"status": report["status"]}
         return JSONResponse(body, status_code=http_status(report))
 
-    return public("/healthz", healthz, name="healthz")
+    return healthz
 
 
 def _ago(seconds: int | None) -> str:

@@ -4,7 +4,13 @@ wakes it up, and a resumed run after a crash does nothing twice (delivery rows g
 from __future__ import annotations
 
 from advocacy.app import App
+from advocacy.collect.scrape import run_source
+from advocacy.inbound.imap import poll
+from advocacy.inbound.intake import process_pending
+from advocacy.outbound.agenda import run_due
+from advocacy.outbound.alerts import create_alerts, send_alerts
 from advocacy.outbound.digest import NothingNew, create_digest, last_sent_digest, latest_draft, send_digest
+from advocacy.outbound.reminders import send_cutoff_reminder
 from advocacy.outbound.sending import make_backend
 from advocacy.runtime.jobs import StepResult
 from advocacy.runtime.pipeline import after_scrape, make_tagger
@@ -13,7 +19,6 @@ from advocacy.tagging.store import stale_bill_ids, tag_bills
 
 
 def scrape(app: App, source_name: str) -> StepResult:
-    from advocacy.collect.scrape import run_source
 
     for jcfg, source in app.config.sources():
         if source.name == source_name:
@@ -61,7 +66,6 @@ def digest(app: App) -> StepResult:
 
 def alerts(app: App) -> StepResult:
     """Create the alerts that events and the advocate's flags call for, then send every alert not sent yet."""
-    from advocacy.outbound.alerts import create_alerts, send_alerts
 
     with app.transaction() as session:
         created = create_alerts(session, app.config, app.now())
@@ -71,7 +75,6 @@ def alerts(app: App) -> StepResult:
 
 
 def agenda(app: App) -> StepResult:
-    from advocacy.outbound.agenda import run_due
 
     published = run_due(app)
     if published is None:
@@ -80,7 +83,6 @@ def agenda(app: App) -> StepResult:
 
 
 def cutoff_reminder(app: App) -> StepResult:
-    from advocacy.outbound.reminders import send_cutoff_reminder
 
     report = send_cutoff_reminder(app)
     if report is None:
@@ -90,8 +92,6 @@ def cutoff_reminder(app: App) -> StepResult:
 
 def inbound(app: App) -> StepResult:
     """Parse replies stored but not yet parsed, and poll the IMAP mailbox when one is configured."""
-    from advocacy.inbound.imap import poll
-    from advocacy.inbound.intake import process_pending
 
     counts = {"processed": len(process_pending(app))}
     errors: list[str] = []

@@ -1,5 +1,1 @@
-"""The advocate's web pages: Starlette + Jinja2, server-rendered, no script."""
-
-from advocacy.web.app import create_app
-
-__all__ = ["create_app"]
+"""The advocate's web pages: Starlette + Jinja2, server-rendered, no script. `app.create_app` builds the ASGI app."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from http import HTTPStatus
 from typing import Any
 
+from apscheduler.schedulers.base import BaseScheduler
 from argon2 import PasswordHasher
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -18,12 +20,15 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from advocacy.app import App
+from advocacy.inbound.intake import process_pending
+from advocacy.inbound.webhook import sendgrid_endpoint
 from advocacy.people.staff import default_hasher
+from advocacy.runtime.health import healthz_endpoint
 from advocacy.web.auth import LoginLimiter
 from advocacy.web.headers import SecurityHeaders
 from advocacy.web.pages import ROUTES
 from advocacy.web.render import STATIC, make_templates, render
-from advocacy.web.routing import unguarded
+from advocacy.web.routing import public, unguarded
 
 SESSION_COOKIE = "advocacy_session"
 SESSION_MAX_AGE = 7 * 24 * 3600
@@ -46,8 +51,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def _phrase(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -65,11 +68,12 @@ def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
         raise ValueError(
             f"routes {', '.join(refused)} were not built with advocacy.web.routing.page/action/form_page/public"
         )
-    from advocacy.inbound.webhook import inbound_routes
 
     routes: list[BaseRoute] = [
         *ROUTES,
-        *inbound_routes(app, process=process_inbound),
+        # public: SendGrid is no signed-in user; the endpoint checks its own basic-auth credentials
+        public("/inbound/sendgrid", sendgrid_endpoint(app, process=process_inbound), name="inbound_sendgrid",
+               methods=["POST"], csrf=False),
         *extra,
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
@@ -87,8 +91,6 @@ def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # Replies stored before a crash but never parsed are parsed now: none is lost.
-        from advocacy.inbound.intake import process_pending
-
         await run_in_threadpool(process_pending, app)
         yield
 
@@ -104,3 +106,8 @@ def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
     state.hasher = hasher or default_hasher()
     state.limiter = limiter or LoginLimiter(app.now)
     return web
+
+
+def healthz_route(app: App, scheduler: BaseScheduler | None) -> BaseRoute:
+    """`GET /healthz` for `create_app(app, extra_routes=[...])`: the service's health as JSON."""
+    return public("/healthz", healthz_endpoint(app, scheduler), name="healthz")

@@ -21,6 +21,7 @@ from advocacy.app import App
 from advocacy.config import Config
 from advocacy.models import Mailing, Member
 from advocacy.outbound import digest as digests
+from advocacy.outbound.content import MEMBER_TOKEN
 from advocacy.outbound.outgoing import message_for
 from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures, make_backend
 from advocacy.people.members import active_members
@@ -132,7 +133,7 @@ def digest_page(request: Request) -> Response:
             context.update(
                 sections=_sections(draft), audience=audience(session, config, draft, view, now),
                 subject=rendered.subject if rendered else "",
-                text=rendered.text.replace(digests.MEMBER_TOKEN, "preview") if rendered else "",
+                text=rendered.text.replace(MEMBER_TOKEN, "preview") if rendered else "",
                 query="&".join(f"topic={t}" for t in topics or ()),
             )
         return render(request, "digest.html", context)
@@ -148,7 +149,7 @@ def digest_email(request: Request) -> Response:
     if ctx is None:
         html = "<!doctype html><p style=\"font-family:sans-serif\">Nothing in this digest for these topics.</p>"
     else:
-        html = EmailRenderer().digest(ctx).html.replace(digests.MEMBER_TOKEN, "preview")
+        html = EmailRenderer().digest(ctx).html.replace(MEMBER_TOKEN, "preview")
     return HTMLResponse(html, headers={"Content-Security-Policy": PREVIEW_CSP, "X-Frame-Options": "SAMEORIGIN"})
 
 
@@ -204,7 +205,7 @@ def test_send(request: Request) -> Response:
         rendered = EmailRenderer().digest(ctx)
         rendered = replace(rendered, subject=f"[Test] {rendered.subject}")
         staff = Member(id=0, email=user.email, name="Test send")
-        message = message_for(app, digest, staff, rendered, substitute=digests.MEMBER_TOKEN)
+        message = message_for(app, digest, staff, rendered, substitute=MEMBER_TOKEN)
     result = make_backend(app).send([message])[0]
     if result.ok:
         flash(request, f"Test sent to {user.email} through the {app.config.email.backend} backend.")

@@ -20,7 +20,7 @@ from advocacy.app import App
 from advocacy.config import Config
 from advocacy.inbound import intake
 from advocacy.models import Call, Member, Question
-from advocacy.outbound import agenda
+from advocacy.outbound import agenda, content
 from advocacy.schedule import next_call
 from advocacy.web import forms
 from advocacy.web.auth import require_user
@@ -81,7 +81,7 @@ def questions_page(request: Request) -> Response:
         return render(request, "questions.html", {
             "section": "questions", "held": held, "groups": groups, "members": members, "answered": answered,
             "member_emails": [m.email for m in everyone], "choices": call_choices(session, app.config, now),
-            "districts": {q.id: agenda.districts(session, q) for g in groups for q in g.questions},
+            "districts": {q.id: content.districts(session, q) for g in groups for q in g.questions},
         })
 
 
