@@ -40,7 +40,8 @@ def _split(value: str | None) -> list[str]:
 
 
 class PreferenceError(ValueError):
-    """A preference a member cannot choose (an unknown topic); names the field."""
+    """A preference that cannot be set (an unknown topic, an unsubscribe without its time); `set_preferences`
+    names the field."""
 
 
 def chosen_topics(topics: Iterable[str], known_topics: Collection[str] | None = None) -> list[str] | None:
@@ -192,7 +193,7 @@ def set_preferences(session: Session, member: Member, *, topics: Sequence[str] |
             chosen = chosen_topics(topics or [], known_topics)  # type: ignore[arg-type]
         except PreferenceError as exc:
             raise PreferenceError(f"topics: {exc}") from None
-        value = None if chosen is None else sorted(set(chosen))
+        value = None if chosen is None else sorted(set(chosen))  # the same choice in another order is no change
         if value != member.topics:
             member.topics = value
             changed["topics"] = value
