@@ -134,31 +134,28 @@ def _hearings(
     return tuple(hearings)
 
 
-def parse_bill(body: bytes, where: str, tz: ZoneInfo, jurisdiction: str) -> tuple[BillRecord, tuple[HearingRecord, ...]]:
-    """A `getBill` answer (with or without its {"status": "OK"} envelope) -> the bill and its calendar."""
-    data = load_json(body, where)
-    _check_status(data, where)
-    bill = require(data, "bill", where, dict)
+def _identifier(bill: dict[str, Any], where: str) -> str:
     number = require(bill, "bill_number", where, str)
     try:
-        identifier = normalize(number)
+        return normalize(number)
     except BillNumberError as exc:
         raise ScrapeError(where, f"unreadable bill_number {number!r}") from exc
-    session_info = require(bill, "session", where, dict)
-    session = require(session_info, "session_name", where, str)
-    title = require(bill, "title", where, str).strip()
-    description = require(bill, "description", where, str).strip()
 
+
+def _status(bill: dict[str, Any], where: str, tz: ZoneInfo) -> str:
+    """The bill's status by name; a code we cannot name falls back to the latest step of its progress."""
     progress = []
     for index, step in enumerate(require(bill, "progress", where, list)):
         at = f"{where} [progress {index}]"
         event = require(step, "event", at, int)
         progress.append((parse_day(require(step, "date", at, str), "%Y-%m-%d", at, tz), event))
-    status_code = require(bill, "status", where, int)
-    status = STATUS_NAMES.get(status_code, "")
+    status = STATUS_NAMES.get(require(bill, "status", where, int), "")
     if not status and progress:
         status = PROGRESS_NAMES.get(max(progress)[1], "")
+    return status
 
+
+def _actions(bill: dict[str, Any], where: str, tz: ZoneInfo) -> tuple[ActionRecord, ...]:
     actions: list[ActionRecord] = []
     for index, step in enumerate(require(bill, "history", where, list)):
         at = f"{where} [history {index}]"
@@ -166,7 +163,10 @@ def parse_bill(body: bytes, where: str, tz: ZoneInfo, jurisdiction: str) -> tupl
         text = require(step, "action", at, str).strip()
         same_day = sum(1 for a in actions if a.when == when)
         actions.append(ActionRecord(when, text, _chamber(step.get("chamber"), text), order=same_day))
+    return tuple(actions)
 
+
+def _sponsors(bill: dict[str, Any], where: str) -> tuple[SponsorRecord, ...]:
     sponsors = []
     for index, person in enumerate(require(bill, "sponsors", where, list)):
         at = f"{where} [sponsors {index}]"
@@ -179,7 +179,10 @@ def parse_bill(body: bytes, where: str, tz: ZoneInfo, jurisdiction: str) -> tupl
                 chamber=ROLES.get(person.get("role") or "", ""),
             )
         )
+    return tuple(sponsors)
 
+
+def _versions(bill: dict[str, Any], where: str, tz: ZoneInfo) -> tuple[VersionRecord, ...]:
     versions = []
     for index, text in enumerate(require(bill, "texts", where, list)):
         at = f"{where} [texts {index}]"
@@ -193,7 +196,11 @@ def parse_bill(body: bytes, where: str, tz: ZoneInfo, jurisdiction: str) -> tupl
                 html_url=link if text.get("mime") == "text/html" else "",
             )
         )
+    return tuple(versions)
 
+
+def _documents(bill: dict[str, Any], where: str, tz: ZoneInfo) -> tuple[DocumentRecord, ...]:
+    """Supplements (each one's type, lowercased, is its kind) and amendments."""
     documents = []
     for key, kind_of in (("supplements", None), ("amendments", "amendment")):
         for index, doc in enumerate(bill.get(key) or []):
@@ -207,7 +214,21 @@ def parse_bill(body: bytes, where: str, tz: ZoneInfo, jurisdiction: str) -> tupl
                     when=parse_day(doc["date"], "%Y-%m-%d", at, tz) if doc.get("date") else None,
                 )
             )
+    return tuple(documents)
 
+
+def parse_bill(body: bytes, where: str, tz: ZoneInfo, jurisdiction: str) -> tuple[BillRecord, tuple[HearingRecord, ...]]:
+    """A `getBill` answer (with or without its {"status": "OK"} envelope) -> the bill and its calendar."""
+    data = load_json(body, where)
+    _check_status(data, where)
+    bill = require(data, "bill", where, dict)
+    identifier = _identifier(bill, where)
+    session = require(require(bill, "session", where, dict), "session_name", where, str)
+    title = require(bill, "title", where, str).strip()
+    description = require(bill, "description", where, str).strip()
+    status = _status(bill, where, tz)
+    actions, sponsors = _actions(bill, where, tz), _sponsors(bill, where)
+    versions, documents = _versions(bill, where, tz), _documents(bill, where, tz)
     committee = bill.get("committee")
     record = BillRecord(
         jurisdiction=jurisdiction,
@@ -222,10 +243,10 @@ def parse_bill(body: bytes, where: str, tz: ZoneInfo, jurisdiction: str) -> tupl
         subjects=tuple(
             require(s, "subject_name", where, str) for s in require(bill, "subjects", where, list)
         ),
-        sponsors=tuple(sponsors),
-        actions=tuple(actions),
-        versions=tuple(versions),
-        documents=tuple(documents),
+        sponsors=sponsors,
+        actions=actions,
+        versions=versions,
+        documents=documents,
     )
     return record, _hearings(bill, where, tz, jurisdiction, session, identifier)
 

@@ -81,14 +81,7 @@ def _when(text: str, where: str, tz: ZoneInfo) -> datetime:
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
 
 
-def _bill(item: Any, where: str, tz: ZoneInfo, jurisdiction: str) -> BillRecord:
-    raw_identifier = require(item, "identifier", where, str)
-    try:
-        identifier = normalize(raw_identifier)
-    except BillNumberError as exc:
-        raise ScrapeError(where, f"unreadable identifier {raw_identifier!r}") from exc
-    at = f"{where} ({raw_identifier})"
-
+def _actions(item: Any, at: str, tz: ZoneInfo) -> tuple[ActionRecord, ...]:
     listed = sorted(require(item, "actions", at, list), key=lambda a: a.get("order", 0) if isinstance(a, dict) else 0)
     actions: list[ActionRecord] = []
     for index, action in enumerate(listed):
@@ -106,8 +99,11 @@ def _bill(item: Any, where: str, tz: ZoneInfo, jurisdiction: str) -> BillRecord:
                 order=same_day,
             )
         )
+    return tuple(actions)
 
-    sponsors = tuple(
+
+def _sponsors(item: Any, at: str) -> tuple[SponsorRecord, ...]:
+    return tuple(
         SponsorRecord(
             name=require(s, "name", at, str).strip(),
             primary=bool(s.get("primary")),
@@ -117,6 +113,9 @@ def _bill(item: Any, where: str, tz: ZoneInfo, jurisdiction: str) -> BillRecord:
         for s in require(item, "sponsorships", at, list)
     )
 
+
+def _versions(item: Any, at: str, tz: ZoneInfo) -> tuple[VersionRecord, ...]:
+    """Each version links to the PDF when there is one (else the HTML, else any link) and keeps the HTML apart."""
     versions = []
     for index, version in enumerate(require(item, "versions", at, list)):
         here = f"{at} [versions {index}]"
@@ -131,7 +130,17 @@ def _bill(item: Any, where: str, tz: ZoneInfo, jurisdiction: str) -> BillRecord:
                 html_url=html,
             )
         )
+    return tuple(versions)
 
+
+def _bill(item: Any, where: str, tz: ZoneInfo, jurisdiction: str) -> BillRecord:
+    raw_identifier = require(item, "identifier", where, str)
+    try:
+        identifier = normalize(raw_identifier)
+    except BillNumberError as exc:
+        raise ScrapeError(where, f"unreadable identifier {raw_identifier!r}") from exc
+    at = f"{where} ({raw_identifier})"
+    actions, sponsors, versions = _actions(item, at, tz), _sponsors(item, at), _versions(item, at, tz)
     return BillRecord(
         jurisdiction=jurisdiction,
         session=require(item, "session", at, str),
@@ -142,8 +151,8 @@ def _bill(item: Any, where: str, tz: ZoneInfo, jurisdiction: str) -> BillRecord:
         source_id=require(item, "id", at, str),
         subjects=tuple(item.get("subject") or ()),
         sponsors=sponsors,
-        actions=tuple(actions),
-        versions=tuple(versions),
+        actions=actions,
+        versions=versions,
     )
 
 

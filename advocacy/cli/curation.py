@@ -88,6 +88,62 @@ def _show(value: Any) -> str:
     return _cut(" ".join(str(value).split()), 60)
 
 
+def _refuse_conflicts(decision: str | None, snooze: int | None, note: str | None, note_file: Path | None,
+                      alert: bool, deadline: datetime | None, call_to_action: str | None, clear_alert: bool) -> None:
+    if decision and snooze:
+        raise click.UsageError("--approve/--dismiss and --snooze exclude each other")
+    if note is not None and note_file is not None:
+        raise click.UsageError("--note and --note-file exclude each other")
+    if alert and clear_alert:
+        raise click.UsageError("--alert and --clear-alert exclude each other")
+    if (deadline or call_to_action) and not alert:
+        raise click.UsageError("--deadline and --action go with --alert")
+
+
+def _commentary(note: str | None, note_file: Path | None) -> str | None:
+    """The new commentary, from --note or --note-file; None leaves it as it is."""
+    if note_file is None:
+        return note
+    try:
+        return note_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.BadParameter(f"{note_file}: not UTF-8 text ({exc})", param_hint="--note-file") from exc
+
+
+def _alert_changes(app: App, alert: bool, deadline: datetime | None, call_to_action: str | None,
+                   clear_alert: bool) -> dict[str, Any]:
+    if alert:
+        return {"alert": True,
+                "alert_deadline": _deadline(deadline.date(), app.config.collaborative.tz) if deadline else None,
+                "alert_action": call_to_action or ""}
+    return {"alert": False} if clear_alert else {}
+
+
+def _decision_changes(now: datetime, decision: str | None, snooze: int | None, priority: str | None,
+                      position: str | None) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if decision:
+        changes["status"] = decision
+    if snooze:
+        changes["status"], changes["snoozed_until"] = "snoozed", now + timedelta(days=snooze)
+    if priority:
+        changes["priority"] = None if priority == "none" else priority
+    if position:
+        changes["position"] = None if position == "none" else position
+    return changes
+
+
+def _echo_change(name: str, change: cur.Change, alerts: list[str]) -> None:
+    if not change.changed:
+        click.echo(f"{name}: marked reviewed; nothing changed")
+        return
+    click.echo(f"{name}: {change.action}")
+    for field in change.after:
+        click.echo(f"  {field}: {_show(change.before[field])} -> {_show(change.after[field])}")
+    for key in alerts:
+        click.echo(f"  urgent alert ready ({key}): `advocacy alerts send` sends it")
+
+
 @click.command("curate", short_help="Approve, dismiss, snooze or annotate a bill.")
 @click.argument("bill", nargs=-1, required=True)
 @click.option("--approve", "decision", flag_value="approved", help="Include the bill in digests.")
@@ -109,42 +165,16 @@ def curate_command(app: App, bill: tuple[str, ...], decision: str | None, snooze
                    alert: bool, deadline: datetime | None, call_to_action: str | None, clear_alert: bool,
                    actor: str) -> None:
     """Review BILL (any spelling: "HB 33", "H.B. 33", "OH 136 HB 33") and record your decision."""
-    if decision and snooze:
-        raise click.UsageError("--approve/--dismiss and --snooze exclude each other")
-    if note is not None and note_file is not None:
-        raise click.UsageError("--note and --note-file exclude each other")
-    if alert and clear_alert:
-        raise click.UsageError("--alert and --clear-alert exclude each other")
-    if (deadline or call_to_action) and not alert:
-        raise click.UsageError("--deadline and --action go with --alert")
+    _refuse_conflicts(decision, snooze, note, note_file, alert, deadline, call_to_action, clear_alert)
     now = app.now()
-    changes: dict[str, Any] = {}
-    if decision:
-        changes["status"] = decision
-    if snooze:
-        changes["status"], changes["snoozed_until"] = "snoozed", now + timedelta(days=snooze)
-    if priority:
-        changes["priority"] = None if priority == "none" else priority
-    if position:
-        changes["position"] = None if position == "none" else position
-    if note_file is not None:
-        try:
-            changes["commentary"] = note_file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise click.BadParameter(f"{note_file}: not UTF-8 text ({exc})", param_hint="--note-file") from exc
-    elif note is not None:
-        changes["commentary"] = note
-    if alert:
-        changes["alert"] = True
-        changes["alert_deadline"] = _deadline(deadline.date(), app.config.collaborative.tz) if deadline else None
-        changes["alert_action"] = call_to_action or ""
-    if clear_alert:
-        changes["alert"] = False
-
-    text = " ".join(bill)
+    changes = _decision_changes(now, decision, snooze, priority, position)
+    commentary = _commentary(note, note_file)
+    if commentary is not None:
+        changes["commentary"] = commentary
+    changes.update(_alert_changes(app, alert, deadline, call_to_action, clear_alert))
     with app.transaction() as session:
         try:
-            found = find_bill(session, text, aliases=app.config.bill_aliases())
+            found = find_bill(session, " ".join(bill), aliases=app.config.bill_aliases())
         except BillLookupError as exc:
             click.secho(str(exc), fg="red", err=True)
             sys.exit(EXIT_FAILED)
@@ -158,14 +188,7 @@ def curate_command(app: App, bill: tuple[str, ...], decision: str | None, snooze
             sys.exit(EXIT_FAILED)
         # a flagged action (or a bill made high priority with a hearing coming) becomes an alert right away
         alerts = [a.key for a in create_alerts(session, app.config, now)] if change.changed else []
-    if not change.changed:
-        click.echo(f"{name}: marked reviewed; nothing changed")
-        return
-    click.echo(f"{name}: {change.action}")
-    for field in change.after:
-        click.echo(f"  {field}: {_show(change.before[field])} -> {_show(change.after[field])}")
-    for key in alerts:
-        click.echo(f"  urgent alert ready ({key}): `advocacy alerts send` sends it")
+    _echo_change(name, change, alerts)
 
 
 def _entity(app: App, entry: AuditEntry, bills: dict[int, Bill]) -> str:

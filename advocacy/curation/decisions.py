@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from advocacy.models import (
@@ -296,14 +296,7 @@ def _strip_ident(summary: str, identifier: str) -> str:
     return summary[len(prefix):] if summary.startswith(prefix) else summary
 
 
-def queue(session: Session, now: datetime, *, topic: str | None = None, priority: str | None = None,
-          status: str | None = None, jurisdiction: str | None = None, include_all: bool = False,
-          events_per_bill: int = 3) -> list[QueueItem]:
-    """Tagged relevant bills that want the advocate's eye, highest score first, each with why it is there.
-
-    `status` lists every bill with that status (e.g. all snoozed ones); `include_all` lists every curated
-    bill, relevant or not, reviewed or not. `topic` matches a tag's code or label.
-    """
+def _check_filters(priority: str | None, status: str | None) -> None:
     problems = []
     if priority is not None and priority not in PRIORITIES:
         problems.append(f"priority: {priority!r} is not one of {', '.join(PRIORITIES)}")
@@ -312,6 +305,10 @@ def queue(session: Session, now: datetime, *, topic: str | None = None, priority
     if problems:
         raise CurationError(problems)
 
+
+def _queue_query(now: datetime, *, topic: str | None, priority: str | None, status: str | None,
+                 jurisdiction: str | None, include_all: bool) -> Select[tuple[Curation, Bill, str, str]]:
+    """Each curated bill the filters let through, with its session's identifier and its state's code."""
     query = (
         select(Curation, Bill, LegislativeSession.identifier, Jurisdiction.code)
         .join(Bill, Curation.bill_id == Bill.id)
@@ -334,42 +331,69 @@ def queue(session: Session, now: datetime, *, topic: str | None = None, priority
             TagAssessment.bill_id == Bill.id,
             or_(func.lower(TagAssessment.tag) == wanted, func.lower(TagAssessment.label) == wanted),
         ))
-    rows = list(session.execute(query))
-    if not rows:
-        return []
-    ids = [bill.id for _, bill, _, _ in rows]
+    return query
 
+
+def _tags(session: Session, ids: Sequence[int]) -> dict[int, list[TagSummary]]:
+    """Each bill's tags, highest score first."""
     tags: dict[int, list[TagSummary]] = {i: [] for i in ids}
     for row in session.scalars(select(TagAssessment).where(TagAssessment.bill_id.in_(ids))
                                .order_by(TagAssessment.score.desc(), TagAssessment.tag)):
         tags[row.bill_id].append(TagSummary(row.tag, row.label, row.score, tuple(row.reasons)))
+    return tags
 
-    reviewed = {curation.bill_id: curation.reviewed_at for curation, _, _, _ in rows}
-    events: dict[int, list[QueueEvent]] = {i: [] for i in ids}
-    idents = {bill.id: bill.identifier for _, bill, _, _ in rows}
-    for event in session.scalars(select(ChangeEvent).where(ChangeEvent.bill_id.in_(ids))
+
+def _unseen_events(session: Session, curated: Sequence[tuple[Curation, Bill]], limit: int
+                   ) -> dict[int, list[QueueEvent]]:
+    """Each bill's latest `limit` events detected since the advocate last reviewed it, newest first."""
+    reviewed = {bill.id: curation.reviewed_at for curation, bill in curated}
+    idents = {bill.id: bill.identifier for _, bill in curated}
+    events: dict[int, list[QueueEvent]] = {i: [] for i in idents}
+    for event in session.scalars(select(ChangeEvent).where(ChangeEvent.bill_id.in_(list(idents)))
                                  .order_by(ChangeEvent.detected_at.desc(), ChangeEvent.id.desc())):
         bill_id = event.bill_id
         assert bill_id is not None
         since = reviewed[bill_id]
         if since is not None and event.detected_at <= since:
             continue
-        if len(events[bill_id]) < events_per_bill:
+        if len(events[bill_id]) < limit:
             events[bill_id].append(QueueEvent(event.kind, _strip_ident(event.summary, idents[bill_id]),
                                               event.occurred_at or event.detected_at))
+    return events
 
-    items = []
-    for curation, bill, session_ident, code in rows:
-        snooze_ended = curation.snoozed_until if (
-            curation.status == "snoozed" and curation.snoozed_until is not None and curation.snoozed_until <= now
-        ) else None
-        items.append(QueueItem(
+
+def _snooze_ended(curation: Curation, now: datetime) -> datetime | None:
+    if curation.status == "snoozed" and curation.snoozed_until is not None and curation.snoozed_until <= now:
+        return curation.snoozed_until
+    return None
+
+
+def queue(session: Session, now: datetime, *, topic: str | None = None, priority: str | None = None,
+          status: str | None = None, jurisdiction: str | None = None, include_all: bool = False,
+          events_per_bill: int = 3) -> list[QueueItem]:
+    """Tagged relevant bills that want the advocate's eye, highest score first, each with why it is there.
+
+    `status` lists every bill with that status (e.g. all snoozed ones); `include_all` lists every curated
+    bill, relevant or not, reviewed or not. `topic` matches a tag's code or label.
+    """
+    _check_filters(priority, status)
+    rows = list(session.execute(_queue_query(now, topic=topic, priority=priority, status=status,
+                                             jurisdiction=jurisdiction, include_all=include_all)))
+    if not rows:
+        return []
+    tags = _tags(session, [bill.id for _, bill, _, _ in rows])
+    events = _unseen_events(session, [(curation, bill) for curation, bill, _, _ in rows], events_per_bill)
+    items = [
+        QueueItem(
             bill_id=bill.id, jurisdiction=code, session=session_ident, identifier=bill.identifier,
             title=bill.title, score=bill.relevance_score, status=curation.status, priority=curation.priority,
             position=curation.position, alert=curation.alert, alert_deadline=curation.alert_deadline,
             needs_look=bool(bill.relevant) and needs_look(curation, now), tags=tuple(tags[bill.id]),
-            events=tuple(events[bill.id]), resurfaced=curation.resurfaced or "", snooze_ended=snooze_ended,
-        ))
+            events=tuple(events[bill.id]), resurfaced=curation.resurfaced or "",
+            snooze_ended=_snooze_ended(curation, now),
+        )
+        for curation, bill, session_ident, code in rows
+    ]
     items.sort(key=lambda i: (-i.score, i.jurisdiction, sort_key(i.identifier), i.session))
     return items
 

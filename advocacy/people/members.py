@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -39,18 +39,93 @@ def _split(value: str | None) -> list[str]:
     return [p.strip() for p in re.split(r"[;|]", value or "") if p.strip()]
 
 
+class PreferenceError(ValueError):
+    """A preference that cannot be set (an unknown topic, an unsubscribe without its time); `set_preferences`
+    names the field."""
+
+
+def chosen_topics(topics: Iterable[str], known_topics: Collection[str] | None = None) -> list[str] | None:
+    """The topics a member chose, in the order given; None for every topic (none chosen, or "all" among them).
+
+    Raises `PreferenceError` naming each topic that is not in `known_topics` (when given).
+    """
+    chosen = [t.strip() for t in topics if t.strip()]
+    if known_topics is not None:
+        bad = [t for t in chosen if t not in known_topics and t != "all"]
+        if bad:
+            raise PreferenceError(f"unknown topic(s) {', '.join(bad)} (known: {', '.join(sorted(known_topics))})")
+    return None if not chosen or "all" in chosen else chosen
+
+
+def _columns(fieldnames: Sequence[str] | None) -> tuple[list[str], list[str]]:
+    """(required columns the header lacks, columns it has that we do not know)."""
+    header = [h.strip().lower() for h in (fieldnames or [])]
+    return [c for c in REQUIRED if c not in header], [c for c in header if c not in KNOWN]
+
+
+def _row_problem(row: dict[str, str], email: str, seen: set[str]) -> str | None:
+    """What is wrong with a row's fields other than its topics; None when nothing is."""
+    if not _EMAIL.match(email):
+        return f"email {row.get('email')!r} is not an address"
+    if email in seen:
+        return f"{email} appears twice in this file"
+    if not row.get("name"):
+        return "name is empty"
+    if not row.get("district"):
+        return "district is empty"
+    if row.get("role") and row["role"].lower() not in ROLES:
+        return f"role {row['role']!r} is not one of: {', '.join(ROLES)}"
+    if row.get("alerts", "").lower() not in _YES | _NO:
+        return f"alerts {row['alerts']!r} should be yes or no"
+    return None
+
+
+def _district(session: Session, row: dict[str, str]) -> District:
+    """The row's district, found by name (any case) or added; the columns the row fills in update it."""
+    district = session.scalar(select(District).where(func.lower(District.name) == row["district"].lower()))
+    if district is None:
+        district = District(name=row["district"])
+        session.add(district)
+    if row.get("district_code"):
+        district.code = row["district_code"]
+    if row.get("house_districts"):
+        district.house_districts = _split(row["house_districts"])
+    if row.get("senate_districts"):
+        district.senate_districts = _split(row["senate_districts"])
+    return district
+
+
+def _save_member(session: Session, row: dict[str, str], email: str, topics: list[str] | None) -> bool:
+    """Add or update the row's member (and district); True when the member is new."""
+    district = _district(session, row)
+    member = session.scalar(select(Member).where(Member.email == email))
+    created = member is None
+    if member is None:
+        member = Member(email=email, name=row["name"])
+        session.add(member)
+    member.name = row["name"]
+    member.role = row.get("role", "").lower()
+    member.district = district
+    member.topics = topics
+    member.alerts = row.get("alerts", "").lower() not in _NO
+    for alias in _split(row.get("aliases")):
+        alias = alias.lower()
+        if not session.scalar(select(MemberAlias).where(MemberAlias.email == alias)):
+            member.aliases.append(MemberAlias(email=alias))
+    session.flush()
+    return created
+
+
 def import_csv(session: Session, data: str | bytes, *, known_topics: set[str] | None = None,
                origin: str = "CSV") -> ImportReport:
     """Add or update members from CSV. A bad row is reported with its line number and skipped; others go in."""
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     reader = csv.DictReader(io.StringIO(text))
     report = ImportReport()
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
+    missing, unknown = _columns(reader.fieldnames)
     if missing:
         report.rejected.append((1, f"{origin}: missing column(s) {', '.join(missing)}; expected {', '.join(KNOWN)}"))
         return report
-    unknown = [c for c in header if c not in KNOWN]
     if unknown:
         report.rejected.append((1, f"{origin}: unknown column(s) {', '.join(unknown)} (ignored)"))
     seen: set[str] = set()
@@ -58,56 +133,22 @@ def import_csv(session: Session, data: str | bytes, *, known_topics: set[str] | 
         line = reader.line_num
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
         email = row.get("email", "").lower()
-        problem = None
-        if not _EMAIL.match(email):
-            problem = f"email {row.get('email')!r} is not an address"
-        elif email in seen:
-            problem = f"{email} appears twice in this file"
-        elif not row.get("name"):
-            problem = "name is empty"
-        elif not row.get("district"):
-            problem = "district is empty"
-        elif row.get("role") and row["role"].lower() not in ROLES:
-            problem = f"role {row['role']!r} is not one of: {', '.join(ROLES)}"
-        elif row.get("alerts", "").lower() not in _YES | _NO:
-            problem = f"alerts {row['alerts']!r} should be yes or no"
-        topics = _split(row.get("topics"))
-        if not problem and known_topics is not None:
-            bad = [t for t in topics if t not in known_topics and t != "all"]
-            if bad:
-                problem = f"unknown topic(s) {', '.join(bad)} (known: {', '.join(sorted(known_topics))})"
+        problem = _row_problem(row, email, seen)
+        topics: list[str] | None = None
+        if problem is None:
+            try:
+                topics = chosen_topics(_split(row.get("topics")), known_topics)
+            except PreferenceError as exc:
+                problem = str(exc)
         if problem:
             report.rejected.append((line, problem))
             continue
         seen.add(email)
         with session.begin_nested():
-            district = session.scalar(select(District).where(func.lower(District.name) == row["district"].lower()))
-            if district is None:
-                district = District(name=row["district"])
-                session.add(district)
-            if row.get("district_code"):
-                district.code = row["district_code"]
-            if row.get("house_districts"):
-                district.house_districts = _split(row["house_districts"])
-            if row.get("senate_districts"):
-                district.senate_districts = _split(row["senate_districts"])
-            member = session.scalar(select(Member).where(Member.email == email))
-            if member is None:
-                member = Member(email=email, name=row["name"])
-                session.add(member)
+            if _save_member(session, row, email, topics):
                 report.created += 1
             else:
                 report.updated += 1
-            member.name = row["name"]
-            member.role = row.get("role", "").lower()
-            member.district = district
-            member.topics = None if not topics or "all" in topics else topics
-            member.alerts = row.get("alerts", "").lower() not in _NO
-            for alias in _split(row.get("aliases")):
-                alias = alias.lower()
-                if not session.scalar(select(MemberAlias).where(MemberAlias.email == alias)):
-                    member.aliases.append(MemberAlias(email=alias))
-            session.flush()
     return report
 
 
@@ -135,10 +176,6 @@ def unsubscribe(session: Session, member: Member, now: datetime) -> bool:
     return False
 
 
-class PreferenceError(ValueError):
-    """A preference a member cannot choose (an unknown topic); names the field."""
-
-
 _KEEP: object = object()
 
 
@@ -152,13 +189,11 @@ def set_preferences(session: Session, member: Member, *, topics: Sequence[str] |
     """
     changed: dict[str, object] = {}
     if topics is not _KEEP:
-        chosen = [t.strip() for t in (topics or []) if t.strip()]  # type: ignore[union-attr]
-        if known_topics is not None:
-            bad = [t for t in chosen if t not in known_topics and t != "all"]
-            if bad:
-                raise PreferenceError(f"topics: unknown topic(s) {', '.join(bad)} "
-                                      f"(known: {', '.join(sorted(known_topics))})")
-        value = None if not chosen or "all" in chosen else sorted(set(chosen))
+        try:
+            chosen = chosen_topics(topics or [], known_topics)  # type: ignore[arg-type]
+        except PreferenceError as exc:
+            raise PreferenceError(f"topics: {exc}") from None
+        value = None if chosen is None else sorted(set(chosen))  # the same choice in another order is no change
         if value != member.topics:
             member.topics = value
             changed["topics"] = value

@@ -1,16 +1,28 @@
-"""A member's preferences form, the same for the member's own page and the staff's: topics, alerts, pause."""
+"""A member's preferences form, the same for the member's own page and the staff's: topics, alerts, pause.
+
+Both pages go through `save_preferences` (posted form -> preferences, or the form back with its errors) and
+`render_preferences` (the page around the form); only the words after a save and the redirect differ.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
 
+from advocacy.app import App
 from advocacy.config import Config
 from advocacy.models import Member
 from advocacy.people.members import PreferenceError, set_preferences
+from advocacy.web.render import render
+
+FindMember = Callable[[Session], Member]
 
 
 def topic_choices(config: Config) -> dict[str, str]:
@@ -51,3 +63,44 @@ class PreferencesForm:
         return set_preferences(session, member, topics=None if self.every_topic else list(self.topics),
                                alerts=self.alerts, paused=self.paused, subscribed=self.subscribed,
                                known_topics=set(topic_choices(config)), now=now)
+
+
+@dataclass(frozen=True)
+class Saved:
+    form: PreferencesForm  # as posted, with what is wrong with it when it was refused
+    member_name: str = ""  # the saved member's (a refused form has none: its transaction was rolled back)
+    changed: dict[str, object] = field(default_factory=dict)  # field -> new value; empty when nothing changed
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.form.errors)
+
+
+def save_preferences(app: App, posted: FormData, find_member: FindMember) -> Saved:
+    """Read a posted preferences form and write it in one transaction; a refused form writes nothing."""
+    form: PreferencesForm | None = None
+    try:
+        with app.transaction() as session:
+            member = find_member(session)
+            form = PreferencesForm.from_post(posted, member)
+            changed = form.apply(session, app.config, member, app.now())
+            name = member.name
+    except PreferenceError as exc:
+        assert form is not None
+        # the form's own message (e.g. no topic chosen) reads better than the one it raised
+        return Saved(replace(form, errors={"topics": str(exc), **form.errors}))
+    return Saved(form, name, changed)
+
+
+def render_preferences(request: Request, app: App, find_member: FindMember, form: PreferencesForm | None,
+                       context: Callable[[Member], dict[str, Any]], *, status_code: int = 200) -> Response:
+    """The preferences page: the member's current settings, or the form as posted when it was refused.
+
+    `context` adds what differs between the member's page and the staff's (it may read the member).
+    """
+    with app.sessions() as session:
+        member = find_member(session)
+        return render(request, "member.html", {
+            "member": member, "form": form or PreferencesForm.of(member), "choices": topic_choices(app.config),
+            **context(member),
+        }, status_code=status_code)

@@ -10,8 +10,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -22,11 +21,11 @@ from advocacy.app import App
 from advocacy.models import Member
 from advocacy.outbound.acted import handle_acted_link, read_acted_token
 from advocacy.outbound.outgoing import read_member_token
-from advocacy.people.members import PreferenceError, unsubscribe
+from advocacy.people.members import unsubscribe
 from advocacy.tokens import TokenError
 from advocacy.web.csrf import check_csrf
 from advocacy.web.flash import flash
-from advocacy.web.preferences import PreferencesForm, topic_choices
+from advocacy.web.preferences import PreferencesForm, render_preferences, save_preferences
 from advocacy.web.render import render
 from advocacy.web.routing import posted_form, public
 
@@ -35,12 +34,12 @@ BAD_LINK = ("This link is not valid: it may have been cut short when it was copi
             "Open it again from the email, or reply to any of our emails and we will help.")
 
 
-def _member(app: App, session: object, token: str) -> Member:
+def _member(app: App, session: Session, token: str) -> Member:
     try:
         member_id = read_member_token(app, token)
     except (TokenError, ValueError):
         raise HTTPException(404, BAD_LINK) from None
-    member = session.get(Member, member_id)  # type: ignore[attr-defined]
+    member = session.get(Member, member_id)
     if member is None:
         raise HTTPException(404, "We have no member for this link any more.")
     return member
@@ -49,27 +48,19 @@ def _member(app: App, session: object, token: str) -> Member:
 def preferences(request: Request) -> Response:
     app: App = request.app.state.app
     token = request.path_params["token"]
-    status_code = 200
     form: PreferencesForm | None = None
+
+    def find(session: Session) -> Member:
+        return _member(app, session, token)
+
     if request.method == "POST":
-        try:
-            with app.transaction() as session:
-                member = _member(app, session, token)
-                form = PreferencesForm.from_post(posted_form(request), member)
-                changed = form.apply(session, app.config, member, app.now())
-        except PreferenceError as exc:
-            assert form is not None
-            form = replace(form, errors={"topics": str(exc), **form.errors})
-            status_code = 400
-        else:
-            flash(request, "Your preferences are saved." if changed else "Nothing changed.")
+        saved = save_preferences(app, posted_form(request), find)
+        if not saved.refused:
+            flash(request, "Your preferences are saved." if saved.changed else "Nothing changed.")
             return RedirectResponse(request.url.path, status_code=303)
-    with app.sessions() as session:
-        member = _member(app, session, token)
-        return render(request, "member.html", {
-            "member": member, "form": form or PreferencesForm.of(member), "choices": topic_choices(app.config),
-            "public": True, "token": token, "status": "",
-        }, status_code=status_code)
+        form = saved.form
+    return render_preferences(request, app, find, form, lambda _: {"public": True, "token": token, "status": ""},
+                              status_code=200 if form is None else 400)
 
 
 def _unsubscribe(app: App, token: str) -> tuple[Member, bool]:

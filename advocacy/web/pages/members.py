@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -12,10 +12,10 @@ from starlette.responses import RedirectResponse, Response
 
 from advocacy.app import App
 from advocacy.models import District, Member
-from advocacy.people.members import ImportReport, PreferenceError, import_csv
+from advocacy.people.members import ImportReport, import_csv
 from advocacy.web import forms
 from advocacy.web.flash import flash
-from advocacy.web.preferences import PreferencesForm, topic_choices
+from advocacy.web.preferences import PreferencesForm, render_preferences, save_preferences, topic_choices
 from advocacy.web.render import render
 from advocacy.web.routing import action, form_page, page, posted_form
 
@@ -71,32 +71,27 @@ def _member(session: Session, member_id: int) -> Member:
     return member
 
 
+def _staff_view(member: Member) -> dict[str, Any]:
+    return {"section": "members", "status": member_status(member), "public": False}
+
+
 def member_detail(request: Request) -> Response:
     """One member's settings: anyone signed in reads them; an advocate changes them."""
     app: App = request.app.state.app
     member_id = request.path_params["member_id"]
-    status_code = 200
     form: PreferencesForm | None = None
+
+    def find(session: Session) -> Member:
+        return _member(session, member_id)
+
     if request.method == "POST":
-        try:
-            with app.transaction() as session:
-                member = _member(session, member_id)
-                form = PreferencesForm.from_post(posted_form(request), member)
-                changed = form.apply(session, app.config, member, app.now())
-                name = member.name
-        except PreferenceError as exc:
-            assert form is not None
-            form = replace(form, errors={"topics": str(exc), **form.errors})
-            status_code = 400
-        else:
-            flash(request, f"{name}: " + (f"saved ({', '.join(changed)})." if changed else "nothing changed."))
+        saved = save_preferences(app, posted_form(request), find)
+        if not saved.refused:
+            done = f"saved ({', '.join(saved.changed)})." if saved.changed else "nothing changed."
+            flash(request, f"{saved.member_name}: {done}")
             return RedirectResponse(request.url_for("member", member_id=member_id).path, status_code=303)
-    with app.sessions() as session:
-        member = _member(session, member_id)
-        return render(request, "member.html", {
-            "section": "members", "member": member, "form": form or PreferencesForm.of(member),
-            "choices": topic_choices(app.config), "status": member_status(member), "public": False,
-        }, status_code=status_code)
+        form = saved.form
+    return render_preferences(request, app, find, form, _staff_view, status_code=200 if form is None else 400)
 
 
 ROUTES = [
