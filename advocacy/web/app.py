@@ -1,7 +1,7 @@
 """The web app: `create_app(app)` builds it from the composition root (`advocacy.app.App`); uvicorn serves it.
 
 One Starlette app serves the staff's pages (`advocacy/web/pages/`), the pages members reach from an email by a
-signed link (`pages/member_links.py`) and the inbound-mail webhook (`advocacy.inbound.webhook`); `advocacy service`
+signed link (`pages/member_links.py`) and the inbound-mail webhook (`advocacy.inbound.webhook`); `advocacy run`
 adds `/healthz` through `extra_routes`. On start it parses the replies that were stored but never parsed.
 """
 
