@@ -14,9 +14,9 @@ import click
 import httpx
 from starlette.types import ASGIApp
 
+from advocacy import logs
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, EXIT_OK, State, pass_app
-from advocacy.runtime import logs
 from advocacy.runtime.health import format_report, health_report, healthz_route
 from advocacy.runtime.jobs import Runner, Steps
 from advocacy.runtime.scheduler import Service, job_specs, stored_next_runs

@@ -19,8 +19,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute
 
 from advocacy.app import App
+from advocacy.crontab import crontab_trigger
 from advocacy.models import JobRun, SourceRun
-from advocacy.runtime.crontab import crontab_trigger
 from advocacy.runtime.scheduler import STATE_NAMES, job_specs, stored_next_runs
 from advocacy.web.routing import public
 
