@@ -10,7 +10,7 @@ from advocacy.config import Secrets
 from advocacy.inbound import intake
 from advocacy.models import AuditEntry, Call, InboundMessage, Question
 from advocacy.tokens import make_reply_address
-from digests.backends import OutboxBackend
+from digests.channels.email import OutboxBackend
 from tests.conftest import FakeClock
 from tests.inbound import (
     add_members,

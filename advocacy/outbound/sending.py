@@ -26,10 +26,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from advocacy.app import App
-from advocacy.config import ConfigError
 from advocacy.models import Delivery, Lock, Mailing, Member
 from advocacy.people.members import find_member
-from digests.backends import MailBackend, OutboxBackend, SendGridBackend, SendResult, SmtpBackend
+from digests.channels.email import NAME as EMAIL
+from digests.channels.email import MailBackend, SendResult
 from digests.message import MessageError, OutgoingMessage
 from digests.model import ContextError
 
@@ -86,21 +86,6 @@ class SendReport:
                        "(check, then use --resend-to): " + ", ".join(self.interrupted[:10])
                        + (" ..." if len(self.interrupted) > 10 else ""))
         return out
-
-
-def make_backend(app: App) -> MailBackend:
-    email = app.config.email
-    if email.backend == "outbox":
-        return OutboxBackend(app.config.path(email.outbox_dir), clock=app.clock)
-    if email.backend == "smtp":
-        return SmtpBackend(host=email.smtp.host, port=email.smtp.port, username=email.smtp.username,
-                           password=app.secrets.smtp_password or "", starttls=email.smtp.starttls,
-                           timeout=email.smtp.timeout, clock=app.clock)
-    if email.backend == "sendgrid":
-        key = app.secrets.require("sendgrid_api_key", "SENDGRID_API_KEY")
-        return SendGridBackend(api_key=key, host=email.sendgrid.host, sandbox=email.sendgrid.sandbox,
-                               clock=app.clock)
-    raise ConfigError(f"email.backend: unknown backend {email.backend!r}")
 
 
 def prepare(session: Session, digest: Mailing, members: Sequence[Member], now: datetime,
@@ -244,6 +229,7 @@ def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compo
     assert digest is not None
     # A backend that shares one request among many recipients says how many; otherwise a message is a request.
     size = max(1, int(getattr(backend, "batch_size", 1)))
+    channel = str(getattr(backend, "channel", EMAIL))  # recorded on every delivery the backend carries
     done = 0
     for unit in _units(rows, key, size):
         # Build first, claim second: an error while composing leaves the rows pending (retried on the next run),
@@ -263,6 +249,7 @@ def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compo
         emails = {delivery_id: member.email for delivery_id, member in unit}
         with app.transaction() as session:
             for row in session.scalars(select(Delivery).where(Delivery.id.in_(list(built)))):
+                row.channel = channel
                 _record(row, built[row.id], by_id.get(row.id), app.now(), report, emails[row.id])
         done += len(unit)
         if progress:
