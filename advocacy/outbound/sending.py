@@ -229,7 +229,6 @@ def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compo
     assert digest is not None
     # A backend that shares one request among many recipients says how many; otherwise a message is a request.
     size = max(1, int(getattr(backend, "batch_size", 1)))
-    channel = str(getattr(backend, "channel", EMAIL))  # recorded on every delivery the backend carries
     done = 0
     for unit in _units(rows, key, size):
         # Build first, claim second: an error while composing leaves the rows pending (retried on the next run),
@@ -249,7 +248,7 @@ def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compo
         emails = {delivery_id: member.email for delivery_id, member in unit}
         with app.transaction() as session:
             for row in session.scalars(select(Delivery).where(Delivery.id.in_(list(built)))):
-                row.channel = channel
+                row.channel = _channel(backend)
                 _record(row, built[row.id], by_id.get(row.id), app.now(), report, emails[row.id])
         done += len(unit)
         if progress:
@@ -271,6 +270,11 @@ def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compo
         report.deferred = session.scalar(select(func.count(Delivery.id)).where(
             Delivery.mailing_id == mailing_id, Delivery.status == "deferred")) or 0
     return report
+
+
+def _channel(backend: MailBackend) -> str:
+    """The channel (`digests.channels.CHANNELS`) of the backend, recorded on every delivery it carries."""
+    return str(getattr(backend, "channel", EMAIL))
 
 
 def _record(row: Delivery, built: OutgoingMessage | Skip | str, result: SendResult | None, now: datetime,
