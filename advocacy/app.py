@@ -1,4 +1,4 @@
-"""The composition root: one place that builds the engine, the clock and the mail backend from the config."""
+"""The composition root: one place that builds the engine, the clock and each delivery channel's backend from the config."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from advocacy import db
-from advocacy.config import Config, Secrets, local_secret
+from advocacy.config import Config, ConfigError, Secrets, local_secret
+from digests.channels import email
 
 Clock = Callable[[], datetime]
 
@@ -48,6 +49,23 @@ class App:
     @cached_property
     def session_secret(self) -> str:
         return self.secrets.session_secret or local_secret(self.config, "session-secret")
+
+    @cached_property
+    def mail(self) -> email.MailBackend:
+        """The email channel's backend, built once from `[email] backend`: outbox, SMTP or SendGrid."""
+        settings = self.config.email
+        if settings.backend == "outbox":
+            return email.OutboxBackend(self.config.path(settings.outbox_dir), clock=self.clock)
+        if settings.backend == "smtp":
+            smtp = settings.smtp
+            return email.SmtpBackend(host=smtp.host, port=smtp.port, username=smtp.username,
+                                     password=self.secrets.smtp_password or "", starttls=smtp.starttls,
+                                     timeout=smtp.timeout, clock=self.clock)
+        if settings.backend == "sendgrid":
+            key = self.secrets.require("sendgrid_api_key", "SENDGRID_API_KEY")
+            return email.SendGridBackend(api_key=key, host=settings.sendgrid.host, sandbox=settings.sendgrid.sandbox,
+                                         clock=self.clock)
+        raise ConfigError(f"email.backend: unknown backend {settings.backend!r}")
 
     def now(self) -> datetime:
         return self.clock()

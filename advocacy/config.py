@@ -11,7 +11,7 @@ import os
 import secrets as pysecrets
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +19,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from advocacy.crontab import crontab_trigger
 from advocacy.tagging.rules import TaggingConfig
+from scrapers import SOURCES
+from scrapers.base import SourceModule, key_env
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
 ENV_PREFIX = "ADVOCACY_"
@@ -42,8 +45,7 @@ def _zone(value: str) -> str:
 
 
 def _cron(value: str) -> str:
-    from advocacy.runtime.crontab import crontab_trigger  # read exactly as the scheduler will read it
-
+    # Read exactly as the scheduler will read it.
     if len(value.split()) != 5:
         raise ValueError(f"bad cron expression {value!r}: five fields are needed (minute hour day month weekday)")
     try:
@@ -90,18 +92,22 @@ class Source(_Model):
 
     @model_validator(mode="after")
     def _known_kind(self) -> Source:
-        from scrapers import SOURCES
-
         if self.kind not in SOURCES:
             raise ValueError(f"unknown source kind {self.kind!r} (known: {', '.join(sorted(SOURCES))})")
         self.parsed_options()
         return self
 
-    def parsed_options(self) -> Any:
-        from scrapers import SOURCES
+    @property
+    def module(self) -> SourceModule:
+        return SOURCES[self.kind]
 
-        options_model = getattr(SOURCES[self.kind], "Options", None)
-        return options_model.model_validate(self.options) if options_model else self.options
+    def parsed_options(self) -> Any:
+        return self.module.Options.model_validate(self.options)
+
+    def key_env(self) -> str | None:
+        """The environment variable this source's API key is read from (its `api_key_env` option, else the source's
+        own default); None for a source that needs no key."""
+        return key_env(self.module, self.parsed_options())
 
 
 class JurisdictionConfig(_Model):
@@ -307,9 +313,9 @@ class Secrets:
     webhook_password: str | None
     session_secret: str | None
     signing_key: str | None
-    legiscan_api_key: str | None
-    openstates_api_key: str | None
     imap_password: str | None = None
+    # The environment as it was read: a source's API key is in the variable its configuration names.
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Secrets:
@@ -321,10 +327,13 @@ class Secrets:
             webhook_password=env.get("ADVOCACY_WEBHOOK_PASSWORD"),
             session_secret=env.get("ADVOCACY_SESSION_SECRET"),
             signing_key=env.get("ADVOCACY_SIGNING_KEY"),
-            legiscan_api_key=env.get("LEGISCAN_API_KEY"),
-            openstates_api_key=env.get("OPENSTATES_API_KEY"),
             imap_password=env.get("ADVOCACY_IMAP_PASSWORD"),
+            environ=dict(env),
         )
+
+    def api_key(self, env_name: str | None) -> str | None:
+        """The key in environment variable `env_name` (as `Source.key_env` names it); None when unset or empty."""
+        return (self.environ.get(env_name) or None) if env_name else None
 
     def require(self, name: str, env_name: str) -> str:
         value = getattr(self, name)

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from digests import examples  # noqa: E402
-from digests.backends import RetryPolicy, SendGridBackend  # noqa: E402
+from digests.channels.email import RetryPolicy, SendGridBackend  # noqa: E402
 from digests.message import Address, OutgoingMessage  # noqa: E402
 from digests.render import EmailRenderer  # noqa: E402
 from tests.mailservers import SendGridStandIn  # noqa: E402

@@ -31,7 +31,7 @@ from advocacy.app import App  # noqa: E402
 from advocacy.config import Secrets, load_config  # noqa: E402
 from advocacy.models import Delivery  # noqa: E402
 from advocacy.outbound.digest import create_digest, send_digest  # noqa: E402
-from digests.backends import SendGridBackend  # noqa: E402
+from digests.channels.email import SendGridBackend  # noqa: E402
 from tests.factories import build_world, import_members  # noqa: E402
 from tests.mailservers import SendGridStandIn  # noqa: E402
 

@@ -1,4 +1,7 @@
-"""What every source's `collect` shares: the result it hands back, and the bookkeeping of one run.
+"""What every source shares: the contract of a source module, the result it hands back, the bookkeeping of one run.
+
+`Source` and `PeopleSource` state what a module registered in `scrapers.SOURCES` / `scrapers.PEOPLE_SOURCES`
+provides; a source that needs an API key says so itself with `API_KEY` (the caller reads the key, never the source).
 
 A run fetches *indexes* (a bill list, a calendar, a master list) and *units* (the pages that make one bill or one
 meeting). A unit whose pages all answer 304 is skipped without parsing. A unit with one changed page is fetched
@@ -14,11 +17,51 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
+
 from scrapers.http import Fetcher, Payload
-from vocabulary.records import ScrapeError, ScrapeResult
+from vocabulary.records import PeopleResult, ScrapeError, ScrapeResult
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A source's need for an API key: the environment variable it is read from by default, and whose key it is.
+
+    A keyed source's `Options` has `api_key_env` (defaulting to `env`), so one configured source can name another.
+    """
+
+    env: str
+    label: str  # the provider, as a message names it: "LegiScan"
+
+
+class SourceModule(Protocol):
+    """A module in `scrapers.SOURCES`: its settings, its key need (None: open), and one run of it."""
+
+    @property
+    def Options(self) -> type[BaseModel]: ...  # noqa: N802 - the module's pydantic settings class
+
+    @property
+    def API_KEY(self) -> ApiKey | None: ...  # noqa: N802 - a module constant
+
+    def collect(self, fetcher: Fetcher, options: Any, jurisdiction: str, tz: ZoneInfo, since: datetime | None, *,
+                state: Mapping[str, str] | None = None, api_key: str | None = None) -> Collected: ...
+
+
+class PeopleSourceModule(Protocol):
+    """A module in `scrapers.PEOPLE_SOURCES`: legislators and rosters, with the `Options` of its bill source."""
+
+    def collect_people(self, fetcher: Fetcher, options: Any, jurisdiction: str, *,
+                       api_key: str | None = None) -> PeopleCollected: ...
+
+
+def key_env(source: SourceModule, options: object) -> str | None:
+    """The environment variable holding this source's key (its `api_key_env` option, else its default); None if open."""
+    if source.API_KEY is None:
+        return None
+    return getattr(options, "api_key_env", None) or source.API_KEY.env
 
 
 class BudgetExhausted(Exception):
@@ -53,6 +96,14 @@ class Collected:
     state: dict[str, str] = field(default_factory=dict)
     errors: list[ScrapeError] = field(default_factory=list)
     listed: int | None = None
+
+
+@dataclass
+class PeopleCollected:
+    """What one `collect_people` call gathered: legislators and rosters, and the bodies they came from."""
+
+    result: PeopleResult
+    payloads: list[Payload] = field(default_factory=list)
 
 
 class Run:

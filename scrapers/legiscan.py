@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scrapers.base import BudgetExhausted, Collected, Request, Run, load_json, parse_day, require
+from scrapers.base import ApiKey, BudgetExhausted, Collected, Request, Run, load_json, parse_day, require
 from scrapers.http import Fetcher
 from vocabulary.billnum import BillNumberError, normalize
 from vocabulary.records import (
@@ -45,12 +45,14 @@ ROLES = {"Rep": "House", "Sen": "Senate"}
 PRIMARY_SPONSOR_TYPES = {0, 1}  # 0 generic sponsor, 1 primary; 2 is a cosponsor, 3 a joint sponsor
 LEADING_CHAMBER = re.compile(r"^(House|Senate|Assembly)\b")
 
+API_KEY = ApiKey(env="LEGISCAN_API_KEY", label="LegiScan")
+
 
 class Options(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     base_url: str = "https://api.legiscan.com/"
-    api_key_env: str = "LEGISCAN_API_KEY"
+    api_key_env: str = API_KEY.env
     # A LegiScan session id; None follows the state's current session.
     session_id: int | None = None
     # Queries allowed in one run (the master list counts as one).

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapers.base import load_json, require
+from scrapers.base import PeopleCollected, load_json, require
 from scrapers.http import Fetcher
 from scrapers.legiscan import ROLES, Options, _check_status
-from scrapers.people import PeopleCollected
 from vocabulary.records import LegislatorRecord, PeopleResult, ScrapeError
 from vocabulary.rosters import district_key, party_code
 

@@ -21,6 +21,7 @@ from bs4 import BeautifulSoup, Tag
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scrapers.base import (
+    ApiKey,
     BudgetExhausted,
     Collected,
     Request,
@@ -53,6 +54,8 @@ VERSION_NAMES = {
 }
 CHAMBERS = {"house": "House", "senate": "Senate", "governor": "Governor", "joint": "Joint"}
 FLOOR_SESSIONS = re.compile(r"\b(house|senate) session\b", re.IGNORECASE)
+
+API_KEY: ApiKey | None = None  # the Ohio API is open
 
 
 class Options(BaseModel):

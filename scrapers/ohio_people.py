@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-from scrapers.base import load_json, require
+from scrapers.base import PeopleCollected, load_json, require
 from scrapers.http import Fetcher
 from scrapers.ohio import Options
-from scrapers.people import PeopleCollected
 from vocabulary.records import (
     CommitteeMemberRecord,
     CommitteeRecord,

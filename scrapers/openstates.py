@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scrapers.base import BudgetExhausted, Collected, Request, Run, load_json, parse_day, require
+from scrapers.base import ApiKey, BudgetExhausted, Collected, Request, Run, load_json, parse_day, require
 from scrapers.http import Fetcher
 from vocabulary.actions import (
     AMENDED,
@@ -58,12 +58,14 @@ CLASSIFICATIONS = {
 }
 CHAMBERS = {"lower": "House", "upper": "Senate", "executive": "Governor"}
 
+API_KEY = ApiKey(env="OPENSTATES_API_KEY", label="Open States")
+
 
 class Options(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     base_url: str = "https://v3.openstates.org"
-    api_key_env: str = "OPENSTATES_API_KEY"
+    api_key_env: str = API_KEY.env
     # Open States' name for the jurisdiction ("Massachusetts" or an ocd-jurisdiction id); None uses our code.
     jurisdiction: str | None = None
     session: str | None = None

@@ -20,7 +20,7 @@ import feedparser
 from bs4 import BeautifulSoup
 from pydantic import BaseModel, ConfigDict, Field
 
-from scrapers.base import BudgetExhausted, Collected, Run
+from scrapers.base import ApiKey, BudgetExhausted, Collected, Run
 from scrapers.http import Fetcher
 from vocabulary.billnum import find_refs
 from vocabulary.records import ActionRecord, BillRecord, NewsRecord, ScrapeError, ScrapeResult
@@ -33,6 +33,8 @@ class Feed(BaseModel):
     name: str = ""  # shown as the news item's source; the feed's own title when empty
     bill_actions: bool = False  # entries naming a bill are actions on it (a legislature's status feed)
     session: str = ""  # the session those bills belong to (required with bill_actions)
+
+API_KEY: ApiKey | None = None  # feeds are public
 
 
 class Options(BaseModel):

@@ -16,7 +16,7 @@ from advocacy.models import AgendaItem, Call, Delivery, Mailing, Question
 from advocacy.outbound import agenda
 from advocacy.outbound.outgoing import reply_address
 from advocacy.outbound.sending import AlreadySent
-from digests.backends import OutboxBackend
+from digests.channels.email import OutboxBackend
 from tests.conftest import FakeClock
 from tests.factories import funding_bill
 from tests.inbound import add_members, approve, calendar_bill, literacy_bill, reply, sent_digest, store_bills
@@ -269,7 +269,7 @@ class FlakyOutbox(OutboxBackend):
     failures = 1
 
     def send(self, messages):  # type: ignore[no-untyped-def]
-        from digests.backends import SendResult
+        from digests.channels.email import SendResult
 
         if self.failures:
             self.failures -= 1

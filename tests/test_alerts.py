@@ -18,7 +18,6 @@ from advocacy.collect.scrape import SourceSummary
 from advocacy.config import Secrets, load_config
 from advocacy.models import ChangeEvent, Delivery, Mailing, Member
 from advocacy.outbound.alerts import DEFERRED, create_alerts, send_alerts
-from advocacy.outbound.sending import make_backend
 from advocacy.runtime.pipeline import after_scrape
 from tests.conftest import FakeClock
 from tests.factories import (
@@ -73,7 +72,7 @@ def test_a_flagged_action_makes_one_alert_for_members_who_accept_alerts_and_foll
     assert keys == [f"alert:{hb114}:2026-11-30T15:00Z"]
     assert make(world) == []  # at most one alert per bill per event
 
-    (report,) = send_alerts(world, make_backend(world))
+    (report,) = send_alerts(world, world.mail)
     assert (report.sent, report.failed) == (2, 0)
     messages = outbox(world)
     # Cara follows vouchers but turned alerts off; Ben and Dev follow other topics
@@ -85,13 +84,13 @@ def test_a_flagged_action_makes_one_alert_for_members_who_accept_alerts_and_foll
     assert "https://www.legislature.ohio.gov/legislation/136/hb114" in text
     assert "-member-token-" not in text and "/m/" in text
     assert message["Reply-To"].addresses[0].addr_spec.startswith("questions+")
-    assert send_alerts(world, make_backend(world)) == []  # sent once
+    assert send_alerts(world, world.mail) == []  # sent once
 
 
 def test_a_hearing_newly_scheduled_for_a_high_priority_bill_within_the_window_alerts(world: App,
                                                                                       clock: FakeClock) -> None:
     make(world)
-    send_alerts(world, make_backend(world))
+    send_alerts(world, world.mail)
     clock.advance(hours=2)
     scrape(world, clock(), hearings=[
         hearing(key="https://example.org/m/1", start=et(2026, 11, 27, 9), bills=("HB 96", "SB 52")),
@@ -99,7 +98,7 @@ def test_a_hearing_newly_scheduled_for_a_high_priority_bill_within_the_window_al
     ])
     keys = make(world)
     assert len(keys) == 1 and keys[0].startswith("hearing:")  # SB 52 is medium priority: no alert
-    (report,) = send_alerts(world, make_backend(world))
+    (report,) = send_alerts(world, world.mail)
     assert report.sent == 1  # HB 96 is about funding: Ana follows everything; Cara has alerts off
     message = outbox(world)[-1]
     assert message["To"].addresses[0].addr_spec == ANA
@@ -116,7 +115,7 @@ def test_a_hearing_newly_scheduled_for_a_high_priority_bill_within_the_window_al
 def test_an_alert_withdrawn_before_it_goes_out_is_skipped(world: App, clock: FakeClock) -> None:
     make(world)
     curate_bill(world, "HB 114", clock(), alert=False)
-    (report,) = send_alerts(world, make_backend(world))
+    (report,) = send_alerts(world, world.mail)
     assert report.sent == 0 and outbox(world) == []
     with world.sessions() as session:
         assert session.scalar(select(Mailing.status).where(Mailing.kind == "alert")) == "skipped"
@@ -128,14 +127,14 @@ def test_the_daily_allowance_is_counted_in_the_collaboratives_zone_and_the_rest_
     curate_bill(world, "SB 52", clock(), alert=True, alert_deadline=et(2026, 12, 1, 12),
                 alert_action="Call your senator before the committee vote.")
     make(world)
-    send_alerts(world, make_backend(world))
+    send_alerts(world, world.mail)
     assert to(outbox(world)) == [ANA, ANA, DEV, EVE]  # two alerts for Ana: her allowance for the day
 
     clock.now = et(2026, 11, 24, 23, 30)  # still the 24th in Ohio, already the 25th in UTC
     scrape(world, clock(), hearings=[hearing(key="https://example.org/m/7", start=et(2026, 11, 27, 9),
                                              bills=("HB 96",))])
     make(world)
-    (late,) = send_alerts(world, make_backend(world))
+    (late,) = send_alerts(world, world.mail)
     assert (late.sent, late.deferred) == (0, 1)
     assert deliveries(world)[-1][1:] == (ANA, "deferred", f"{DEFERRED} (2 alert(s) a day at most)")
 
@@ -143,7 +142,7 @@ def test_the_daily_allowance_is_counted_in_the_collaboratives_zone_and_the_rest_
     scrape(world, clock(), hearings=[hearing(key="https://example.org/m/7", start=et(2026, 11, 27, 14),
                                              bills=("HB 96",))])
     make(world)
-    (next_day,) = send_alerts(world, make_backend(world))
+    (next_day,) = send_alerts(world, world.mail)
     assert next_day.sent == 1 and to(outbox(world)).count(ANA) == 3
 
 

@@ -9,7 +9,6 @@ from email import policy
 from advocacy.app import App
 from advocacy.curation.decisions import curate
 from advocacy.outbound.alerts import create_alerts, send_alerts
-from advocacy.outbound.sending import make_backend
 from advocacy.runtime.pipeline import make_tagger
 from advocacy.tagging.store import tag_bills
 from tests.people_helpers import bill, setup_world
@@ -24,7 +23,7 @@ def test_one_alert_names_each_members_own_legislators_and_carries_their_acted_li
         curate(session, hb96, "advocate", app.now(), status="approved", priority="high", alert=True,
                alert_deadline=app.now() + timedelta(days=3), alert_action="Call your legislators about HB 96.")
         assert len(create_alerts(session, app.config, app.now())) == 1
-    reports = send_alerts(app, make_backend(app))
+    reports = send_alerts(app, app.mail)
     assert sum(r.sent for r in reports) >= 2
 
     bodies = {}
@@ -74,7 +73,7 @@ def test_the_one_reminder_goes_only_to_districts_that_have_not_acted(sqlite_app:
     before = set(outbox.glob("*.eml"))
     with app.sessions() as session:
         alert_id = session.query(Mailing.id).filter(Mailing.kind == "alert").scalar()
-    report = send_reminder(app, alert_id, make_backend(app))
+    report = send_reminder(app, alert_id, app.mail)
     new = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in set(outbox.glob("*.eml")) - before]
     recipients = {m["To"].addresses[0].addr_spec for m in new}
     assert report.sent == len(new) >= 1
@@ -83,7 +82,7 @@ def test_the_one_reminder_goes_only_to_districts_that_have_not_acted(sqlite_app:
     assert all(m["Subject"].startswith("Reminder: ") or "Reminder: " in m.get_body(("plain",)).get_content()
                for m in new)
     with pytest.raises(AlreadyReminded):
-        send_reminder(app, alert_id, make_backend(app))
+        send_reminder(app, alert_id, app.mail)
 
 
 def test_a_done_reply_to_the_reminder_counts_for_the_alert(sqlite_app: App) -> None:

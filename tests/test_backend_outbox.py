@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from digests.backends import OutboxBackend
+from digests.channels.email import OutboxBackend
 from digests.message import Address, MessageError, OutgoingMessage
 from digests.model import RenderedEmail
 

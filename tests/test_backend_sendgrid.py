@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from digests.backends import RetryPolicy, SendGridBackend
+from digests.channels.email import RetryPolicy, SendGridBackend
 from digests.message import Address, Attachment, OutgoingMessage
 from digests.model import RenderedEmail
 from tests.mailservers import SendGridStandIn

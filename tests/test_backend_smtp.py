@@ -8,7 +8,7 @@ import icalendar
 import pytest
 
 from digests import examples
-from digests.backends import SmtpBackend
+from digests.channels.email import SmtpBackend
 from digests.invite import call_invite
 from digests.message import Address, OutgoingMessage
 from digests.render import EmailRenderer

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from advocacy.app import App
 from advocacy.models import Mailing, Member, TagAssessment
 from advocacy.outbound.digest import NothingNew, context_for, create_digest, load_view, preview, send_digest
-from advocacy.outbound.sending import make_backend
 from advocacy.people.members import set_preferences
 from digests.model import DigestContext
 from digests.render import EmailRenderer
@@ -99,7 +98,7 @@ def test_each_member_receives_the_sections_for_their_preferences(world: App, clo
     with world.transaction() as session:
         dev = session.scalars(select(Member).where(Member.email.startswith("dev."))).one()
         set_preferences(session, dev, paused=True)
-    report = send_digest(world, new_digest(world), make_backend(world))
+    report = send_digest(world, new_digest(world), world.mail)
     assert (report.sent, report.failed, report.skipped) == (3, 0, 0)
     bodies = {}
     for path in Path(world.config.path(world.config.email.outbox_dir)).glob("*.eml"):
@@ -116,7 +115,7 @@ def test_each_member_receives_the_sections_for_their_preferences(world: App, clo
 
 def test_second_digest_shows_what_moved_newest_first_and_drops_passed_deadlines(world: App,
                                                                                clock: FakeClock) -> None:
-    send_digest(world, new_digest(world), make_backend(world))
+    send_digest(world, new_digest(world), world.mail)
     clock.advance(days=3)
     scrape(world, clock(), bills=[
         levy_bill(actions=(*levy_bill().actions, ActionRecord(et(2026, 11, 25), "Reported by committee",
@@ -142,7 +141,7 @@ def test_second_digest_shows_what_moved_newest_first_and_drops_passed_deadlines(
 
 
 def test_nothing_new_skips_the_digest_unless_told_otherwise(world: App, clock: FakeClock) -> None:
-    send_digest(world, new_digest(world), make_backend(world))
+    send_digest(world, new_digest(world), world.mail)
     clock.advance(days=14)
     with pytest.raises(NothingNew, match="nothing moved since the last digest"):
         new_digest(world)
@@ -194,7 +193,7 @@ def test_answers_from_the_last_call_reach_the_next_digest_even_when_no_bill_move
 
     with world.transaction() as session:
         first = create_digest(session, world.config, world.now())
-    send_digest(world, first.id, make_backend(world))
+    send_digest(world, first.id, world.mail)
     clock.advance(days=3)
     with world.transaction() as session:
         member = session.scalar(select(Member).order_by(Member.id))

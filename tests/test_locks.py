@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from advocacy.app import App
 from advocacy.config import Config, Secrets
+from advocacy.locks import db_lock
 from advocacy.models import Lock
-from advocacy.runtime.locks import db_lock
 from tests.conftest import FakeClock
 
 
@@ -83,7 +83,7 @@ HOLDER = """
 import sys
 from advocacy.app import App
 from advocacy.config import Secrets, load_config
-from advocacy.runtime.locks import db_lock
+from advocacy.locks import db_lock
 
 app = App(load_config(sys.argv[1], env={}), secrets=Secrets.from_env({}), database_url=sys.argv[2])
 with db_lock(app, "job:digest") as acquired:

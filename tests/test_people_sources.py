@@ -4,10 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from scrapers import legiscan, ohio, openstates
+from scrapers import PEOPLE_SOURCES, legiscan, ohio, openstates
 from scrapers.legiscan_people import parse_session_people
 from scrapers.ohio_people import parse_legislators
-from scrapers.people import people_sources
 from tests.httpserver import FIXTURES, Answer, FixtureServer, make_fetcher
 from vocabulary.records import ScrapeError
 from vocabulary.rosters import committee_key, district_key, party_code, role_key
@@ -42,7 +41,7 @@ def test_spellings_of_districts_parties_roles_and_committees_agree() -> None:
 
 
 def test_ohio_members_and_rosters_come_from_the_v2_api(server: FixtureServer) -> None:
-    collected = people_sources()["ohio"].collect_people(
+    collected = PEOPLE_SOURCES["ohio"].collect_people(
         make_fetcher(), ohio.Options(api_base_url=server.base_url), "OH")
     people = {(p.chamber, p.district): p for p in collected.result.legislators}
     assert len(people) == 10  # the inactive member who left HD 90 is not listed; their successor is
@@ -71,7 +70,7 @@ def test_ohio_roster_without_an_active_member_is_an_error_naming_the_url() -> No
 
 def test_legiscan_session_people_with_key_kept_out_of_the_url(server: FixtureServer) -> None:
     options = legiscan.Options(base_url=server.url("/legiscan/"), session_id=2141)
-    collected = people_sources()["legiscan"].collect_people(make_fetcher(), options, "OH", api_key="secret-key")
+    collected = PEOPLE_SOURCES["legiscan"].collect_people(make_fetcher(), options, "OH", api_key="secret-key")
     people = {(p.chamber, p.district): p for p in collected.result.legislators}
     assert len(people) == 10  # the sponsoring committee among LegiScan's people is not a legislator
     assert people[("Senate", "13")].name == "Harriet Lindqvist" and people[("Senate", "13")].party == "R"
@@ -90,7 +89,7 @@ def test_legiscan_error_answer_is_reported_with_its_message() -> None:
 
 def test_openstates_people_over_pages_with_capitol_office_and_committee_chambers(server: FixtureServer) -> None:
     options = openstates.Options(base_url=server.base_url, jurisdiction="Ohio", session="136")
-    collected = people_sources()["openstates"].collect_people(make_fetcher(), options, "OH", api_key="os-key")
+    collected = PEOPLE_SOURCES["openstates"].collect_people(make_fetcher(), options, "OH", api_key="os-key")
     people = {(p.chamber, p.district): p for p in collected.result.legislators}
     assert len(people) == 10
     marsh = people[("Senate", "23")]
@@ -109,4 +108,4 @@ def test_openstates_malformed_page_names_the_url(server: FixtureServer) -> None:
     server.route("/people", Answer(body=b'{"results": []}'), query={"page": "1"})
     options = openstates.Options(base_url=server.base_url)
     with pytest.raises(ScrapeError, match=r"/people\?.*missing field 'pagination'"):
-        people_sources()["openstates"].collect_people(make_fetcher(), options, "OH", api_key="k")
+        PEOPLE_SOURCES["openstates"].collect_people(make_fetcher(), options, "OH", api_key="k")

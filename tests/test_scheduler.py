@@ -13,7 +13,7 @@ import time_machine
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
 
 from advocacy.config import Config
-from advocacy.runtime.crontab import _crontab_weekdays
+from advocacy.crontab import _crontab_weekdays
 from advocacy.runtime.scheduler import EveryNDays, job_specs, stored_next_runs
 from advocacy.schedule import agenda_due, next_call, next_digest, question_cutoff
 from tests.scheduling import Recorder, edited_config, runs, service, step_and_wait

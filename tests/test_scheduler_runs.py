@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from advocacy import logs
 from advocacy.config import Config
+from advocacy.locks import db_lock
 from advocacy.models import JobRun
-from advocacy.runtime import logs
 from advocacy.runtime.jobs import Runner, StepResult, Steps
-from advocacy.runtime.locks import db_lock
 from tests.scheduling import Recorder, runs, service, step_and_wait, system_app
 
 ET = ZoneInfo("America/New_York")

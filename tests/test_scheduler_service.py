@@ -27,7 +27,7 @@ from advocacy.models import Delivery, JobRun, Member
 CHILD = r'''
 import sys, threading
 from sqlalchemy import select
-from advocacy.runtime import logs
+from advocacy import logs
 from advocacy.app import App
 from advocacy.cli.service import serve
 from advocacy.config import Secrets, load_config

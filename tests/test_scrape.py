@@ -475,7 +475,7 @@ def test_a_run_left_running_by_a_killed_process_is_marked_interrupted_by_the_nex
 
 def test_a_second_run_of_a_source_already_running_is_refused_without_touching_the_first(
         app: App, server: FixtureServer) -> None:
-    from advocacy.runtime.locks import db_lock
+    from advocacy.locks import db_lock
 
     with db_lock(app, "source:ohio-legislature") as held:  # a run in progress elsewhere
         assert held

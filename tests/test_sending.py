@@ -15,10 +15,10 @@ from advocacy.models import Delivery, Mailing, Member
 from advocacy.outbound.content import MEMBER_TOKEN
 from advocacy.outbound.digest import create_digest, send_digest
 from advocacy.outbound.outgoing import read_member_token
-from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures, make_backend
+from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures
 from advocacy.people.members import find_member, unsubscribe
 from advocacy.tokens import read_reply_address
-from digests.backends import OutboxBackend, RetryPolicy, SendGridBackend, SendResult
+from digests.channels.email import OutboxBackend, RetryPolicy, SendGridBackend, SendResult
 from digests.message import OutgoingMessage
 from tests.conftest import FakeClock
 from tests.factories import MEMBERS_CSV, build_world
@@ -105,7 +105,7 @@ def statuses(app: App, mailing_id: int) -> dict[str, str]:
 def test_members_with_the_same_email_share_one_request_with_their_own_links(sg_app: App,
                                                                            server: SendGridStandIn) -> None:
     mailing_id = new_digest(sg_app)
-    report = send_digest(sg_app, mailing_id, make_backend(sg_app))
+    report = send_digest(sg_app, mailing_id, sg_app.mail)
 
     assert (report.sent, report.failed, report.requests) == (7, 0, 4)
     # one request per distinct email: everyone-topics, literacy, funding+choice, levies
@@ -143,7 +143,7 @@ def test_sandbox_mode_is_set_from_config(config_path: Path, db_url: str, clock: 
     app = make_app(config_path, db_url, clock, email__backend="sendgrid", email__sendgrid__host=server.url,
                    email__sendgrid__sandbox="true")
     build_world(app, clock(), CSV)
-    report = send_digest(app, new_digest(app), make_backend(app))
+    report = send_digest(app, new_digest(app), app.mail)
     assert report.sent == 7
     assert all(p["mail_settings"] == {"sandbox_mode": {"enable": True}} for p in server.payloads)
     # a plain-http install offers only the mailto unsubscribe: RFC 8058 one-click needs https
@@ -264,7 +264,7 @@ def test_the_smtp_backend_delivers_to_a_real_smtp_server_and_records_refusals(
                        email__smtp__port=str(smtp.port), email__smtp__starttls="false")
         build_world(app, clock(), MEMBERS_CSV)
         mailing_id = new_digest(app)
-        report = send_digest(app, mailing_id, make_backend(app))
+        report = send_digest(app, mailing_id, app.mail)
         messages = list(smtp.messages)
     assert (report.sent, report.failed) == (3, 1)
     assert report.permanent == [(DEV, "dev.patel@oakridge.example.org: 5.1.1 No such mailbox")]
@@ -291,8 +291,8 @@ def test_resend_to_named_members_refuses_a_digest_not_yet_sent_to_everyone(sqlit
     with sqlite_app.transaction() as session:
         mailing_id = create_digest(session, sqlite_app.config, sqlite_app.now()).id
     with pytest.raises(ValueError, match="has not been sent yet"):
-        send_digest(sqlite_app, mailing_id, make_backend(sqlite_app), resend=["someone@example.org"])
-    report = send_digest(sqlite_app, mailing_id, make_backend(sqlite_app))  # everyone still gets it
+        send_digest(sqlite_app, mailing_id, sqlite_app.mail, resend=["someone@example.org"])
+    report = send_digest(sqlite_app, mailing_id, sqlite_app.mail)  # everyone still gets it
     assert report.sent > 1
 
 
@@ -314,10 +314,10 @@ def test_an_error_while_composing_leaves_the_rows_pending_and_the_next_run_sends
         raise RenderError("template blew up")
 
     with pytest.raises(RenderError):
-        sending.send(sqlite_app, mailing_id, make_backend(sqlite_app), compose_with(sqlite_app, broken))
+        sending.send(sqlite_app, mailing_id, sqlite_app.mail, compose_with(sqlite_app, broken))
     with sqlite_app.sessions() as session:
         assert counts(session, mailing_id) == {"pending": len(list(session.scalars(select(Member))))}
-    report = sending.send(sqlite_app, mailing_id, make_backend(sqlite_app), compose_with(sqlite_app, lambda m: email))
+    report = sending.send(sqlite_app, mailing_id, sqlite_app.mail, compose_with(sqlite_app, lambda m: email))
     assert report.interrupted == [] and report.sent > 1
 
 

@@ -14,7 +14,7 @@ from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
 from advocacy.models import Call, Question
 from advocacy.outbound import agenda, content
-from advocacy.outbound.sending import AlreadySent, make_backend
+from advocacy.outbound.sending import AlreadySent
 
 _call_option = click.option("--call", "day", metavar="DATE", help="The call on this date (default: the next call).")
 
@@ -154,7 +154,7 @@ def send_command(app: App, day: str | None, update: bool, yes: bool) -> None:
     if not items:
         click.echo("This call has no agenda yet: run `advocacy agenda build` first.")
         sys.exit(EXIT_NOTHING)
-    backend = make_backend(app)
+    backend = app.mail
     if not yes and sys.stdin.isatty():
         click.confirm(f"Send the agenda ({items} items) through the {app.config.email.backend} backend?", abort=True)
     try:

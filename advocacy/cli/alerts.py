@@ -10,7 +10,7 @@ from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
 from advocacy.outbound.acted import AlreadyReminded, NothingToRemind
 from advocacy.outbound.alerts import create_alerts, list_alerts, send_alerts, send_reminder
-from advocacy.outbound.sending import SendInProgress, make_backend
+from advocacy.outbound.sending import SendInProgress
 
 
 @click.group("alerts")
@@ -27,7 +27,7 @@ def send(app: App) -> None:
         made = [(a.id, a.key) for a in created]
     for mailing_id, key in made:
         click.echo(f"New alert {mailing_id}: {key}")
-    backend = make_backend(app)
+    backend = app.mail
     try:
         reports = send_alerts(app, backend, progress=click.echo)
     except SendInProgress as exc:
@@ -68,7 +68,7 @@ def remind(app: App, alert_id: int) -> None:
     """Send the alert's one reminder to the districts that have not acted yet."""
 
     try:
-        report = send_reminder(app, alert_id, make_backend(app))
+        report = send_reminder(app, alert_id, app.mail)
     except (AlreadyReminded, NothingToRemind) as exc:
         click.echo(str(exc))
         sys.exit(EXIT_NOTHING)

@@ -11,7 +11,7 @@ from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
 from advocacy.models import Mailing
 from advocacy.outbound import digest as digests
-from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures, make_backend
+from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures
 
 
 def _moment(app: App, value: str | None) -> datetime | None:
@@ -99,7 +99,7 @@ def send(app: App, since: str | None, until: str | None, note_file: Path | None,
         if row is None:
             raise click.BadParameter(f"no digest {mailing_id}", param_hint="--digest")
         items = len(row.items)
-    backend = make_backend(app)
+    backend = app.mail
     if not yes and sys.stdin.isatty():
         click.confirm(f"Send digest {mailing_id} ({items} items) through the {app.config.email.backend} backend?",
                       abort=True)

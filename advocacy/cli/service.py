@@ -16,10 +16,10 @@ import httpx
 from sqlalchemy import select
 from starlette.types import ASGIApp
 
+from advocacy import logs
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, EXIT_OK, State, pass_app
 from advocacy.models import JobRun
-from advocacy.runtime import logs
 from advocacy.runtime import steps as step
 from advocacy.runtime.health import format_report, health_report
 from advocacy.runtime.jobs import Runner, Steps

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import inspect
 import json
 import logging
 import time
@@ -27,8 +26,8 @@ from sqlalchemy.orm import Session
 from advocacy.app import App
 from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.config import JurisdictionConfig, Source
+from advocacy.locks import db_lock
 from advocacy.models import HttpValidator, PayloadBlob, RunPayload, SourceRun, SourceState
-from scrapers import SOURCES
 from scrapers.base import Collected
 from scrapers.http import Fetcher, FetchError, MemoryValidatorStore, Payload, remember
 from vocabulary.records import ScrapeError
@@ -38,11 +37,6 @@ SERVICE = "advocacy-legislative-updates/0.1"
 # A source whose index listed at least this many entries last time and nothing now has most likely changed its
 # layout (or is serving an error page with a 200): a failed run, not a quiet day.
 SUSPICIOUS_DROP = 10
-# Sources that need a key, and the environment variable `Secrets` reads it from.
-API_KEYS = {
-    "legiscan": ("legiscan_api_key", "LEGISCAN_API_KEY", "LegiScan"),
-    "openstates": ("openstates_api_key", "OPENSTATES_API_KEY", "Open States"),
-}
 # A replay never sends a real key anywhere; this stands in for it (and is stripped when matching the archive).
 REPLAY_KEY = "replay-without-key"
 
@@ -184,17 +178,12 @@ def _source_options(jcfg: JurisdictionConfig, source: Source) -> object:
     return options
 
 
-def _api_key(app: App, kind: str) -> str | None:
-    attribute = API_KEYS[kind][0] if kind in API_KEYS else None
-    return getattr(app.secrets, attribute) if attribute else None
-
-
 def missing_key(app: App, source: Source) -> str | None:
     """Why this source cannot run for want of a key (naming the environment variable), or None."""
-    if source.kind not in API_KEYS or _api_key(app, source.kind):
+    need, env = source.module.API_KEY, source.key_env()
+    if need is None or app.secrets.api_key(env):
         return None
-    _, env, label = API_KEYS[source.kind]
-    return f"{source.name} needs a {label} API key: set the environment variable {env}"
+    return f"{source.name} needs a {need.label} API key: set the environment variable {env}"
 
 
 def _replay_transport(bodies: Mapping[str, tuple[bytes, str]], run_id: int) -> httpx.MockTransport:
@@ -312,8 +301,6 @@ def run_source(app: App, jcfg: JurisdictionConfig, source: Source, *, replay_of:
     One run of a source at a time, whoever starts it (the scheduler, `advocacy scrape`, a replay): so a run
     still marked "running" when the lock is free was killed, and two runs never store the same events at once.
     """
-    from advocacy.runtime.locks import db_lock
-
     with db_lock(app, f"source:{source.name}") as acquired:
         if not acquired:
             return SourceSummary(name=source.name, run_id=0, status="failed",
@@ -323,54 +310,86 @@ def run_source(app: App, jcfg: JurisdictionConfig, source: Source, *, replay_of:
                            monotonic=monotonic)
 
 
-def _run_source(app: App, jcfg: JurisdictionConfig, source: Source, *, replay_of: int | None,
-                client: httpx.Client | None, sleep: Sleep, monotonic: Monotonic) -> SourceSummary:
-    module = SOURCES[source.kind]
-    start = _start(app, jcfg, source, replay_of)
-    run_id = start.run_id
-    summary = SourceSummary(name=source.name, run_id=run_id, status="failed")
+def _fail(app: App, summary: SourceSummary, message: str) -> SourceSummary:
+    summary.status = "failed"
+    summary.errors.append(message)
+    log.warning("source=%s run=%s failed: %s", summary.name, summary.run_id, message)
+    _finish(app, summary.run_id, summary)
+    return summary
 
-    def fail(message: str) -> SourceSummary:
-        summary.status = "failed"
-        summary.errors.append(message)
-        log.warning("source=%s run=%s failed: %s", source.name, run_id, message)
-        _finish(app, run_id, summary)
-        return summary
 
-    kwargs: dict[str, object] = {"state": start.state}
-    if "api_key" in inspect.signature(module.collect).parameters and source.kind in API_KEYS:
-        if replay_of is None and (problem := missing_key(app, source)):
-            return fail(problem)
-        kwargs["api_key"] = REPLAY_KEY if replay_of is not None else _api_key(app, source.kind)
-
-    http = app.config.http
-    owns_client = client is None or replay_of is not None
-    bodies: dict[str, tuple[bytes, str]] = {}
-    if replay_of is not None:
-        with app.sessions() as session:
-            bodies = archived_bodies(session, replay_of)
-        if not bodies:
-            return fail(f"run {replay_of} archived no payloads (every request was answered 304): nothing to replay")
-        client = httpx.Client(transport=_replay_transport(bodies, replay_of))
-    collected: Collected | None = None
-    error = ""
+def _replay_client(app: App, replay_of: int) -> httpx.Client | None:
+    """A client answering from the archive of run `replay_of`; None when that run archived nothing."""
     with app.sessions() as session:
-        validators = ReplayValidators() if replay_of is not None else known_validators(session)
-    fetcher = RecordingFetcher(
+        bodies = archived_bodies(session, replay_of)
+    return httpx.Client(transport=_replay_transport(bodies, replay_of)) if bodies else None
+
+
+def _fetcher(app: App, start: _Start, client: httpx.Client | None, *, replaying: bool, sleep: Sleep,
+             monotonic: Monotonic) -> RecordingFetcher:
+    """A replay asks the archive once, without waiting; a run asks the network politely, conditionally."""
+    http = app.config.http
+    with app.sessions() as session:
+        validators = ReplayValidators() if replaying else known_validators(session)
+    return RecordingFetcher(
         service=SERVICE, contact=app.config.collaborative.contact_email,
         validators=validators,
-        client=client, timeout=http.timeout, retries=0 if replay_of is not None else http.retries,
-        backoff=http.backoff, min_interval=0 if replay_of is not None else http.min_interval,
+        client=client, timeout=http.timeout, retries=0 if replaying else http.retries,
+        backoff=http.backoff, min_interval=0 if replaying else http.min_interval,
         sleep=sleep, clock=monotonic, now=start.now,
     )
+
+
+def _collect(jcfg: JurisdictionConfig, source: Source, start: _Start, fetcher: RecordingFetcher,
+             api_key: str | None) -> tuple[Collected | None, str]:
+    """The source's records, or None and why not."""
     try:
-        collected = module.collect(fetcher, _source_options(jcfg, source), jcfg.code, jcfg.tz, start.since,
-                                   **kwargs)
+        collected = source.module.collect(fetcher, _source_options(jcfg, source), jcfg.code, jcfg.tz, start.since,
+                                          state=start.state, api_key=api_key)
     except (ScrapeError, FetchError, ValueError) as exc:  # each names its URL, field or setting
-        error = str(exc)
+        return None, str(exc)
     except Exception as exc:  # a bug in one source fails that source only; the others still run
-        log.exception("source=%s run=%s collect crashed", source.name, run_id)
-        error = f"{type(exc).__name__}: {exc}"
+        log.exception("source=%s run=%s collect crashed", source.name, start.run_id)
+        return None, f"{type(exc).__name__}: {exc}"
+    return collected, ""
+
+
+def _count(summary: SourceSummary, collected: Collected) -> None:
+    summary.fetched, summary.not_modified = collected.fetched, collected.not_modified
+    summary.records = len(collected.result)
+    summary.listed = collected.listed
+    summary.errors = [str(e) for e in collected.errors]
+    summary.notes = list(collected.result.notes)
+
+
+def _suspicious_drop(source: Source, start: _Start, collected: Collected, received: list[Payload]) -> str | None:
+    """Why an empty listing, where the last good run listed many, is a broken source rather than a quiet day."""
+    if not (start.baseline and collected.listed == 0 and start.baseline[1] >= SUSPICIOUS_DROP):
+        return None
+    urls = list(dict.fromkeys(p.url for p in received if not p.not_modified))
+    where = ", ".join(urls[:3]) + (f" and {len(urls) - 3} more" if len(urls) > 3 else "") or source.name
+    return (f"{where}: listed nothing where run {start.baseline[0]} listed {start.baseline[1]}; "
+            "has the source changed its layout? Nothing was stored.")
+
+
+def _run_source(app: App, jcfg: JurisdictionConfig, source: Source, *, replay_of: int | None,
+                client: httpx.Client | None, sleep: Sleep, monotonic: Monotonic) -> SourceSummary:
+    start = _start(app, jcfg, source, replay_of)
+    summary = SourceSummary(name=source.name, run_id=start.run_id, status="failed")
+    replaying = replay_of is not None
+    if not replaying and (problem := missing_key(app, source)):
+        return _fail(app, summary, problem)
+    needs_key = source.module.API_KEY is not None
+    api_key = (REPLAY_KEY if needs_key else None) if replaying else app.secrets.api_key(source.key_env())
+    owns_client = client is None or replaying
+    if replay_of is not None:
+        client = _replay_client(app, replay_of)
+        if client is None:
+            return _fail(app, summary, f"run {replay_of} archived no payloads (every request was answered 304): "
+                                       "nothing to replay")
+    fetcher = _fetcher(app, start, client, replaying=replaying, sleep=sleep, monotonic=monotonic)
+    try:
+        collected, error = _collect(jcfg, source, start, fetcher, api_key)
     finally:
         if owns_client:
             fetcher.close()
@@ -379,28 +398,20 @@ def _run_source(app: App, jcfg: JurisdictionConfig, source: Source, *, replay_of
     summary.fetched = sum(1 for p in received if not p.not_modified)
     summary.not_modified = sum(1 for p in received if p.not_modified)
     with app.transaction() as session:
-        summary.archived = archive(session, run_id, received)
+        summary.archived = archive(session, start.run_id, received)
     if collected is None:
-        return fail(error)
-
-    summary.fetched, summary.not_modified = collected.fetched, collected.not_modified
-    summary.records = len(collected.result)
-    summary.listed = collected.listed
-    summary.errors = [str(e) for e in collected.errors]
-    summary.notes = list(collected.result.notes)
-    if start.baseline and collected.listed == 0 and start.baseline[1] >= SUSPICIOUS_DROP:
-        urls = list(dict.fromkeys(p.url for p in received if not p.not_modified))
-        where = ", ".join(urls[:3]) + (f" and {len(urls) - 3} more" if len(urls) > 3 else "") or source.name
-        return fail(f"{where}: listed nothing where run {start.baseline[0]} listed {start.baseline[1]}; "
-                    "has the source changed its layout? Nothing was stored.")
+        return _fail(app, summary, error)
+    _count(summary, collected)
+    if problem := _suspicious_drop(source, start, collected, received):
+        return _fail(app, summary, problem)
     try:
-        _store(app, jcfg, source, run_id, collected, summary, replay=replay_of is not None)
+        _store(app, jcfg, source, start.run_id, collected, summary, replay=replaying)
     except Exception as exc:  # storing failed: none of it was written; the payloads stay archived
-        log.exception("source=%s run=%s store failed", source.name, run_id)
+        log.exception("source=%s run=%s store failed", source.name, start.run_id)
         summary.new_bills = summary.updated_bills = summary.events = 0
         summary.changed_bill_ids, summary.event_ids = [], []
-        return fail(f"storing failed, nothing of this run was kept: {type(exc).__name__}: {exc}")
-    log.info("source=%s run=%s %s", source.name, run_id, summary.line())
+        return _fail(app, summary, f"storing failed, nothing of this run was kept: {type(exc).__name__}: {exc}")
+    log.info("source=%s run=%s %s", source.name, start.run_id, summary.line())
     return summary
 
 

@@ -26,7 +26,7 @@ from advocacy.outbound.agenda import build_for, export, publish
 from advocacy.outbound.alerts import create_alerts, send_alerts
 from advocacy.outbound.digest import NothingNew, create_digest, last_sent_digest, preview, send_digest
 from advocacy.outbound.outgoing import reply_address
-from advocacy.outbound.sending import AlreadySent, make_backend
+from advocacy.outbound.sending import AlreadySent
 from advocacy.people.legislators import sync_people
 from advocacy.people.members import import_csv
 from advocacy.runtime.pipeline import after_scrape
@@ -124,7 +124,7 @@ def run_demo(config: Config, echo: Callable[[str], None] = print, site_port: int
         _apply_curation(app, echo)
         with app.transaction() as session:
             create_alerts(session, cfg, app.now())
-        alert_reports = send_alerts(app, make_backend(app))
+        alert_reports = send_alerts(app, app.mail)
         sent_alerts = sum(r.sent for r in alert_reports)
         result.alerts_sent = sent_alerts
         echo(f"Urgent alerts: {sent_alerts} email(s), each naming the member's own legislators"
@@ -150,7 +150,7 @@ def digest_step(app: App, result: DemoResult, echo: Callable[[str], None]) -> No
             result.digest_files = preview(app, result.mailing_id, cfg.path("var/previews"))
         return
     result.digest_files = preview(app, result.mailing_id, cfg.path("var/previews"))
-    report = send_digest(app, result.mailing_id, make_backend(app))
+    report = send_digest(app, result.mailing_id, app.mail)
     result.sent = report.sent
     echo(f"Digest {result.mailing_id}: sent to {report.sent} member(s) through the outbox backend.")
 

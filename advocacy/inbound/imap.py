@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from advocacy.app import App
 from advocacy.config import ConfigError, Imap
 from advocacy.inbound import intake
-from digests.backends import MailBackend
+from digests.channels.email import MailBackend
 
 log = logging.getLogger("advocacy.inbound.imap")
 

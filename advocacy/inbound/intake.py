@@ -47,7 +47,7 @@ from advocacy.outbound.acted import record_done_reply
 from advocacy.people.members import find_member
 from advocacy.tokens import Secret, read_reply_token, token_from_address
 from digests import timefmt
-from digests.backends import MailBackend
+from digests.channels.email import MailBackend
 from digests.message import Address, OutgoingMessage
 from digests.model import RenderedEmail
 from vocabulary import billnum
@@ -559,11 +559,7 @@ def acknowledge(app: App, message_id: int, backend: MailBackend | None = None) -
             headers={"X-Advocacy-Kind": "acknowledgement", "Auto-Submitted": "auto-replied"},
             categories=("acknowledgement",),
         )
-    if backend is None:
-        from advocacy.outbound.sending import make_backend
-
-        backend = make_backend(app)
-    result = backend.send([outgoing])[0]
+    result = (backend or app.mail).send([outgoing])[0]
     if not result.ok:
         log.warning("acknowledgement for message %s to %s failed: %s", message_id, member.email, result.reason)
     return result.ok

@@ -51,7 +51,7 @@ from advocacy.schedule import agenda_due, next_call
 from advocacy.tagging.rules import parse_tagging
 from advocacy.tagging.tagger import BillInput, Tagger
 from digests import model as m
-from digests.backends import MailBackend
+from digests.channels.email import MailBackend
 from digests.invite import call_invite
 from digests.message import Address, OutgoingMessage, build_message
 from digests.render import EmailRenderer, time_boxes
@@ -589,7 +589,7 @@ def publish(app: App, call_id: int, *, backend: MailBackend | None = None, folde
             update: bool = False) -> Published:
     """Send the agenda (when not sent yet, or as an update) and write its Markdown, .ics and email files."""
     folder = folder or app.config.path(app.config.email.outbox_dir) / "agendas"
-    report = send(app, call_id, backend or sending.make_backend(app), update=update)
+    report = send(app, call_id, backend or app.mail, update=update)
     return Published(call_id, report, export(app, call_id, folder))
 
 

@@ -49,7 +49,7 @@ from advocacy.outbound.outgoing import message_for
 from advocacy.outbound.sending import SendReport, Skip
 from advocacy.people.members import active_members
 from digests import model as m
-from digests.backends import MailBackend
+from digests.channels.email import MailBackend
 from digests.message import OutgoingMessage
 from digests.render import EmailRenderer
 from digests.timefmt import format_when

@@ -49,7 +49,7 @@ from advocacy.outbound.sending import AlreadySent, SendReport
 from advocacy.people.members import active_members
 from advocacy.schedule import next_call, question_cutoff
 from digests import model as m
-from digests.backends import MailBackend
+from digests.channels.email import MailBackend
 from digests.message import build_message
 from digests.render import EmailRenderer
 from vocabulary import billnum

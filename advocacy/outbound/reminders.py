@@ -11,10 +11,10 @@ from advocacy.app import App
 from advocacy.models import Mailing, Member, Question
 from advocacy.outbound.content import MEMBER_TOKEN, collaborative, footer
 from advocacy.outbound.outgoing import compose_with
-from advocacy.outbound.sending import SendReport, make_backend, prepare, send
+from advocacy.outbound.sending import SendReport, prepare, send
 from advocacy.people.members import active_members
 from advocacy.schedule import question_cutoff
-from digests.backends import MailBackend
+from digests.channels.email import MailBackend
 from digests.model import AlertContext, RenderedEmail
 from digests.render import EmailRenderer
 from digests.timefmt import format_when
@@ -56,4 +56,4 @@ def send_cutoff_reminder(app: App, backend: MailBackend | None = None) -> SendRe
     def render_for(_: Member) -> RenderedEmail:
         return rendered
 
-    return send(app, mailing_id, backend or make_backend(app), compose_with(app, render_for, substitute=MEMBER_TOKEN))
+    return send(app, mailing_id, backend or app.mail, compose_with(app, render_for, substitute=MEMBER_TOKEN))

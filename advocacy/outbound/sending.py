@@ -26,10 +26,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from advocacy.app import App
-from advocacy.config import ConfigError
 from advocacy.models import Delivery, Lock, Mailing, Member
 from advocacy.people.members import find_member
-from digests.backends import MailBackend, OutboxBackend, SendGridBackend, SendResult, SmtpBackend
+from digests.channels.email import NAME as EMAIL
+from digests.channels.email import MailBackend, SendResult
 from digests.message import MessageError, OutgoingMessage
 from digests.model import ContextError
 
@@ -86,21 +86,6 @@ class SendReport:
                        "(check, then use --resend-to): " + ", ".join(self.interrupted[:10])
                        + (" ..." if len(self.interrupted) > 10 else ""))
         return out
-
-
-def make_backend(app: App) -> MailBackend:
-    email = app.config.email
-    if email.backend == "outbox":
-        return OutboxBackend(app.config.path(email.outbox_dir), clock=app.clock)
-    if email.backend == "smtp":
-        return SmtpBackend(host=email.smtp.host, port=email.smtp.port, username=email.smtp.username,
-                           password=app.secrets.smtp_password or "", starttls=email.smtp.starttls,
-                           timeout=email.smtp.timeout, clock=app.clock)
-    if email.backend == "sendgrid":
-        key = app.secrets.require("sendgrid_api_key", "SENDGRID_API_KEY")
-        return SendGridBackend(api_key=key, host=email.sendgrid.host, sandbox=email.sendgrid.sandbox,
-                               clock=app.clock)
-    raise ConfigError(f"email.backend: unknown backend {email.backend!r}")
 
 
 def prepare(session: Session, digest: Mailing, members: Sequence[Member], now: datetime,
@@ -263,6 +248,7 @@ def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compo
         emails = {delivery_id: member.email for delivery_id, member in unit}
         with app.transaction() as session:
             for row in session.scalars(select(Delivery).where(Delivery.id.in_(list(built)))):
+                row.channel = _channel(backend)
                 _record(row, built[row.id], by_id.get(row.id), app.now(), report, emails[row.id])
         done += len(unit)
         if progress:
@@ -284,6 +270,11 @@ def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compo
         report.deferred = session.scalar(select(func.count(Delivery.id)).where(
             Delivery.mailing_id == mailing_id, Delivery.status == "deferred")) or 0
     return report
+
+
+def _channel(backend: MailBackend) -> str:
+    """The channel (`digests.channels.CHANNELS`) of the backend, recorded on every delivery it carries."""
+    return str(getattr(backend, "channel", EMAIL))
 
 
 def _record(row: Delivery, built: OutgoingMessage | Skip | str, result: SendResult | None, now: datetime,

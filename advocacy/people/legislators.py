@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from advocacy.app import App
 from advocacy.config import JurisdictionConfig, Source
 from advocacy.models import CommitteeMembership, District, Legislator
+from scrapers import PEOPLE_SOURCES
 from scrapers.http import Fetcher, FetchError
-from scrapers.people import people_sources
 from vocabulary.records import LegislatorRecord, PeopleResult, ScrapeError
 from vocabulary.rosters import committee_display, committee_key, district_key
 
@@ -185,7 +185,7 @@ def committee_seats(session: Session, jurisdiction: str, term: str, committee: s
 
 def people_sources_of(app: App, names: Iterable[str] | None = None) -> list[tuple[JurisdictionConfig, Source]]:
     wanted = set(names or ())
-    kinds = people_sources()
+    kinds = PEOPLE_SOURCES
     found = [(j, s) for j, s in app.config.sources() if s.kind in kinds and s.enabled and
              (not wanted or s.name in wanted)]
     unknown = wanted - {s.name for _, s in found}
@@ -199,11 +199,11 @@ def sync_people(app: App, names: Iterable[str] | None = None, *, client: httpx.C
     """Fetch and store the legislators and rosters of every people-capable source (or those named)."""
     reports = []
     for jcfg, source in people_sources_of(app, names):
-        module = people_sources()[source.kind]
+        module = PEOPLE_SOURCES[source.kind]
         options = source.parsed_options()
         if hasattr(options, "sessions") and "sessions" not in source.options:
             options = options.model_copy(update={"sessions": list(jcfg.sessions)})
-        key = {"legiscan": app.secrets.legiscan_api_key, "openstates": app.secrets.openstates_api_key}.get(source.kind)
+        key = app.secrets.api_key(source.key_env())
         http = app.config.http
         fetcher = Fetcher(service=SERVICE, contact=app.config.collaborative.contact_email, client=client,
                           timeout=http.timeout, retries=http.retries, backoff=http.backoff,

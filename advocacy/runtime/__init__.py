@@ -1,7 +1,7 @@
-"""Running the service: the scheduler, job runs under database locks, the steps each job does, health and logs.
+"""Running the service: the scheduler, job runs under database locks, the steps each job does, and health.
 
 Owns `scheduler` (APScheduler, jobs from config), `jobs` (one run per slot), `steps` (what each job does),
-`pipeline` (what follows a scrape), `locks`, `health`, `logs` and `crontab`.
-May import: every step package; nothing but `advocacy.cli` and `advocacy.web` imports it, except `logs` and
-`crontab`, which are leaves.
+`pipeline` (what follows a scrape) and `health`. The pieces it shares with the step packages sit below it, at the
+root of `advocacy`: `locks` (database locks), `logs` (structured logs) and `crontab` (cron read as cron reads it).
+May import: every step package; nothing but `advocacy.cli` and `advocacy.web` imports it.
 """

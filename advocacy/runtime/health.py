@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from advocacy.app import App
+from advocacy.crontab import crontab_trigger
 from advocacy.models import JobRun, SourceRun
-from advocacy.runtime.crontab import crontab_trigger
 from advocacy.runtime.scheduler import STATE_NAMES, job_specs, stored_next_runs
 
 LOOKBACK = timedelta(days=8)  # far enough back to find the last due slot of any weekly-or-better cadence

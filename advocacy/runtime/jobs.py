@@ -25,9 +25,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from advocacy.app import App
+from advocacy.locks import DEFAULT_TTL, db_lock
+from advocacy.logs import log_event
 from advocacy.models import JobRun
-from advocacy.runtime.locks import DEFAULT_TTL, db_lock
-from advocacy.runtime.logs import log_event
 
 log = logging.getLogger("advocacy.runtime.jobs")
 

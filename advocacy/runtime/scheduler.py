@@ -41,10 +41,10 @@ from sqlalchemy import select
 
 from advocacy.app import App
 from advocacy.config import Config
+from advocacy.crontab import crontab_trigger
+from advocacy.logs import log_event
 from advocacy.models import SchedulerJob
-from advocacy.runtime.crontab import crontab_trigger
 from advocacy.runtime.jobs import Runner, Steps, execute
-from advocacy.runtime.logs import log_event
 
 log = logging.getLogger("advocacy.runtime.scheduler")
 EXECUTE_REF = "advocacy.runtime.jobs:execute"

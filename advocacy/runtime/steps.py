@@ -11,7 +11,6 @@ from advocacy.outbound.agenda import run_due
 from advocacy.outbound.alerts import create_alerts, send_alerts
 from advocacy.outbound.digest import NothingNew, create_digest, last_sent_digest, latest_draft, send_digest
 from advocacy.outbound.reminders import send_cutoff_reminder
-from advocacy.outbound.sending import make_backend
 from advocacy.runtime.jobs import StepResult
 from advocacy.runtime.pipeline import after_scrape, make_tagger
 from advocacy.schedule import previous_digest
@@ -59,7 +58,7 @@ def digest(app: App) -> StepResult:
                                          allow_empty=not app.config.schedule.skip_empty_digest).id
         except NothingNew as exc:
             return StepResult(note=f"digest skipped: {exc}")
-    report = send_digest(app, draft_id, make_backend(app))
+    report = send_digest(app, draft_id, app.mail)
     return StepResult(ok=not report.permanent, counts={"sent": report.sent, "failed": report.failed},
                       note="; ".join(report.lines()[1:3]))
 
@@ -69,7 +68,7 @@ def alerts(app: App) -> StepResult:
 
     with app.transaction() as session:
         created = create_alerts(session, app.config, app.now())
-    reports = send_alerts(app, make_backend(app))
+    reports = send_alerts(app, app.mail)
     return StepResult(counts={"created": len(created), "sent": sum(r.sent for r in reports),
                               "failed": sum(r.failed for r in reports)})
 

@@ -18,7 +18,7 @@ from advocacy import calls
 from advocacy.app import App
 from advocacy.models import AgendaItem, Call, Question
 from advocacy.outbound import agenda
-from advocacy.outbound.sending import AlreadySent, SendInProgress, make_backend
+from advocacy.outbound.sending import AlreadySent, SendInProgress
 from advocacy.people.members import active_members
 from advocacy.web import forms
 from advocacy.web.flash import flash
@@ -195,7 +195,7 @@ def send(request: Request) -> Response:
         sent = agenda.agenda_digest(session, call)
         update = sent is not None and sent.status == "sent"
     try:
-        published = agenda.publish(app, call_id, backend=make_backend(app), update=update)
+        published = agenda.publish(app, call_id, backend=app.mail, update=update)
     except (AlreadySent, SendInProgress, agenda.AgendaError) as exc:
         flash(request, f"Not sent: {exc}", "bad")
     else:

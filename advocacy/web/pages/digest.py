@@ -23,7 +23,7 @@ from advocacy.models import Mailing, Member
 from advocacy.outbound import digest as digests
 from advocacy.outbound.content import MEMBER_TOKEN
 from advocacy.outbound.outgoing import message_for
-from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures, make_backend
+from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures
 from advocacy.people.members import active_members
 from advocacy.web import forms
 from advocacy.web.auth import require_user
@@ -206,7 +206,7 @@ def test_send(request: Request) -> Response:
         rendered = replace(rendered, subject=f"[Test] {rendered.subject}")
         staff = Member(id=0, email=user.email, name="Test send")
         message = message_for(app, digest, staff, rendered, substitute=MEMBER_TOKEN)
-    result = make_backend(app).send([message])[0]
+    result = app.mail.send([message])[0]
     if result.ok:
         flash(request, f"Test sent to {user.email} through the {app.config.email.backend} backend.")
     else:
@@ -234,7 +234,7 @@ def send(request: Request) -> Response:
     with app.sessions() as session:
         _draft_or_404(session, mailing_id)
     try:
-        report = digests.send_digest(app, mailing_id, make_backend(app))
+        report = digests.send_digest(app, mailing_id, app.mail)
     except AlreadySent as exc:
         said = str(exc).split(";")[0]  # the CLI's hint (--resend-to) is no use here
         flash(request, f"Not sent again: {said}.", "warn")

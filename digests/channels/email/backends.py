@@ -1,4 +1,4 @@
-"""Mail backends: where a batch of `OutgoingMessage`s goes, and what happened to each recipient.
+"""The email channel's backends (outbox, SMTP, SendGrid): where a batch of `OutgoingMessage`s goes, and what happened to each recipient.
 
 Every backend answers with one `SendResult` per message, in order. A failure says whether it is permanent
 (a rejected address, a bad request: do not retry) or not (rate limit, server error, network: retry later), so
@@ -33,6 +33,7 @@ from digests.message import OutgoingMessage, build_message, list_unsubscribe_hea
 from vocabulary.retry_after import retry_after_seconds
 
 T = TypeVar("T")
+CHANNEL = "email"  # what a `Delivery` sent by any of these backends records as its channel
 Clock = Callable[[], datetime]
 
 
@@ -73,6 +74,8 @@ class SendError(Exception):
 
 
 class MailBackend(Protocol):
+    """A channel's transport. A backend may say `channel` (default "email") and `batch_size` (default 1)."""
+
     def send(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
         """Send `messages`; one result per message, in the same order. Never raises for a delivery failure."""
         ...
@@ -124,6 +127,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class OutboxBackend:
+    channel = CHANNEL
+
     def __init__(self, folder: Path | str, clock: Clock = utc_now) -> None:
         self.folder = Path(folder)
         self.clock = clock
@@ -161,6 +166,8 @@ class OutboxBackend:
 
 
 class SmtpBackend:
+    channel = CHANNEL
+
     def __init__(
         self,
         host: str,
@@ -288,6 +295,8 @@ class SendGridBackend:
     reserved header, so it cannot vary by personalization: messages with different Reply-To addresses
     (per-member reply tokens) go in different requests. `max_workers` sends that many requests at once.
     """
+
+    channel = CHANNEL
 
     def __init__(
         self,

@@ -21,10 +21,10 @@ from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from advocacy.app import App
+from advocacy.logs import log_event
 from advocacy.models import Lock
-from advocacy.runtime.logs import log_event
 
-log = logging.getLogger("advocacy.runtime.locks")
+log = logging.getLogger("advocacy.locks")
 DEFAULT_TTL = timedelta(hours=2)
 
 
