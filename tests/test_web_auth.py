@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from advocacy.app import App
 from advocacy.config import Secrets, load_config
-from advocacy.people import staff as users
+from advocacy.people import staff
 from advocacy.web.routing import action, posted_form
 from tests.conftest import FakeClock
 from tests.websupport import (
@@ -195,7 +195,7 @@ def test_role_change_takes_effect_on_the_next_request(app: App) -> None:
     client = signed_in_client(app, ADVOCATE, "advocate", extra_routes=[_flag_route(calls)])
     token = csrf_from(client.get("/").text)
     with app.transaction() as session:
-        users.set_role(session, ADVOCATE, "viewer")
+        staff.set_role(session, ADVOCATE, "viewer")
     assert client.post("/test/flag", data={"csrf_token": token}).status_code == 403
 
 
@@ -215,14 +215,14 @@ def test_sign_out_ends_the_session(app: App) -> None:
 def test_new_password_signs_out_open_sessions(app: App) -> None:
     client = signed_in_client(app, ADVOCATE, "advocate")
     with app.transaction() as session:
-        users.set_password(session, ADVOCATE, "another long passphrase", hasher=users.default_hasher())
+        staff.set_password(session, ADVOCATE, "another long passphrase", hasher=staff.default_hasher())
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
 def test_removed_account_is_signed_out(app: App) -> None:
     client = signed_in_client(app, ADVOCATE, "advocate")
     with app.transaction() as session:
-        users.remove_user(session, ADVOCATE)
+        staff.remove_user(session, ADVOCATE)
     assert client.get("/", follow_redirects=False).status_code == 303
 
 

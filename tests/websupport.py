@@ -24,7 +24,7 @@ from advocacy.models import (
     SourceRun,
     TagAssessment,
 )
-from advocacy.people import staff as users
+from advocacy.people import staff
 from advocacy.web.app import create_app
 from tests.factories import et, funding_bill, hearing
 from vocabulary.records import DocumentRecord, ScrapeResult
@@ -44,7 +44,7 @@ def web_app(app: App, **kwargs: object) -> Starlette:
 
 def add_staff(app: App, email: str, role: str, password: str = PASSWORD) -> None:
     with app.transaction() as session:
-        users.add_user(session, email, password, role, now=app.now(), hasher=FAST_HASHER)
+        staff.add_user(session, email, password, role, now=app.now(), hasher=FAST_HASHER)
 
 
 def csrf_from(html: str) -> str:

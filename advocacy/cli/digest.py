@@ -10,7 +10,8 @@ from sqlalchemy import select
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
 from advocacy.models import Mailing
-from advocacy.outbound import digest as digests
+from advocacy.outbound.digest import NothingNew, create_digest, last_sent_digest, latest_draft, send_digest
+from advocacy.outbound.digest import preview as write_preview
 from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures
 
 
@@ -23,12 +24,12 @@ def _moment(app: App, value: str | None) -> datetime | None:
 def draft(app: App, since: str | None, until: str | None, note_file: Path | None, fresh: bool) -> int:
     note = note_file.read_text(encoding="utf-8") if note_file else ""
     with app.transaction() as session:
-        existing = None if fresh else digests.latest_draft(session)
+        existing = None if fresh else latest_draft(session)
         if existing is not None:
             if note:
                 existing.opening_note = note
             return existing.id
-        digest = digests.create_digest(session, app.config, app.now(), start=_moment(app, since),
+        digest = create_digest(session, app.config, app.now(), start=_moment(app, since),
                                        end=_moment(app, until), note=note,
                                        allow_empty=not app.config.schedule.skip_empty_digest)
         return digest.id
@@ -64,10 +65,10 @@ def preview(app: App, since: str | None, until: str | None, note_file: Path | No
     """Freeze the next digest as a draft and write it as members will see it (HTML, text, .eml)."""
     try:
         mailing_id = draft(app, since, until, note_file, fresh)
-    except digests.NothingNew as exc:
+    except NothingNew as exc:
         click.echo(f"No digest: {exc}.")
         sys.exit(EXIT_NOTHING)
-    paths = digests.preview(app, mailing_id, out or app.config.path("var/previews"), tuple(sorted(topics)) or None)
+    paths = write_preview(app, mailing_id, out or app.config.path("var/previews"), tuple(sorted(topics)) or None)
     click.echo(f"Digest {mailing_id} (draft) preview:")
     for kind, path in paths.items():
         click.echo(f"  {kind:5} {path}")
@@ -84,14 +85,14 @@ def send(app: App, since: str | None, until: str | None, note_file: Path | None,
     """Send the digest to every active member, once. Re-running resumes an interrupted send."""
     if mailing_id is None and resend_to:
         with app.sessions() as session:
-            last = digests.last_sent_digest(session)
+            last = last_sent_digest(session)
         if last is None:
             raise click.BadParameter("no digest has been sent yet", param_hint="--resend-to")
         mailing_id = last.id  # resending means the digest those members missed: the last one sent
     if mailing_id is None:
         try:
             mailing_id = draft(app, since, until, note_file, fresh)
-        except digests.NothingNew as exc:
+        except NothingNew as exc:
             click.echo(f"No digest to send: {exc}.")
             sys.exit(EXIT_NOTHING)
     with app.sessions() as session:
@@ -104,7 +105,7 @@ def send(app: App, since: str | None, until: str | None, note_file: Path | None,
         click.confirm(f"Send digest {mailing_id} ({items} items) through the {app.config.email.backend} backend?",
                       abort=True)
     try:
-        report = digests.send_digest(app, mailing_id, backend, resend=resend_to, progress=click.echo)
+        report = send_digest(app, mailing_id, backend, resend=resend_to, progress=click.echo)
     except AlreadySent as exc:
         click.secho(str(exc), fg="yellow", err=True)
         sys.exit(EXIT_NOTHING)

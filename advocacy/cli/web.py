@@ -8,7 +8,7 @@ import click
 
 from advocacy.app import App
 from advocacy.cli import pass_app
-from advocacy.people import staff as users
+from advocacy.people import staff
 from advocacy.web.app import create_app
 
 
@@ -25,7 +25,7 @@ def user_group() -> None:
 
 @user_group.command("add")
 @click.argument("email")
-@click.option("--role", type=click.Choice(users.ROLES), required=True, help="advocate: curate; viewer: read only.")
+@click.option("--role", type=click.Choice(staff.ROLES), required=True, help="advocate: curate; viewer: read only.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 @pass_app()
 def add(app: App, email: str, role: str, password_stdin: bool) -> None:
@@ -33,9 +33,9 @@ def add(app: App, email: str, role: str, password_stdin: bool) -> None:
     password = _read_password(password_stdin)
     try:
         with app.transaction() as session:
-            user = users.add_user(session, email, password, role, now=app.now())
+            user = staff.add_user(session, email, password, role, now=app.now())
             address = user.email
-    except users.UserError as exc:
+    except staff.UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"added {address} ({role})")
 
@@ -49,22 +49,22 @@ def set_password(app: App, email: str, password_stdin: bool) -> None:
     password = _read_password(password_stdin)
     try:
         with app.transaction() as session:
-            users.set_password(session, email, password)
-    except users.UserError as exc:
+            staff.set_password(session, email, password)
+    except staff.UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"new password set for {email.strip().lower()}")
 
 
 @user_group.command("set-role")
 @click.argument("email")
-@click.argument("role", type=click.Choice(users.ROLES))
+@click.argument("role", type=click.Choice(staff.ROLES))
 @pass_app()
 def set_role(app: App, email: str, role: str) -> None:
     """Change what an account may do."""
     try:
         with app.transaction() as session:
-            users.set_role(session, email, role)
-    except users.UserError as exc:
+            staff.set_role(session, email, role)
+    except staff.UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{email.strip().lower()} is now {role}")
 
@@ -76,8 +76,8 @@ def remove(app: App, email: str) -> None:
     """Delete an account (its open sessions end)."""
     try:
         with app.transaction() as session:
-            users.remove_user(session, email)
-    except users.UserError as exc:
+            staff.remove_user(session, email)
+    except staff.UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"removed {email.strip().lower()}")
 
@@ -87,7 +87,7 @@ def remove(app: App, email: str) -> None:
 def list_(app: App) -> None:
     """Every account with its role."""
     with app.sessions() as session:
-        accounts = users.list_users(session)
+        accounts = staff.list_users(session)
         if not accounts:
             click.echo("no accounts yet: add one with `advocacy user add EMAIL --role advocate`")
         for user in accounts:
@@ -109,7 +109,7 @@ def web(app: App, host: str | None, port: int | None, proxy_headers: bool) -> No
     host = host or app.config.web.host
     port = port or app.config.web.port
     with app.sessions() as session:
-        if not users.list_users(session):
+        if not staff.list_users(session):
             click.secho("no staff accounts yet: add one with `advocacy user add EMAIL --role advocate`",
                         fg="yellow", err=True)
     uvicorn.run(create_app(app), host=host, port=port, proxy_headers=proxy_headers, log_level="info")

@@ -12,7 +12,7 @@ from starlette.requests import Request
 
 from advocacy.app import App, Clock
 from advocacy.models import StaffUser
-from advocacy.people import staff as users
+from advocacy.people import staff
 
 SESSION_USER = "uid"
 SESSION_FINGERPRINT = "fp"
@@ -27,11 +27,11 @@ class CurrentUser:
     role: str
 
     def can(self, role: str) -> bool:
-        return users.role_allows(self.role, role)
+        return staff.role_allows(self.role, role)
 
     @property
     def can_change(self) -> bool:
-        return self.can(users.ADVOCATE)
+        return self.can(staff.ADVOCATE)
 
 
 def load_user(app: App, session_data: dict[str, object]) -> CurrentUser | None:
@@ -41,7 +41,7 @@ def load_user(app: App, session_data: dict[str, object]) -> CurrentUser | None:
         return None
     with app.sessions() as session:
         user = session.get(StaffUser, uid)
-        if user is None or session_data.get(SESSION_FINGERPRINT) != users.fingerprint(user):
+        if user is None or session_data.get(SESSION_FINGERPRINT) != staff.fingerprint(user):
             return None
         return CurrentUser(id=user.id, email=user.email, role=user.role)
 
@@ -50,7 +50,7 @@ def sign_in(request: Request, user: StaffUser) -> None:
     # A fresh session at sign-in: nothing an anonymous visitor put in it (a planted CSRF token) survives.
     request.session.clear()
     request.session[SESSION_USER] = user.id
-    request.session[SESSION_FINGERPRINT] = users.fingerprint(user)
+    request.session[SESSION_FINGERPRINT] = staff.fingerprint(user)
 
 
 def sign_out(request: Request) -> None:

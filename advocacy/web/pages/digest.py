@@ -20,8 +20,18 @@ from advocacy import schedule
 from advocacy.app import App
 from advocacy.config import Config
 from advocacy.models import Mailing, Member
-from advocacy.outbound import digest as digests
 from advocacy.outbound.content import MEMBER_TOKEN
+from advocacy.outbound.digest import (
+    DigestView,
+    NothingNew,
+    context_for,
+    create_digest,
+    last_sent_digest,
+    latest_draft,
+    load_view,
+    member_topics_key,
+    send_digest,
+)
 from advocacy.outbound.outgoing import message_for
 from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures
 from advocacy.people.members import active_members
@@ -58,7 +68,7 @@ class Audience:
     pending: int  # a send that stopped part-way: deliveries still to go
 
 
-def audience(session: Session, config: Config, digest: Mailing, view: digests.DigestView, now: datetime
+def audience(session: Session, config: Config, digest: Mailing, view: DigestView, now: datetime
              ) -> Audience:
     members = list(session.scalars(select(Member)))
     active = active_members(session)
@@ -66,9 +76,9 @@ def audience(session: Session, config: Config, digest: Mailing, view: digests.Di
     receive = 0
     cache: dict[int, m.BillItem] = {}
     for member in active:
-        key = digests.member_topics_key(member)
+        key = member_topics_key(member)
         if key not in has:
-            has[key] = digests.context_for(config, view, key, now, cache) is not None
+            has[key] = context_for(config, view, key, now, cache) is not None
         receive += has[key]
     pending = counts(session, digest.id).get("pending", 0) if digest.status == "sending" else 0
     return Audience(receive=receive, nothing_for_them=len(active) - receive,
@@ -121,14 +131,14 @@ def digest_page(request: Request) -> Response:
     topics = chosen_topics(config, request.query_params.getlist("topic"))
     now = app.now()
     with app.sessions() as session:
-        draft = digests.latest_draft(session)
+        draft = latest_draft(session)
         context: dict[str, object] = {"section": "digest", "draft": draft, "topics": topics,
                                       "choices": topic_choices(config), "history": history(session),
-                                      "last_sent": digests.last_sent_digest(session),
+                                      "last_sent": last_sent_digest(session),
                                       "next_slot": schedule.next_digest(config, now)}
         if draft is not None:
-            view = digests.load_view(session, draft, config)
-            ctx = digests.context_for(config, view, topics, now)
+            view = load_view(session, draft, config)
+            ctx = context_for(config, view, topics, now)
             rendered = EmailRenderer().digest(ctx) if ctx else None
             context.update(
                 sections=_sections(draft), audience=audience(session, config, draft, view, now),
@@ -145,7 +155,7 @@ def digest_email(request: Request) -> Response:
     topics = chosen_topics(app.config, request.query_params.getlist("topic"))
     with app.sessions() as session:
         digest = _draft_or_404(session, request.path_params["mailing_id"])
-        ctx = digests.context_for(app.config, digests.load_view(session, digest, app.config), topics, app.now())
+        ctx = context_for(app.config, load_view(session, digest, app.config), topics, app.now())
     if ctx is None:
         html = "<!doctype html><p style=\"font-family:sans-serif\">Nothing in this digest for these topics.</p>"
     else:
@@ -165,7 +175,7 @@ def prepare(request: Request) -> Response:
     fresh = form.get("intent") == "fresh"
     try:
         with app.transaction() as session:
-            existing = digests.latest_draft(session)
+            existing = latest_draft(session)
             if existing is not None and existing.status == "sending":
                 raise SendInProgress(f"digest {existing.id} is being sent; it cannot be prepared again")
             if existing is not None and not fresh:
@@ -174,10 +184,10 @@ def prepare(request: Request) -> Response:
             else:
                 if existing is not None:
                     existing.status = "skipped"  # replaced by the fresh draft; kept for the record
-                created = digests.create_digest(session, app.config, app.now(), note=note,
+                created = create_digest(session, app.config, app.now(), note=note,
                                                 allow_empty=not app.config.schedule.skip_empty_digest)
                 message = f"Digest {created.id} prepared with {len(created.items)} item(s)."
-    except digests.NothingNew as exc:
+    except NothingNew as exc:
         flash(request, f"No digest to prepare: {exc}.", "info")
     except SendInProgress as exc:
         flash(request, str(exc), "bad")
@@ -198,7 +208,7 @@ def test_send(request: Request) -> Response:
     back = request.url_for("digest").path + ("?" + "&".join(f"topic={t}" for t in topics) if topics else "")
     with app.sessions() as session:
         digest = _draft_or_404(session, request.path_params["mailing_id"])
-        ctx = digests.context_for(app.config, digests.load_view(session, digest, app.config), topics, app.now())
+        ctx = context_for(app.config, load_view(session, digest, app.config), topics, app.now())
         if ctx is None:
             flash(request, "Nothing in this digest for these topics: there is nothing to send.", "warn")
             return RedirectResponse(back, status_code=303)
@@ -221,7 +231,7 @@ def confirm_send(request: Request) -> Response:
         if digest.status not in ("draft", "sending"):
             flash(request, f"Digest {digest.id} is {digest.status}; there is nothing to send.", "warn")
             return RedirectResponse(request.url_for("digest").path, status_code=303)
-        view = digests.load_view(session, digest, app.config)
+        view = load_view(session, digest, app.config)
         return render(request, "digest_send.html", {
             "section": "digest", "digest": digest, "sections": _sections(digest),
             "audience": audience(session, app.config, digest, view, app.now()), "backend": app.config.email.backend,
@@ -234,7 +244,7 @@ def send(request: Request) -> Response:
     with app.sessions() as session:
         _draft_or_404(session, mailing_id)
     try:
-        report = digests.send_digest(app, mailing_id, app.mail)
+        report = send_digest(app, mailing_id, app.mail)
     except AlreadySent as exc:
         said = str(exc).split(";")[0]  # the CLI's hint (--resend-to) is no use here
         flash(request, f"Not sent again: {said}.", "warn")

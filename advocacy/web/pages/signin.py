@@ -6,7 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from advocacy.people import staff as users
+from advocacy.people import staff
 from advocacy.people.staff import VIEWER
 from advocacy.web.auth import LoginLimiter, current_user, sign_in, sign_out
 from advocacy.web.render import render
@@ -39,7 +39,7 @@ def login(request: Request) -> Response:
                                  f"{'s' if minutes != 1 else ''}.")
     app = request.app.state.app
     with app.transaction() as session:
-        user = users.authenticate(session, email, password, hasher=request.app.state.hasher)
+        user = staff.authenticate(session, email, password, hasher=request.app.state.hasher)
         if user is not None:
             sign_in(request, user)
     if user is None:
