@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -26,6 +26,23 @@ from vocabulary.records import (
 )
 
 ET = ZoneInfo("America/New_York")
+
+# The instant every test's `clock` starts at (a Tuesday afternoon in Ohio, ten days after the world's scrape).
+TEST_NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """An injectable clock (`App(clock=...)`) that stands still until a test advances it."""
+
+    def __init__(self, start: datetime = TEST_NOW) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
 
 
 def et(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

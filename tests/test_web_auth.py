@@ -16,7 +16,7 @@ from advocacy.app import App
 from advocacy.config import Secrets, load_config
 from advocacy.people import staff as users
 from advocacy.web.routing import action, posted_form
-from tests.conftest import FakeClock
+from tests.factories import FakeClock
 from tests.websupport import (
     ADVOCATE,
     PASSWORD,
