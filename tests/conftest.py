@@ -4,9 +4,11 @@ import os
 import shutil
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 
 from advocacy import db
@@ -17,6 +19,38 @@ from tests.factories import TEST_NOW, FakeClock
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_SCHEMA = "advocacy_test"
+CLOCK_SHIFT_ENV = "ADVOCACY_TEST_CLOCK_SHIFT_DAYS"
+
+
+def clock_shift_days() -> float:
+    raw = os.environ.get(CLOCK_SHIFT_ENV, "").strip()
+    if not raw:
+        return 0.0
+    try:
+        return float(raw)
+    except ValueError:
+        raise pytest.UsageError(f"{CLOCK_SHIFT_ENV} must be a number of days, not {raw!r}") from None
+
+
+def pytest_report_header() -> str | None:
+    days = clock_shift_days()
+    return f"wall clock shifted {days:g} days ahead ({CLOCK_SHIFT_ENV})" if days else None
+
+
+@pytest.fixture(autouse=True)
+def _shifted_wall_clock() -> Iterator[None]:
+    """With ADVOCACY_TEST_CLOCK_SHIFT_DAYS=N every test runs with the wall clock N days ahead (and ticking), so a
+    test that passes only near the day it was written fails today, not next year (`make test-shifted`).
+
+    A test that freezes time itself nests its own `time_machine.travel` inside this one, which wins until it
+    ends. Subprocesses see the real clock.
+    """
+    days = clock_shift_days()
+    if not days:
+        yield
+        return
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
