@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 import time_machine
 from sqlalchemy import create_engine, text
+from starlette.testclient import TestClient
 
 from advocacy import db
 from advocacy.app import App
 from advocacy.config import Config, Secrets, load_config
 from tests.factories import TEST_NOW, FakeClock
+from tests.websupport import advocate_client, viewer_client
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -169,3 +171,15 @@ def sqlite_app(config: Config, sqlite_url: str, clock: FakeClock) -> Iterator[Ap
     application = App(config, secrets=Secrets.from_env({}), clock=clock, database_url=sqlite_url)
     yield application
     application.engine.dispose()
+
+
+@pytest.fixture
+def advocate(app: App) -> TestClient:
+    """The advocate persona signed in to the web pages (a module that seeds first overrides this)."""
+    return advocate_client(app)
+
+
+@pytest.fixture
+def viewer(app: App) -> TestClient:
+    """The viewer persona signed in to the web pages."""
+    return viewer_client(app)

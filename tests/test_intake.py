@@ -11,7 +11,7 @@ from advocacy.inbound import intake
 from advocacy.models import AuditEntry, Call, InboundMessage, Question
 from advocacy.tokens import make_reply_address
 from digests.backends import OutboxBackend
-from tests.conftest import FakeClock
+from tests.factories import FakeClock
 from tests.inbound import (
     add_members,
     calendar_bill,
