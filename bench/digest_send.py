@@ -7,7 +7,8 @@ client, and every result written back. Members choose among the topics of the sa
     .venv/bin/python bench/digest_send.py --members 10000
 
 Targets: under 60 s and under 500 MB peak RSS on one core for 10,000 members. The stand-in server runs in this
-process, so its memory and CPU count too. Setting up the members is not timed.
+process, so its memory and CPU count too. Setting up the members is not timed. The App runs on the tests' fixed
+clock, so the sample world's alert deadline and hearing are ahead of it on any day the bench runs.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from advocacy.config import Secrets, load_config  # noqa: E402
 from advocacy.models import Delivery  # noqa: E402
 from advocacy.outbound.digest import create_digest, send_digest  # noqa: E402
 from digests.channels.email import SendGridBackend  # noqa: E402
-from tests.factories import build_world, import_members  # noqa: E402
+from tests.factories import TEST_NOW, FakeClock, build_world, import_members  # noqa: E402
 from tests.mailservers import SendGridStandIn  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +64,7 @@ def main() -> None:
             env = {"ADVOCACY_COLLABORATIVE__BASE_URL": "https://updates.heartland.example.org",
                    "ADVOCACY_EMAIL__BACKEND": "sendgrid", "ADVOCACY_EMAIL__SENDGRID__HOST": server.url}
             config = load_config(folder / "config.toml", env=env)
-            app = App(config, secrets=Secrets.from_env({"SENDGRID_API_KEY": KEY}),
+            app = App(config, secrets=Secrets.from_env({"SENDGRID_API_KEY": KEY}), clock=FakeClock(TEST_NOW),
                       database_url=args.database_url or f"sqlite:///{folder / 'bench.db'}")
             db.upgrade(app.engine)
             setup = time.perf_counter()

@@ -4,19 +4,55 @@ import os
 import shutil
 import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
+from starlette.testclient import TestClient
 
 from advocacy import db
 from advocacy.app import App
 from advocacy.config import Config, Secrets, load_config
+from tests.factories import TEST_NOW, FakeClock
+from tests.websupport import advocate_client, viewer_client
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_SCHEMA = "advocacy_test"
+CLOCK_SHIFT_ENV = "ADVOCACY_TEST_CLOCK_SHIFT_DAYS"
+
+
+def clock_shift_days() -> float:
+    raw = os.environ.get(CLOCK_SHIFT_ENV, "").strip()
+    if not raw:
+        return 0.0
+    try:
+        return float(raw)
+    except ValueError:
+        raise pytest.UsageError(f"{CLOCK_SHIFT_ENV} must be a number of days, not {raw!r}") from None
+
+
+def pytest_report_header() -> str | None:
+    days = clock_shift_days()
+    return f"wall clock shifted {days:g} days ahead ({CLOCK_SHIFT_ENV})" if days else None
+
+
+@pytest.fixture(autouse=True)
+def _shifted_wall_clock() -> Iterator[None]:
+    """With ADVOCACY_TEST_CLOCK_SHIFT_DAYS=N every test runs with the wall clock N days ahead (and ticking), so a
+    test that passes only near the day it was written fails today, not next year (`make test-shifted`).
+
+    A test that freezes time itself nests its own `time_machine.travel` inside this one, which wins until it
+    ends. Subprocesses see the real clock.
+    """
+    days = clock_shift_days()
+    if not days:
+        yield
+        return
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -32,23 +68,9 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        from datetime import timedelta
-
-        self.now += timedelta(**delta)
-        return self.now
-
-
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 11, 24, 15, 0, tzinfo=UTC))
+    return FakeClock(TEST_NOW)
 
 
 @pytest.fixture
@@ -149,3 +171,15 @@ def sqlite_app(config: Config, sqlite_url: str, clock: FakeClock) -> Iterator[Ap
     application = App(config, secrets=Secrets.from_env({}), clock=clock, database_url=sqlite_url)
     yield application
     application.engine.dispose()
+
+
+@pytest.fixture
+def advocate(app: App) -> TestClient:
+    """The advocate persona signed in to the web pages (a module that seeds first overrides this)."""
+    return advocate_client(app)
+
+
+@pytest.fixture
+def viewer(app: App) -> TestClient:
+    """The viewer persona signed in to the web pages."""
+    return viewer_client(app)

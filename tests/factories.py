@@ -1,12 +1,14 @@
-"""Shared personas and records for tests."""
+"""Shared records, counts and clocks for tests."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+import pytest
+import time_machine
+from sqlalchemy import func, select
 
 from advocacy.app import App
 from advocacy.collect.ingest import Store, StoreReport, ensure_jurisdiction
@@ -26,6 +28,41 @@ from vocabulary.records import (
 )
 
 ET = ZoneInfo("America/New_York")
+
+# The instant every test's `clock` starts at (a Tuesday afternoon in Ohio, ten days after the world's scrape).
+TEST_NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """An injectable clock (`App(clock=...)`) that stands still until a test advances it."""
+
+    def __init__(self, start: datetime = TEST_NOW) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def frozen_fixture(when: datetime) -> Callable[[], Iterator[time_machine.Traveller]]:
+    """A `frozen` fixture: the wall clock (`datetime.now`, `time.time`, hence APScheduler and an App on the system
+    clock) stands at `when` for the test. Use as `frozen = frozen_fixture(NOW)` in a test module."""
+
+    @pytest.fixture
+    def frozen() -> Iterator[time_machine.Traveller]:
+        with time_machine.travel(when, tick=False) as traveller:
+            yield traveller
+
+    return frozen
+
+
+def count(app: App, model: type) -> int:
+    """How many rows of `model` the database holds."""
+    with app.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def et(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -63,7 +100,8 @@ def hearing(**changes: object) -> HearingRecord:
 
 
 # -- a small collaborative's world, built through the real store, tagger, curation and member import ----------
-def voucher_bill(**changes: object) -> BillRecord:
+def kindergarten_voucher_bill(**changes: object) -> BillRecord:
+    """HB 114 of the world: EdChoice for every kindergartner, sponsored, in House Education since Oct 20."""
     base = BillRecord(
         jurisdiction="OH", session="136", identifier="HB 114",
         title="Expand EdChoice scholarship eligibility to all kindergarten students",
@@ -73,6 +111,38 @@ def voucher_bill(**changes: object) -> BillRecord:
         sponsors=(SponsorRecord("Rep. Gideon Marsh", party="R", district="Lima"),),
         actions=(ActionRecord(et(2026, 10, 20), "Introduced", chamber="House"),),
     )
+    return base if not changes else BillRecord(**{**base.__dict__, **changes})
+
+
+def edchoice_bill_introduced(**changes: object) -> BillRecord:
+    """HB 11, a bare EdChoice expansion with only its introduction (curation and its command line)."""
+    base = BillRecord(
+        jurisdiction="OH", session="136", identifier="HB 11", title="Expand the EdChoice scholarship program",
+        actions=(ActionRecord(et(2026, 3, 2), "Introduced", chamber="House"),),
+    )
+    return base if not changes else BillRecord(**{**base.__dict__, **changes})
+
+
+def edchoice_bill_heard_in_finance() -> BillRecord:
+    """HB 11 further along: synopsis, subject, sponsor, referred to Education, re-referred to Finance, heard."""
+    return BillRecord(
+        jurisdiction="OH", session="136", identifier="HB 11", title="Expand the EdChoice scholarship program",
+        synopsis="Raises income limits for the program.", subjects=("Education",),
+        sponsors=(SponsorRecord("Rep. Ilse Marchetti"),),
+        actions=(
+            ActionRecord(et(2026, 3, 2), "Introduced", chamber="House"),
+            ActionRecord(et(2026, 3, 4), "Referred to committee: Education", chamber="House",
+                         committee="House Primary and Secondary Education"),
+            ActionRecord(et(2026, 5, 6), "Re-referred to committee: Finance", chamber="House",
+                         committee="House Finance"),
+            ActionRecord(et(2026, 5, 7), "Bill heard", chamber="House"),
+        ),
+    )
+
+
+def amphibian_bill(**changes: object) -> BillRecord:
+    """SB 12, nothing to do with schools: the tagger should pass it by."""
+    base = BillRecord(jurisdiction="OH", session="136", identifier="SB 12", title="Designate the state amphibian")
     return base if not changes else BillRecord(**{**base.__dict__, **changes})
 
 
@@ -143,7 +213,7 @@ def build_world(app: App, now: datetime, members_csv: str = MEMBERS_CSV) -> None
     HB 96 (funding, high), HB 114 (choice, high, action alert due Nov 30 10 a.m.), HB 141 (literacy, watch),
     SB 52 (levies, medium); the pawpaw bill is on the Dec 1 hearing's agenda but nobody curated it.
     """
-    scrape(app, WORLD_SCRAPED, bills=[funding_bill(), voucher_bill(), reading_bill(), levy_bill(), fruit_bill()],
+    scrape(app, WORLD_SCRAPED, bills=[funding_bill(), kindergarten_voucher_bill(), reading_bill(), levy_bill(), fruit_bill()],
            hearings=[hearing(start=et(2026, 12, 1, 10), bills=("HB 114", "HB 141", "HB 150"))])
     curate_bill(app, "HB 96", now, status="approved", priority="high", position="seek_amendment",
                 commentary="The substitute **lowers the base cost**; we ask the Senate to restore the phase-in.")

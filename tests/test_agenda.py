@@ -17,8 +17,7 @@ from advocacy.outbound import agenda
 from advocacy.outbound.outgoing import reply_address
 from advocacy.outbound.sending import AlreadySent
 from digests.channels.email import OutboxBackend
-from tests.conftest import FakeClock
-from tests.factories import funding_bill
+from tests.factories import FakeClock, funding_bill
 from tests.inbound import add_members, approve, calendar_bill, literacy_bill, reply, sent_digest, store_bills
 
 RIVERA = "rivera@cedarfalls.example.org"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import email
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -19,16 +19,18 @@ from advocacy.config import Secrets, load_config
 from advocacy.models import ChangeEvent, Delivery, Mailing, Member
 from advocacy.outbound.alerts import DEFERRED, create_alerts, send_alerts
 from advocacy.runtime.pipeline import after_scrape
-from tests.conftest import FakeClock
 from tests.factories import (
     MEMBERS_CSV,
+    TEST_NOW,
+    FakeClock,
     build_world,
     curate_bill,
     et,
+    frozen_fixture,
     hearing,
     import_members,
+    kindergarten_voucher_bill,
     scrape,
-    voucher_bill,
 )
 
 ANA, CARA, DEV, EVE = ("ana.rivera@cedarfalls.example.org", "cara.lind@riverbend.example.org",
@@ -157,14 +159,18 @@ def test_after_scrape_makes_the_alerts_of_what_it_stored(world: App, clock: Fake
     assert "1 urgent alert(s) ready: `advocacy alerts send` sends them" in lines
 
 
+frozen = frozen_fixture(TEST_NOW)
+
+
+@pytest.mark.usefixtures("frozen")  # the commands build their own App on the system clock
 def test_curate_alerts_send_and_list_from_the_command_line(config_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(cli, ["--config", str(config_path), "db", "upgrade"]).exit_code == 0
     app = App(load_config(config_path, env={}), secrets=Secrets.from_env({}))
-    scrape(app, app.now(), bills=[voucher_bill()])
+    scrape(app, app.now(), bills=[kindergarten_voucher_bill()])
     import_members(app, CSV)
     app.engine.dispose()
-    deadline = (datetime.now(UTC) + timedelta(days=3)).astimezone(et(2026, 1, 1).tzinfo).date().isoformat()
+    deadline = (TEST_NOW + timedelta(days=3)).astimezone(et(2026, 1, 1).tzinfo).date().isoformat()
 
     result = runner.invoke(cli, ["--config", str(config_path), "curate", "HB", "114", "--approve", "--alert",
                                  "--deadline", deadline, "--action", "Send testimony."])

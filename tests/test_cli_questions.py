@@ -7,6 +7,7 @@ import mailbox
 from pathlib import Path
 
 import pytest
+import time_machine
 from click.testing import CliRunner, Result
 from sqlalchemy import select
 
@@ -24,8 +25,11 @@ def run(app: App, config_path: Path):  # type: ignore[no-untyped-def]
     runner = CliRunner()
 
     def invoke(*args: str) -> Result:
-        return runner.invoke(cli, ["--config", str(config_path), *args],
-                             env={"ADVOCACY_DATABASE__URL": app.database_url}, catch_exceptions=False)
+        # The command builds its own App on the system clock: freeze that at the test app's time, so "late" and
+        # "the next call" mean the same on any day the suite runs.
+        with time_machine.travel(app.now(), tick=False):
+            return runner.invoke(cli, ["--config", str(config_path), *args],
+                                 env={"ADVOCACY_DATABASE__URL": app.database_url}, catch_exceptions=False)
 
     return invoke
 

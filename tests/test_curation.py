@@ -10,7 +10,7 @@ from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.curation import decisions as cur
 from advocacy.models import AuditEntry, Bill, Curation
 from advocacy.tagging.store import tag_bills
-from tests.factories import et, funding_bill, hearing
+from tests.factories import amphibian_bill, edchoice_bill_introduced, et, funding_bill, hearing
 from tests.keyword_tagger import SCHOOL_RULES, KeywordTagger
 from vocabulary.records import (
     ActionRecord,
@@ -23,18 +23,6 @@ from vocabulary.records import (
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 RULES = {**SCHOOL_RULES, "vouchers": ("Vouchers", ("voucher", "scholarship", "edchoice"))}
-
-
-def voucher_bill(**changes: object) -> BillRecord:
-    base = BillRecord(
-        jurisdiction="OH", session="136", identifier="HB 11", title="Expand the EdChoice scholarship program",
-        actions=(ActionRecord(et(2026, 3, 2), "Introduced", chamber="House"),),
-    )
-    return base if not changes else BillRecord(**{**base.__dict__, **changes})
-
-
-def amphibian_bill() -> BillRecord:
-    return BillRecord(jurisdiction="OH", session="136", identifier="SB 12", title="Designate the state amphibian")
 
 
 def scrape(app: App, now: datetime, bills: tuple[BillRecord, ...] = (),
@@ -68,7 +56,7 @@ def audit(app: App) -> list[tuple[str, str, str, dict[str, object], dict[str, ob
 
 @pytest.fixture
 def tagged(app: App) -> App:
-    scrape(app, T0, bills=(funding_bill(), voucher_bill(), amphibian_bill()))
+    scrape(app, T0, bills=(funding_bill(), edchoice_bill_introduced(), amphibian_bill()))
     return app
 
 
@@ -163,7 +151,7 @@ def test_hearing_and_new_version_resurface_a_dismissed_bill_but_a_cancelled_hear
     assert [b.reason for b in back] == ["hearing: House Primary and Secondary Education hearing 2026-12-02 09:30"]
     act(tagged, "HB 96", T0 + timedelta(hours=3), status="dismissed")
 
-    newer = voucher_bill(versions=(VersionRecord("As Reported by House Education", code="01_RH"),))
+    newer = edchoice_bill_introduced(versions=(VersionRecord("As Reported by House Education", code="01_RH"),))
     back = scrape(tagged, T0 + timedelta(hours=4), bills=(newer,))
     assert [(b.identifier, b.reason, b.status_before) for b in back] == [
         ("HB 11", "new version: As Reported by House Education", "snoozed")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,9 +13,20 @@ from advocacy.cli import EXIT_FAILED, EXIT_USAGE, cli
 from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.config import Secrets, load_config
 from advocacy.tagging.store import tag_bills
-from tests.factories import et, funding_bill
+from tests.factories import (
+    TEST_NOW,
+    amphibian_bill,
+    edchoice_bill_introduced,
+    et,
+    frozen_fixture,
+    funding_bill,
+)
 from tests.keyword_tagger import SCHOOL_RULES, KeywordTagger
-from vocabulary.records import ActionRecord, BillRecord, ScrapeResult
+from vocabulary.records import ScrapeResult
+
+# The commands build their own App on the system clock: every test here runs with it frozen.
+frozen = frozen_fixture(TEST_NOW)
+pytestmark = pytest.mark.usefixtures("frozen")
 
 RULES = {**SCHOOL_RULES, "vouchers": ("Vouchers", ("voucher", "scholarship", "edchoice"))}
 
@@ -29,14 +40,10 @@ def migrated(config_path: Path) -> Path:
     result = run(config_path, "db", "upgrade")
     assert result.exit_code == 0, result.output
     app = App(load_config(config_path, env={}), secrets=Secrets.from_env({}))
-    voucher = BillRecord(jurisdiction="OH", session="136", identifier="HB 11",
-                         title="Expand the EdChoice scholarship program",
-                         actions=(ActionRecord(et(2026, 3, 2), "Introduced", chamber="House"),))
-    amphibian = BillRecord(jurisdiction="OH", session="136", identifier="SB 12", title="Designate the state amphibian")
     with app.transaction() as session:
         oh = ensure_jurisdiction(session, "OH", "Ohio", "America/New_York")
         report = Store(session, oh, source="test", now=app.now()).store_result(
-            ScrapeResult(bills=(funding_bill(), voucher, amphibian)))
+            ScrapeResult(bills=(funding_bill(), edchoice_bill_introduced(), amphibian_bill())))
         tag_bills(session, KeywordTagger(RULES), report.changed_bill_ids, app.now())
     app.engine.dispose()
     return config_path
@@ -94,7 +101,7 @@ def test_curate_snooze_alert_and_clear(migrated: Path) -> None:
     assert snoozed.output.splitlines()[:2] == ["OH H.B. 11: snooze", "  status: new -> snoozed"]
     assert "OH H.B. 11" not in run(migrated, "queue").output
 
-    deadline = (date.today() + timedelta(days=10)).isoformat()
+    deadline = (TEST_NOW.astimezone(et(2026, 1, 1).tzinfo).date() + timedelta(days=10)).isoformat()
     flagged = run(migrated, "curate", "hb 11", "--alert", "--deadline", deadline, "--action",
                   "Ask your senator to vote no", "--as", "Sam")
     assert flagged.exit_code == 0, flagged.output

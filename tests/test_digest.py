@@ -17,9 +17,9 @@ from advocacy.outbound.digest import NothingNew, context_for, create_digest, loa
 from advocacy.people.members import set_preferences
 from digests.model import DigestContext
 from digests.render import EmailRenderer
-from tests.conftest import FakeClock
 from tests.factories import (
     WORLD_SCRAPED,
+    FakeClock,
     build_world,
     curate_bill,
     et,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,16 +14,14 @@ from advocacy.config import Config, Secrets
 from advocacy.models import JobRun, SourceRun
 from advocacy.runtime.health import format_report, health_report
 from advocacy.web.app import create_app, healthz_route
+from tests.factories import frozen_fixture
 from tests.scheduling import Recorder, service
 
 ET = ZoneInfo("America/New_York")
 NOW = datetime(2026, 12, 2, 11, 0, tzinfo=ET)  # a Wednesday, mid-morning
 
 
-@pytest.fixture
-def frozen() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+frozen = frozen_fixture(NOW)
 
 
 def _scraped(app: App, source: str, finished: datetime, status: str = "ok", error: str = "") -> None:

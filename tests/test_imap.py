@@ -9,12 +9,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from advocacy.app import App
 from advocacy.config import Secrets
 from advocacy.inbound import imap
 from advocacy.models import InboundMessage, Question
+from tests.factories import count
 from tests.imapserver import ImapServer, Mailbox, self_signed
 from tests.inbound import add_members, literacy_bill, reply, sent_digest, store_bills
 
@@ -55,11 +55,6 @@ def polling(app: App, server: ImapServer, mailbox: Mailbox) -> Iterator[App]:
         configured.__dict__["mailing_id"] = sent_digest(session, configured.now(), list(bills.values())).id
     yield configured
     configured.engine.dispose()
-
-
-def count(app: App, model: type) -> int:
-    with app.sessions() as session:
-        return session.scalar(select(func.count(model.id))) or 0  # type: ignore[attr-defined]
 
 
 def test_poll_over_tls_stores_marks_and_processes_new_messages(polling: App, mailbox: Mailbox,

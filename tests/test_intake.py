@@ -12,7 +12,7 @@ from advocacy.models import AuditEntry, Call, InboundMessage, Question
 from advocacy.outbound import content
 from advocacy.tokens import make_reply_address
 from digests.channels.email import OutboxBackend
-from tests.conftest import FakeClock
+from tests.factories import FakeClock
 from tests.inbound import (
     add_members,
     calendar_bill,

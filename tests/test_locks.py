@@ -13,7 +13,7 @@ from advocacy.app import App
 from advocacy.config import Config, Secrets
 from advocacy.locks import db_lock
 from advocacy.models import Lock
-from tests.conftest import FakeClock
+from tests.factories import FakeClock
 
 
 @pytest.fixture

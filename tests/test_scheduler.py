@@ -3,12 +3,10 @@ reconciliation. time_machine moves "now" for APScheduler and the App together; n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobEvent
 
@@ -16,15 +14,13 @@ from advocacy.config import Config
 from advocacy.crontab import _crontab_weekdays
 from advocacy.runtime.scheduler import EveryNDays, job_specs, stored_next_runs
 from advocacy.schedule import agenda_due, next_call, next_digest, question_cutoff
+from tests.factories import frozen_fixture
 from tests.scheduling import Recorder, edited_config, runs, service, step_and_wait
 
 ET = ZoneInfo("America/New_York")
 
 
-@pytest.fixture
-def frozen() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(datetime(2026, 11, 24, 15, 0, tzinfo=UTC), tick=False) as traveller:
-        yield traveller
+frozen = frozen_fixture(datetime(2026, 11, 24, 15, 0, tzinfo=UTC))
 
 
 def test_jobs_come_from_the_config_with_deterministic_ids(config: Config) -> None:

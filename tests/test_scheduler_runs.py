@@ -19,16 +19,14 @@ from advocacy.config import Config
 from advocacy.locks import db_lock
 from advocacy.models import JobRun
 from advocacy.runtime.jobs import Runner, StepResult, Steps
+from tests.factories import frozen_fixture
 from tests.scheduling import Recorder, runs, service, step_and_wait, system_app
 
 ET = ZoneInfo("America/New_York")
 SLOT = datetime(2026, 12, 1, 7, 0, tzinfo=ET)
 
 
-@pytest.fixture
-def frozen() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(datetime(2026, 12, 1, 12, 5, tzinfo=UTC), tick=False) as traveller:
-        yield traveller
+frozen = frozen_fixture(datetime(2026, 12, 1, 12, 5, tzinfo=UTC))
 
 
 def test_a_second_instance_neither_runs_beside_the_first_nor_repeats_its_slot(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, select, text
 
 from advocacy.app import App
 from advocacy.collect.scrape import REPLAY_KEY, SourceSummary, replay, run_source, run_sources
@@ -29,6 +29,7 @@ from advocacy.models import (
     SourceRun,
     SourceState,
 )
+from tests.factories import count
 from tests.httpserver import FIXTURES, Answer, FakeTime, FixtureServer, realdata
 
 API = "/api/v2/general_assembly_136/legislation"
@@ -137,11 +138,6 @@ def run_row(app: App, run_id: int) -> SourceRun:
         row = session.get(SourceRun, run_id)
         assert row is not None
         return row
-
-
-def count(app: App, model: type) -> int:
-    with app.sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def archived(app: App, run_id: int) -> dict[str, bytes]:

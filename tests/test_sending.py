@@ -20,8 +20,7 @@ from advocacy.people.members import find_member, unsubscribe
 from advocacy.tokens import read_reply_address
 from digests.channels.email import OutboxBackend, RetryPolicy, SendGridBackend, SendResult
 from digests.message import OutgoingMessage
-from tests.conftest import FakeClock
-from tests.factories import MEMBERS_CSV, build_world
+from tests.factories import MEMBERS_CSV, FakeClock, build_world
 from tests.mailservers import LocalSmtpServer, SendGridStandIn
 
 KEY = "SG.test-key"

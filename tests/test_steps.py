@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 from advocacy.app import App
 from advocacy.runtime import steps
-from tests.conftest import FakeClock
-from tests.factories import build_world
+from tests.factories import FakeClock, build_world
 
 
 def test_the_digest_step_sends_once_per_slot_and_only_when_one_is_due(sqlite_app: App, clock: FakeClock) -> None:

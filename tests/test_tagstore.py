@@ -8,32 +8,14 @@ from advocacy.app import App
 from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.models import Bill, Curation, TagAssessment
 from advocacy.tagging.store import bill_input, retag_all, store_assessment, tag_bills
-from tests.factories import et, funding_bill
+from tests.factories import amphibian_bill, edchoice_bill_heard_in_finance, funding_bill
 from tests.keyword_tagger import SCHOOL_RULES, Assessment, KeywordTagger, TagResult
-from vocabulary.records import ActionRecord, BillRecord, ScrapeResult, SponsorRecord
+from vocabulary.records import BillRecord, ScrapeResult
 
 T0 = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
 
-def amphibian_bill() -> BillRecord:
-    return BillRecord(jurisdiction="OH", session="136", identifier="SB 12", title="Designate the state amphibian",
-                      synopsis="Names the spotted salamander the official state amphibian.")
-
-
-def voucher_bill() -> BillRecord:
-    return BillRecord(
-        jurisdiction="OH", session="136", identifier="HB 11", title="Expand the EdChoice scholarship program",
-        synopsis="Raises income limits for the program.", subjects=("Education",),
-        sponsors=(SponsorRecord("Rep. Ilse Marchetti"),),
-        actions=(
-            ActionRecord(et(2026, 3, 2), "Introduced", chamber="House"),
-            ActionRecord(et(2026, 3, 4), "Referred to committee: Education", chamber="House",
-                         committee="House Primary and Secondary Education"),
-            ActionRecord(et(2026, 5, 6), "Re-referred to committee: Finance", chamber="House",
-                         committee="House Finance"),
-            ActionRecord(et(2026, 5, 7), "Bill heard", chamber="House"),
-        ),
-    )
+SALAMANDER = "Names the spotted salamander the official state amphibian."
 
 
 def store(app: App, *records: BillRecord, now: datetime = T0) -> list[int]:
@@ -48,7 +30,7 @@ def bill_named(session, identifier: str) -> Bill:  # type: ignore[no-untyped-def
 
 
 def test_bill_input_gives_the_tagger_the_latest_committee_when_no_referral_is_recorded(app: App) -> None:
-    store(app, voucher_bill(), funding_bill(analysis_text="The analysis says the guarantee ends in FY27."))
+    store(app, edchoice_bill_heard_in_finance(), funding_bill(analysis_text="The analysis says the guarantee ends in FY27."))
     with app.sessions() as session:
         voucher = bill_input(bill_named(session, "HB 11"))
         funding = bill_input(bill_named(session, "HB 96"))
@@ -63,7 +45,7 @@ def test_bill_input_gives_the_tagger_the_latest_committee_when_no_referral_is_re
 
 
 def test_relevant_bill_gets_its_tags_with_reasons_and_a_new_curation(app: App) -> None:
-    ids = store(app, funding_bill(), amphibian_bill())
+    ids = store(app, funding_bill(), amphibian_bill(synopsis=SALAMANDER))
     tagger = KeywordTagger(SCHOOL_RULES)
     with app.transaction() as session:
         report = tag_bills(session, tagger, ids, T0)
@@ -105,7 +87,7 @@ def test_storing_an_assessment_replaces_the_bills_tags(app: App) -> None:
 
 
 def test_retag_all_reports_bills_that_moved_in_and_out_with_their_reasons(app: App) -> None:
-    store(app, funding_bill(), voucher_bill(), amphibian_bill())
+    store(app, funding_bill(), edchoice_bill_heard_in_finance(), amphibian_bill(synopsis=SALAMANDER))
     with app.transaction() as session:
         first = retag_all(session, KeywordTagger(SCHOOL_RULES), T0)
     assert sorted(m.identifier for m in first.moved_in) == ["HB 96"]  # one "scholarship" is not enough

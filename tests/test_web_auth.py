@@ -16,15 +16,16 @@ from advocacy.app import App
 from advocacy.config import Secrets, load_config
 from advocacy.people import staff
 from advocacy.web.routing import action, posted_form
-from tests.conftest import FakeClock
+from tests.factories import FakeClock
 from tests.websupport import (
     ADVOCATE,
     PASSWORD,
     VIEWER,
     add_staff,
+    advocate_client,
     csrf_from,
     sign_in,
-    signed_in_client,
+    viewer_client,
     web_app,
 )
 
@@ -60,7 +61,7 @@ def test_signed_in_user_sees_every_page(app: App) -> None:
     from tests.websupport import seed_bill
 
     bill_id = seed_bill(app, app.now())
-    client = signed_in_client(app, VIEWER, "viewer")
+    client = viewer_client(app)
     for path in ["/", "/bills", f"/bills/{bill_id}", "/members"]:
         response = client.get(path)
         assert response.status_code == 200, path
@@ -132,14 +133,14 @@ def test_success_clears_earlier_failures(app: App) -> None:
 
 
 def test_post_without_csrf_token_is_refused(app: App) -> None:
-    client = signed_in_client(app, ADVOCATE, "advocate")
+    client = advocate_client(app)
     response = client.post("/logout", data={}, follow_redirects=False)
     assert response.status_code == 403
     assert client.get("/", follow_redirects=False).status_code == 200  # still signed in
 
 
 def test_post_with_another_sessions_token_is_refused(app: App) -> None:
-    client = signed_in_client(app, ADVOCATE, "advocate")
+    client = advocate_client(app)
     other = TestClient(web_app(app))
     foreign = csrf_from(other.get("/login").text)
     response = client.post("/logout", data={"csrf_token": foreign}, follow_redirects=False)
@@ -156,7 +157,7 @@ def test_sign_in_form_needs_its_csrf_token(app: App) -> None:
 
 def test_csrf_token_may_come_in_a_header(app: App) -> None:
     calls: list[str] = []
-    client = signed_in_client(app, ADVOCATE, "advocate", extra_routes=[_flag_route(calls)])
+    client = advocate_client(app, extra_routes=[_flag_route(calls)])
     token = csrf_from(client.get("/").text)
     response = client.post("/test/flag", data={"note": "by header"}, headers={"X-CSRF-Token": token})
     assert response.status_code == 200
@@ -165,7 +166,7 @@ def test_csrf_token_may_come_in_a_header(app: App) -> None:
 
 def test_viewer_cannot_post_to_an_advocate_action(app: App) -> None:
     calls: list[str] = []
-    client = signed_in_client(app, VIEWER, "viewer", extra_routes=[_flag_route(calls)])
+    client = viewer_client(app, extra_routes=[_flag_route(calls)])
     token = csrf_from(client.get("/").text)
     response = client.post("/test/flag", data={"csrf_token": token, "note": "viewer"})
     assert response.status_code == 403
@@ -175,7 +176,7 @@ def test_viewer_cannot_post_to_an_advocate_action(app: App) -> None:
 
 def test_advocate_can_post_to_an_advocate_action(app: App) -> None:
     calls: list[str] = []
-    client = signed_in_client(app, ADVOCATE, "advocate", extra_routes=[_flag_route(calls)])
+    client = advocate_client(app, extra_routes=[_flag_route(calls)])
     token = csrf_from(client.get("/").text)
     response = client.post("/test/flag", data={"csrf_token": token, "note": "advocate"})
     assert response.status_code == 200
@@ -192,7 +193,7 @@ def test_anonymous_post_is_refused(app: App) -> None:
 
 def test_role_change_takes_effect_on_the_next_request(app: App) -> None:
     calls: list[str] = []
-    client = signed_in_client(app, ADVOCATE, "advocate", extra_routes=[_flag_route(calls)])
+    client = advocate_client(app, extra_routes=[_flag_route(calls)])
     token = csrf_from(client.get("/").text)
     with app.transaction() as session:
         staff.set_role(session, ADVOCATE, "viewer")
@@ -205,7 +206,7 @@ def test_routes_that_do_not_say_who_may_use_them_are_refused(app: App) -> None:
 
 
 def test_sign_out_ends_the_session(app: App) -> None:
-    client = signed_in_client(app, VIEWER, "viewer")
+    client = viewer_client(app)
     token = csrf_from(client.get("/").text)
     response = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303
@@ -213,14 +214,14 @@ def test_sign_out_ends_the_session(app: App) -> None:
 
 
 def test_new_password_signs_out_open_sessions(app: App) -> None:
-    client = signed_in_client(app, ADVOCATE, "advocate")
+    client = advocate_client(app)
     with app.transaction() as session:
         staff.set_password(session, ADVOCATE, "another long passphrase", hasher=staff.default_hasher())
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
 def test_removed_account_is_signed_out(app: App) -> None:
-    client = signed_in_client(app, ADVOCATE, "advocate")
+    client = advocate_client(app)
     with app.transaction() as session:
         staff.remove_user(session, ADVOCATE)
     assert client.get("/", follow_redirects=False).status_code == 303
@@ -236,7 +237,7 @@ def test_sign_in_never_redirects_off_site(app: App, target: str) -> None:
 
 def test_forged_session_cookie_is_ignored(app: App) -> None:
     add_staff(app, ADVOCATE, "advocate")
-    client = signed_in_client(app, VIEWER, "viewer")
+    client = viewer_client(app)
     payload, stamp, signature = client.cookies["advocacy_session"].strip('"').split(".")
     data = json.loads(base64.b64decode(payload))
     data["uid"] = 1  # the advocate, added first
@@ -285,7 +286,7 @@ def test_unknown_address_gets_a_404_page_even_when_signed_out(app: App) -> None:
 
 
 def test_sign_out_by_get_is_not_allowed(app: App) -> None:
-    client = signed_in_client(app, VIEWER, "viewer")
+    client = viewer_client(app)
     assert client.get("/logout").status_code == 405
     assert client.get("/", follow_redirects=False).status_code == 200
 

@@ -8,16 +8,16 @@ from starlette.testclient import TestClient
 
 from advocacy.app import App
 from advocacy.models import Curation, Delivery, Mailing, Member
-from tests.test_web_pages import text_of
 from tests.websupport import (
     ADVOCATE,
-    VIEWER,
+    advocate_client,
     outbox_messages,
     post_form,
     retag,
     seed_bill,
     seed_members,
-    signed_in_client,
+    text_of,
+    viewer_client,
 )
 
 LEE = "lee.okafor@maplefield.k12.example.org"
@@ -38,7 +38,8 @@ def ready(app: App) -> App:
 
 @pytest.fixture
 def advocate(ready: App) -> TestClient:
-    return signed_in_client(ready, ADVOCATE, "advocate")
+    """The advocate, signed in once the draft's bill and member are ready."""
+    return advocate_client(ready)
 
 
 def prepare(client: TestClient, note: str = "") -> object:
@@ -91,7 +92,7 @@ def test_preview_as_members_with_chosen_topics(ready: App, advocate: TestClient)
 
 
 def test_nothing_new_is_said_plainly(app: App) -> None:
-    client = signed_in_client(app, ADVOCATE, "advocate")
+    client = advocate_client(app)
     prepare(client)
     assert "No digest to prepare: nothing moved since the last digest." in text_of(client.get("/digest").text)
     with app.sessions() as session:
@@ -160,9 +161,9 @@ def test_past_sends_show_failures_with_their_reasons(ready: App, advocate: TestC
 
 
 def test_viewer_previews_but_cannot_prepare_test_or_send(ready: App) -> None:
-    advocate = signed_in_client(ready, ADVOCATE, "advocate")
+    advocate = advocate_client(ready)
     prepare(advocate)
-    viewer = signed_in_client(ready, VIEWER, "viewer")
+    viewer = viewer_client(ready)
     page = viewer.get("/digest").text
     assert "/digest/1/email" in page
     assert "/digest/1/test" not in page and "Send to members" not in page

@@ -11,8 +11,15 @@ from advocacy.app import App
 from advocacy.models import ActionTaken, Mailing, Member
 from advocacy.outbound.acted import acted_token
 from advocacy.outbound.outgoing import member_token
-from tests.test_web_pages import text_of
-from tests.websupport import ADVOCATE, VIEWER, csrf_from, post_form, seed_members, signed_in_client, web_app
+from tests.websupport import (
+    advocate_client,
+    csrf_from,
+    post_form,
+    seed_members,
+    text_of,
+    viewer_client,
+    web_app,
+)
 
 CSV = (
     "email,name,district,role,topics,alerts\n"
@@ -25,8 +32,9 @@ CSV = (
 
 @pytest.fixture
 def advocate(app: App) -> TestClient:
+    """The advocate, signed in after the members were seeded."""
     seed_members(app, app.now())
-    return signed_in_client(app, ADVOCATE, "advocate")
+    return advocate_client(app)
 
 
 def member(app: App, email: str) -> Member:
@@ -78,7 +86,7 @@ def test_staff_edit_a_members_preferences(app: App, advocate: TestClient) -> Non
 
 
 def test_viewer_reads_a_member_but_cannot_change_or_import(app: App, advocate: TestClient) -> None:
-    viewer = signed_in_client(app, VIEWER, "viewer")
+    viewer = viewer_client(app)
     lee = member(app, "lee.okafor@maplefield.k12.example.org")
     page = viewer.get(f"/members/{lee.id}").text
     assert "<fieldset disabled>" in page and "Save preferences" not in page

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
@@ -13,26 +12,14 @@ from advocacy.app import App
 from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.models import Bill, Curation
 from tests.websupport import (
-    VIEWER,
     seed_bill,
     seed_members,
     seed_other_bills,
     seed_questions,
     seed_runs,
-    signed_in_client,
+    text_of,
 )
 from vocabulary.records import BillRecord, ScrapeResult
-
-
-def text_of(page: str) -> str:
-    """The page as a reader sees it: tags dropped, entities decoded, whitespace collapsed."""
-    spaced = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
-    return re.sub(r" ([,;])", r"\1", spaced)
-
-
-@pytest.fixture
-def viewer(app: App) -> TestClient:
-    return signed_in_client(app, VIEWER, "viewer")
 
 
 def test_dashboard_shows_each_sources_last_run_status_counts_and_error(app: App, viewer: TestClient) -> None:

@@ -9,16 +9,16 @@ from starlette.testclient import TestClient
 
 from advocacy.app import App
 from advocacy.models import AgendaItem, AuditEntry, Call, InboundMessage, Question
-from tests.test_web_pages import text_of
 from tests.websupport import (
     ADVOCATE,
-    VIEWER,
+    advocate_client,
     outbox_messages,
     post_form,
     seed_call_questions,
     seed_members,
     seed_questions,
-    signed_in_client,
+    text_of,
+    viewer_client,
 )
 
 
@@ -31,12 +31,14 @@ def seeded(app: App) -> int:
 
 @pytest.fixture
 def advocate(app: App, seeded: int) -> TestClient:
-    return signed_in_client(app, ADVOCATE, "advocate")
+    """The advocate, signed in after the questions were seeded."""
+    return advocate_client(app)
 
 
 @pytest.fixture
 def viewer(app: App, seeded: int) -> TestClient:
-    return signed_in_client(app, VIEWER, "viewer")
+    """The viewer, signed in after the questions were seeded."""
+    return viewer_client(app)
 
 
 def question(app: App, question_id: int) -> Question:

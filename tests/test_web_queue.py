@@ -4,33 +4,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from advocacy.app import App
 from advocacy.models import AuditEntry, Curation, Mailing
-from tests.test_web_pages import text_of
 from tests.websupport import (
     ADVOCATE,
-    VIEWER,
     csrf_from,
     post_form,
     retag,
     seed_bill,
     seed_other_bills,
-    signed_in_client,
+    text_of,
 )
-
-
-@pytest.fixture
-def advocate(app: App) -> TestClient:
-    return signed_in_client(app, ADVOCATE, "advocate")
-
-
-@pytest.fixture
-def viewer(app: App) -> TestClient:
-    return signed_in_client(app, VIEWER, "viewer")
 
 
 def curation(app: App) -> Curation:

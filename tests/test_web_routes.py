@@ -15,12 +15,12 @@ from advocacy.people.staff import VIEWER as VIEWER_ROLE
 from advocacy.web.pages import ROUTES
 from advocacy.web.routing import GuardedRoute
 from tests.websupport import (
-    VIEWER,
     seed_bill,
     seed_call_questions,
     seed_members,
     seed_questions,
     signed_in_client,
+    viewer_client,
     web_app,
 )
 
@@ -70,7 +70,7 @@ def test_a_viewer_reads_every_page(app: App, path: str) -> None:
     seed_members(app, app.now())
     seed_questions(app, app.now())
     seed_call_questions(app, app.now())
-    client = signed_in_client(app, VIEWER, "viewer")
+    client = viewer_client(app)
     response = client.get(path)
     assert response.status_code == 200
     assert 'aria-current="page"' in response.text

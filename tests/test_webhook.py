@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from advocacy.app import App
@@ -17,7 +17,7 @@ from advocacy.inbound.replies import parse_reply
 from advocacy.models import InboundMessage, Question
 from advocacy.outbound.outgoing import reply_address
 from advocacy.web.app import create_app
-from tests.conftest import FakeClock
+from tests.factories import FakeClock, count
 from tests.inbound import add_members, calendar_bill, literacy_bill, reply, sent_digest, store_bills
 
 RIVERA = "rivera@cedarfalls.example.org"
@@ -85,11 +85,6 @@ def parsed_form(app: App, mailing_id: int, text: str, *, charset: str = "UTF-8",
         ).encode())
         fields["attachment1"] = ("board-memo.pdf", attachment, "application/pdf")
     return fields
-
-
-def count(app: App, model: type) -> int:
-    with app.sessions() as session:
-        return session.scalar(select(func.count(model.id))) or 0  # type: ignore[attr-defined]
 
 
 def test_raw_form_is_stored_parsed_and_a_retry_is_not_duplicated(hooked: App, mailing_id: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import html
 import re
 from datetime import datetime, timedelta
 from email import policy
@@ -65,6 +66,22 @@ def signed_in_client(app: App, email: str, role: str, **kwargs: object) -> TestC
     response = sign_in(client, email)
     assert response.status_code == 303, response.text  # type: ignore[attr-defined]
     return client
+
+
+def advocate_client(app: App, **kwargs: object) -> TestClient:
+    """The advocate persona, signed in: curates, sends, answers questions."""
+    return signed_in_client(app, ADVOCATE, "advocate", **kwargs)
+
+
+def viewer_client(app: App, **kwargs: object) -> TestClient:
+    """The viewer persona, signed in: reads every page, changes nothing."""
+    return signed_in_client(app, VIEWER, "viewer", **kwargs)
+
+
+def text_of(page: str) -> str:
+    """The page as a reader sees it: tags dropped, entities decoded, whitespace collapsed."""
+    spaced = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+    return re.sub(r" ([,;])", r"\1", spaced)
 
 
 def seed_bill(app: App, now: datetime) -> int:
