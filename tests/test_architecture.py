@@ -104,6 +104,34 @@ def test_packages_depend_on_each_other_one_way() -> None:
                     stack.append(nxt)
 
 
+# Which pipeline steps each step package may lean on (ARCHITECTURE.md's table says the same). `cli`, `web` and
+# `demo` sit on top and may use any step; the root modules and `models` use none, except that the tagging rules are
+# part of the configuration (`config` imports `advocacy.tagging.rules`; tagging never imports `config`).
+STEPS = ("collect", "tagging", "curation", "people", "outbound", "inbound", "runtime")
+MAY_USE = {
+    "collect": set(),
+    "tagging": set(),
+    "curation": {"tagging"},
+    "people": set(),
+    "outbound": {"people", "tagging"},
+    "inbound": {"outbound", "people"},
+    "runtime": {"collect", "tagging", "curation", "outbound", "inbound", "people"},
+    "config": {"tagging"},
+}
+
+
+def test_each_step_uses_only_the_steps_before_it() -> None:
+    wrong = []
+    for name, targets in GRAPH.items():
+        parts = name.split(".")
+        if parts[0] != "advocacy" or len(parts) < 2 or parts[1] in ("cli", "web", "demo"):
+            continue
+        allowed = MAY_USE.get(parts[1], set())
+        used = {t.split(".")[1] for t in targets if t.startswith("advocacy.") and t.split(".")[1] in STEPS}
+        wrong += [f"{name} imports advocacy.{step}" for step in sorted(used - allowed - {parts[1]})]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_scrapers_digests_and_the_vocabulary_import_only_the_vocabulary() -> None:
     wrong = [
         f"{name} imports {target}"

@@ -3,5 +3,5 @@
 Owns `scheduler` (APScheduler, jobs from config), `jobs` (one run per slot), `steps` (what each job does),
 `pipeline` (what follows a scrape) and `health`. The pieces it shares with the step packages sit below it, at the
 root of `advocacy`: `locks` (database locks), `logs` (structured logs) and `crontab` (cron read as cron reads it).
-May import: every step package; nothing but `advocacy.cli` and `advocacy.web` imports it.
+May import: every step package; only `advocacy.cli`, `advocacy.web` and `advocacy.demo` import it.
 """
