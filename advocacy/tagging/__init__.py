@@ -2,5 +2,5 @@
 
 Owns the pure scorer (`tagger`), its rules as config (`rules`), the words it compares (`text`), the stored
 judgements (`store`) and the evaluation against labelled bills (`evaluate`).
-May import: `vocabulary`, `advocacy.models`, the root modules.
+May import: `vocabulary`, `advocacy.models`; never `advocacy.config`, which imports `rules`.
 """
