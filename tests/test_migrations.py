@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,13 @@ def test_renaming_digest_to_mailing_keeps_every_row_and_downgrades(tmp_path: Pat
         from tests.conftest import _PG_READY
 
         _PG_READY.clear()
+
+
+FROZEN = {"0001_initial_schema.py": "615a942b15e6091223827d30dc0de0a8a52165cc7b2d95ee883e42f989fcfbb8"}
+
+
+def test_released_revisions_are_never_edited() -> None:
+    """Databases out there are at 0001 already: a schema change is a new revision that keeps their data."""
+    for name, digest in FROZEN.items():
+        text = (db.MIGRATIONS / "versions" / name).read_bytes()
+        assert hashlib.sha256(text).hexdigest() == digest, f"{name} is frozen: add a new revision instead"
