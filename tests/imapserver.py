@@ -78,9 +78,8 @@ class _Handler(socketserver.StreamRequestHandler):
         self.wfile.write((line.encode() if isinstance(line, str) else line) + b"\r\n")
 
     def handle(self) -> None:
-        box = self.server.mailbox
         self.send("* OK [CAPABILITY IMAP4rev1] fake IMAP ready")
-        authed = selected = False
+        self.authed = self.selected = False
         while line := self.rfile.readline():
             tokens = _TOKEN.findall(line.decode("utf-8").rstrip("\r\n"))
             if len(tokens) < 2:
@@ -89,63 +88,64 @@ class _Handler(socketserver.StreamRequestHandler):
             tag, command, args = tokens[0], tokens[1].upper(), tokens[2:]
             if command == "UID" and args:
                 command, args = f"UID {args[0].upper()}", args[1:]
-            box.commands.append(" ".join([command, *(a for a in args if command != "LOGIN")]))
-            if command == "CAPABILITY":
-                self.send("* CAPABILITY IMAP4rev1")
-            elif command == "NOOP":
-                pass
-            elif command == "LOGOUT":
+            self.server.mailbox.commands.append(" ".join([command, *(a for a in args if command != "LOGIN")]))
+            if command == "LOGOUT":
                 self.send("* BYE logging out")
                 self.send(f"{tag} OK LOGOUT completed")
                 return
-            elif command == "LOGIN":
-                if len(args) == 2 and (_unquote(args[0]), _unquote(args[1])) == (box.user, box.password):
-                    authed = True
-                else:
-                    self.send(f"{tag} NO [AUTHENTICATIONFAILED] invalid credentials")
-                    continue
-            elif not authed:
-                self.send(f"{tag} BAD log in first")
-                continue
-            elif command == "SELECT":
-                if _unquote(args[0]) != "INBOX":
-                    self.send(f"{tag} NO no such mailbox")
-                    continue
-                selected = True
-                self.send("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)")
-                self.send(f"* {len(box.messages)} EXISTS")
-                self.send("* 0 RECENT")
-                self.send("* OK [UIDVALIDITY 7] UIDs valid")
-                permanent = "\\Seen \\Flagged \\*" if box.keywords else "\\Seen \\Flagged"
-                self.send(f"* OK [PERMANENTFLAGS ({permanent})] flags")
-                self.send(f"{tag} OK [READ-WRITE] SELECT completed")
-                continue
-            elif not selected:
-                self.send(f"{tag} BAD select a mailbox first")
-                continue
-            elif command == "UID SEARCH":
-                self.send("* SEARCH" + "".join(f" {m.uid}" for m in box.messages if self._matches(m, args)))
-            elif command == "UID FETCH" and len(args) >= 2 and args[1:] == ["(", "BODY.PEEK[]", ")"]:
-                for seq, m in enumerate(box.messages, 1):
-                    if str(m.uid) == args[0]:
-                        self.wfile.write(f"* {seq} FETCH (UID {m.uid} BODY[] {{{len(m.raw)}}}\r\n".encode()
-                                         + m.raw + b")\r\n")
-            elif command == "UID STORE" and len(args) >= 3 and args[1].upper() == "+FLAGS":
-                if box.fail_store:
-                    self.send(f"{tag} NO [SERVERBUG] store failed")
-                    continue
-                flags = [a for a in args[2:] if a not in ("(", ")")]
-                if not box.keywords and any(not f.startswith("\\") for f in flags):
-                    self.send(f"{tag} NO keywords are not allowed here")
-                    continue
-                for seq, m in enumerate(box.messages, 1):
-                    if str(m.uid) == args[0]:
-                        m.flags.update(flags)
-                        self.send(f"* {seq} FETCH (UID {m.uid} FLAGS ({' '.join(sorted(m.flags))}))")
-            else:
-                self.send(f"{tag} BAD unsupported command {command}")
-                continue
-            self.send(f"{tag} OK {command} completed")
+            self.send(f"{tag} {self._run(command, args)}")
+
+    def _run(self, command: str, args: list[str]) -> str:
+        """Carry out one command; the tagged completion (OK, NO or BAD) it ends with."""
+        box = self.server.mailbox
+        if command == "CAPABILITY":
+            self.send("* CAPABILITY IMAP4rev1")
+        elif command == "LOGIN":
+            self.authed = len(args) == 2 and (_unquote(args[0]), _unquote(args[1])) == (box.user, box.password)
+            if not self.authed:
+                return "NO [AUTHENTICATIONFAILED] invalid credentials"
+        elif command != "NOOP" and not self.authed:
+            return "BAD log in first"
+        elif command == "SELECT":
+            return self._select(box, args)
+        elif command != "NOOP" and not self.selected:
+            return "BAD select a mailbox first"
+        elif command == "UID SEARCH":
+            self.send("* SEARCH" + "".join(f" {m.uid}" for m in box.messages if self._matches(m, args)))
+        elif command == "UID FETCH" and len(args) >= 2 and args[1:] == ["(", "BODY.PEEK[]", ")"]:
+            for seq, m in enumerate(box.messages, 1):
+                if str(m.uid) == args[0]:
+                    self.wfile.write(f"* {seq} FETCH (UID {m.uid} BODY[] {{{len(m.raw)}}}\r\n".encode()
+                                     + m.raw + b")\r\n")
+        elif command == "UID STORE" and len(args) >= 3 and args[1].upper() == "+FLAGS":
+            return self._store(box, args)
+        elif command != "NOOP":
+            return f"BAD unsupported command {command}"
+        return f"OK {command} completed"
+
+    def _select(self, box: Mailbox, args: list[str]) -> str:
+        if _unquote(args[0]) != "INBOX":
+            return "NO no such mailbox"
+        self.selected = True
+        self.send("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)")
+        self.send(f"* {len(box.messages)} EXISTS")
+        self.send("* 0 RECENT")
+        self.send("* OK [UIDVALIDITY 7] UIDs valid")
+        permanent = "\\Seen \\Flagged \\*" if box.keywords else "\\Seen \\Flagged"
+        self.send(f"* OK [PERMANENTFLAGS ({permanent})] flags")
+        return "OK [READ-WRITE] SELECT completed"
+
+    def _store(self, box: Mailbox, args: list[str]) -> str:
+        if box.fail_store:
+            return "NO [SERVERBUG] store failed"
+        flags = [a for a in args[2:] if a not in ("(", ")")]
+        if not box.keywords and any(not f.startswith("\\") for f in flags):
+            return "NO keywords are not allowed here"
+        for seq, m in enumerate(box.messages, 1):
+            if str(m.uid) == args[0]:
+                m.flags.update(flags)
+                self.send(f"* {seq} FETCH (UID {m.uid} FLAGS ({' '.join(sorted(m.flags))}))")
+        return "OK UID STORE completed"
 
     @staticmethod
     def _matches(message: Stored, criteria: list[str]) -> bool:
