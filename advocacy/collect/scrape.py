@@ -379,8 +379,10 @@ def _run_source(app: App, jcfg: JurisdictionConfig, source: Source, *, replay_of
     replaying = replay_of is not None
     if not replaying and (problem := missing_key(app, source)):
         return _fail(app, summary, problem)
-    needs_key = source.module.API_KEY is not None
-    api_key = (REPLAY_KEY if needs_key else None) if replaying else app.secrets.api_key(source.key_env())
+    if replaying:  # a replay never sends a real key anywhere
+        api_key = REPLAY_KEY if source.module.API_KEY is not None else None
+    else:
+        api_key = app.secrets.api_key(source.key_env())
     owns_client = client is None or replaying
     if replay_of is not None:
         client = _replay_client(app, replay_of)

@@ -35,7 +35,6 @@ from digests.model import ContextError
 
 log = logging.getLogger("advocacy.outbound.sending")
 LEASE = timedelta(minutes=30)
-# Statuses of a delivery that is finished: nothing more happens to it without an explicit resend.
 
 
 class AlreadySent(Exception):
