@@ -20,7 +20,8 @@ from tests.websupport import advocate_client, viewer_client
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-PG_SCHEMA = "advocacy_test"
+# Each checkout working at once on one server names its own schema.
+PG_SCHEMA = os.environ.get("ADVOCACY_TEST_PG_SCHEMA", "advocacy_test")
 CLOCK_SHIFT_ENV = "ADVOCACY_TEST_CLOCK_SHIFT_DAYS"
 
 
