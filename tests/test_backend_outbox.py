@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -71,3 +72,17 @@ def test_unwritable_outbox_reports_a_retryable_failure_naming_the_folder(tmp_pat
 def test_messages_that_would_be_malformed_are_refused(field: str, value: object, message: str) -> None:
     with pytest.raises(MessageError, match=message):
         OutgoingMessage(recipient=Address("a@x.example.org"), sender=SENDER, email=EMAIL, **{field: value})
+
+
+def test_a_long_list_unsubscribe_header_is_folded_raw_never_encoded(tmp_path: Path) -> None:
+    """Mail providers read List-Unsubscribe raw (RFC 2369, RFC 8058): no RFC 2047 encoded-words, even when long."""
+    mailto = "mailto:questions+unsubscribe-" + "k" * 60 + "@reply.maplevalley.example.org"
+    url = "https://updates.maplevalley.example.org/unsubscribe/" + "t" * 80
+    message = replace(outgoing("rivera@cedarfalls.example.org"), unsubscribe_mailto=mailto, unsubscribe_url=url)
+    OutboxBackend(tmp_path, clock=lambda: NOW).send([message])
+    (file,) = tmp_path.iterdir()
+    raw = file.read_bytes()
+    assert b"=?utf-8?" not in raw.split(b"\n\n", 1)[0].replace(b"Subject: Update =?utf-8?b?4oCT?= Dec 1", b"")
+    assert f"List-Unsubscribe: <{mailto}>,\n <{url}>\n".encode() in raw.replace(b"\r\n", b"\n")
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["List-Unsubscribe"] == f"<{mailto}>, <{url}>"
