@@ -224,3 +224,26 @@ def test_viewer_sees_the_commentary_but_no_form_and_cannot_post_one(app: App, vi
                                                               "csrf_token": csrf_from(page)})
     assert response.status_code == 403
     assert curation(app).status == "new"
+
+
+def test_undoing_an_approval_says_what_it_undid_and_the_bill_waits_in_the_queue(app: App,
+                                                                                 advocate: TestClient) -> None:
+    bill_id = seed_bill(app, app.now())
+    post_form(advocate, "/queue", f"/bills/{bill_id}/decide", {"decision": "approve"})
+    page = advocate.get("/queue", params={"status": "approved"}).text
+    assert "Undo approval" in page and "Back to the queue" not in page
+    post_form(advocate, "/queue", f"/bills/{bill_id}/decide", {"decision": "reopen"})
+    queue = text_of(advocate.get("/queue").text)
+    assert "H.B. 96 back in the queue (it was approved; it waits for a new decision)." in queue
+    assert curation(app).status == "new" and "1 bill" in queue
+
+
+def test_a_bill_tracked_by_hand_and_reopened_stays_in_the_default_queue(app: App, advocate: TestClient) -> None:
+    seed_other_bills(app, app.now())
+    with app.sessions() as session:
+        from advocacy.models import Bill
+
+        bill_id = session.scalar(select(Bill.id).where(Bill.identifier == "SB 12"))
+    _curate(advocate, bill_id, status="approved", priority="")
+    post_form(advocate, "/queue", f"/bills/{bill_id}/decide", {"decision": "reopen"})
+    assert "S.B. 12" in text_of(advocate.get("/queue").text)

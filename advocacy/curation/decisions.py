@@ -315,8 +315,8 @@ def _queue_query(now: datetime, *, topic: str | None, priority: str | None, stat
         .join(LegislativeSession, Bill.session_id == LegislativeSession.id)
         .join(Jurisdiction, LegislativeSession.jurisdiction_id == Jurisdiction.id)
     )
-    if not include_all:
-        query = query.where(Bill.relevant.is_(True))
+    if not include_all:  # the tagger's "relevant", or a bill the advocate has decided on (tracked by hand)
+        query = query.where(or_(Bill.relevant.is_(True), Curation.reviewed_at.is_not(None)))
         if status is None:
             query = query.where(_needs_look_sql(now))
     if status is not None:
@@ -388,7 +388,7 @@ def queue(session: Session, now: datetime, *, topic: str | None = None, priority
             bill_id=bill.id, jurisdiction=code, session=session_ident, identifier=bill.identifier,
             title=bill.title, score=bill.relevance_score, status=curation.status, priority=curation.priority,
             position=curation.position, alert=curation.alert, alert_deadline=curation.alert_deadline,
-            needs_look=bool(bill.relevant) and needs_look(curation, now), tags=tuple(tags[bill.id]),
+            needs_look=(bool(bill.relevant) or curation.reviewed_at is not None) and needs_look(curation, now), tags=tuple(tags[bill.id]),
             events=tuple(events[bill.id]), resurfaced=curation.resurfaced or "",
             snooze_ended=_snooze_ended(curation, now),
         )

@@ -71,11 +71,13 @@ def decide(request: Request) -> Response:
         with app.transaction() as session:
             bill = _bill(session, request.path_params["bill_id"])
             label = _label(app, bill)
-            _, alerts = _apply(app, session, bill, user.email, **changes)
+            change, alerts = _apply(app, session, bill, user.email, **changes)
     except cur.CurationError as exc:
         flash(request, f"Nothing changed: {exc}", "bad")
         return RedirectResponse(target, status_code=303)
     message = f"{label} {_DONE[decision]}"
+    if decision == "reopen" and change.before.get("status"):
+        message += f" (it was {change.before['status']}; it waits for a new decision)"
     if decision == "snooze":
         message += f" for {form.get('days')} days"
     flash(request, message + (f"; {alerts} urgent alert ready to send" if alerts else "") + ".")
