@@ -173,3 +173,22 @@ def test_viewer_previews_but_cannot_prepare_test_or_send(ready: App) -> None:
     assert outbox_messages(ready) == []
     with ready.sessions() as session:
         assert session.get(Mailing, 1).status == "draft"  # type: ignore[union-attr]
+
+
+def test_a_bill_dismissed_after_the_draft_was_prepared_is_called_out_on_the_digest_page(
+        ready: App, advocate: TestClient) -> None:
+    prepare(advocate)
+    assert "still in this draft" not in text_of(advocate.get("/digest").text)
+    bill_id = ready_bill_id(ready)
+    post_form(advocate, "/queue", f"/bills/{bill_id}/decide", {"decision": "dismiss"})
+    page = text_of(advocate.get("/digest").text)
+    assert "H.B. 96 (dismissed) stopped being tracked but is still in this draft. Prepare it again to drop it." in page
+    post_form(advocate, "/digest", "/digest/prepare", {"note": "", "intent": "fresh"})
+    assert "still in this draft" not in text_of(advocate.get("/digest").text)
+
+
+def ready_bill_id(app: App) -> int:
+    with app.sessions() as session:
+        row = session.scalar(select(Curation))
+        assert row is not None
+        return row.bill_id

@@ -10,7 +10,14 @@ from sqlalchemy import select
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
 from advocacy.models import Mailing
-from advocacy.outbound.digest import NothingNew, create_digest, last_sent_digest, latest_draft, send_digest
+from advocacy.outbound.digest import (
+    NothingNew,
+    create_digest,
+    last_sent_digest,
+    latest_draft,
+    send_digest,
+    withdrawn,
+)
 from advocacy.outbound.digest import preview as write_preview
 from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures
 
@@ -100,6 +107,9 @@ def send(app: App, since: str | None, until: str | None, note_file: Path | None,
         if row is None:
             raise click.BadParameter(f"no digest {mailing_id}", param_hint="--digest")
         items = len(row.items)
+        for bill, status in withdrawn(session, row):
+            click.secho(f"Note: {bill.identifier} is {status} now but still in digest {mailing_id}; "
+                        "prepare it again (--fresh) to drop it.", fg="yellow", err=True)
     backend = app.mail
     if not yes and sys.stdin.isatty():
         click.confirm(f"Send digest {mailing_id} ({items} items) through the {app.config.email.backend} backend?",

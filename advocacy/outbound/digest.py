@@ -417,3 +417,15 @@ def preview(app: App, mailing_id: int, folder: Path, topics: tuple[str, ...] | N
                              encoding="utf-8")
     paths["eml"].write_bytes(bytes(build_message(message, app.now())))
     return paths
+
+
+def withdrawn(session: Session, digest: Mailing) -> list[tuple[Bill, str]]:
+    """Bills in `digest` the advocate stopped tracking after it was frozen, with their status now."""
+    tracked = _tracked(session)
+    ids = {item.bill_id for item in digest.items if item.bill_id is not None} - set(tracked)
+    if not ids:
+        return []
+    rows = session.execute(select(Bill, Curation.status).outerjoin(Curation, Curation.bill_id == Bill.id)
+                           .where(Bill.id.in_(ids)))
+    return sorted(((bill, status or "untracked") for bill, status in rows),
+                  key=lambda pair: billnum.sort_key(pair[0].identifier))

@@ -31,6 +31,7 @@ from advocacy.outbound.digest import (
     load_view,
     member_topics_key,
     send_digest,
+    withdrawn,
 )
 from advocacy.outbound.outgoing import message_for
 from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures
@@ -38,6 +39,7 @@ from advocacy.people.members import active_members
 from advocacy.web import forms
 from advocacy.web.auth import require_user
 from advocacy.web.flash import flash
+from advocacy.web.pages.bills import display_label
 from advocacy.web.preferences import topic_choices
 from advocacy.web.render import render
 from advocacy.web.routing import action, page, posted_form
@@ -141,6 +143,8 @@ def digest_page(request: Request) -> Response:
             ctx = context_for(config, view, topics, now)
             rendered = EmailRenderer().digest(ctx) if ctx else None
             context.update(
+                withdrawn=[(display_label(config, b.session.jurisdiction.code, b.identifier), status)
+                           for b, status in withdrawn(session, draft)],
                 sections=_sections(draft), audience=audience(session, config, draft, view, now),
                 subject=rendered.subject if rendered else "",
                 text=rendered.text.replace(MEMBER_TOKEN, "preview") if rendered else "",
@@ -164,7 +168,11 @@ def digest_email(request: Request) -> Response:
 
 
 def prepare(request: Request) -> Response:
-    """Freeze the next digest as a draft (or again, from scratch), with the advocate's opening note."""
+    """Freeze the next digest as a draft (or again, from scratch), with the advocate's opening note.
+
+    Preparing again sets the old draft aside even when nothing is left to send, so a bill dismissed since it was
+    frozen never goes out.
+    """
     app: App = request.app.state.app
     form = posted_form(request)
     try:
@@ -172,28 +180,31 @@ def prepare(request: Request) -> Response:
     except forms.FieldError as exc:
         flash(request, str(exc), "bad")
         return RedirectResponse(request.url_for("digest").path, status_code=303)
-    fresh = form.get("intent") == "fresh"
     try:
         with app.transaction() as session:
-            existing = latest_draft(session)
-            if existing is not None and existing.status == "sending":
-                raise SendInProgress(f"digest {existing.id} is being sent; it cannot be prepared again")
-            if existing is not None and not fresh:
-                existing.opening_note = note
-                message = "Opening note saved."
-            else:
-                if existing is not None:
-                    existing.status = "skipped"  # replaced by the fresh draft; kept for the record
-                created = create_digest(session, app.config, app.now(), note=note,
-                                                allow_empty=not app.config.schedule.skip_empty_digest)
-                message = f"Digest {created.id} prepared with {len(created.items)} item(s)."
-    except NothingNew as exc:
-        flash(request, f"No digest to prepare: {exc}.", "info")
+            message, kind = _prepare(app, session, note, fresh=form.get("intent") == "fresh")
     except SendInProgress as exc:
-        flash(request, str(exc), "bad")
-    else:
-        flash(request, message)
+        message, kind = str(exc), "bad"
+    flash(request, message, kind)
     return RedirectResponse(request.url_for("digest").path, status_code=303)
+
+
+def _prepare(app: App, session: Session, note: str, *, fresh: bool) -> tuple[str, str]:
+    existing = latest_draft(session)
+    if existing is not None and existing.status == "sending":
+        raise SendInProgress(f"digest {existing.id} is being sent; it cannot be prepared again")
+    if existing is not None and not fresh:
+        existing.opening_note = note
+        return "Opening note saved.", "good"
+    if existing is not None:
+        existing.status = "skipped"  # replaced by the fresh draft; kept for the record
+    try:
+        created = create_digest(session, app.config, app.now(), note=note,
+                                allow_empty=not app.config.schedule.skip_empty_digest)
+    except NothingNew as exc:
+        aside = f" Digest {existing.id} was set aside." if existing is not None else ""
+        return f"No digest to prepare: {exc}.{aside}", "info"
+    return f"Digest {created.id} prepared with {len(created.items)} item(s).", "good"
 
 
 def test_send(request: Request) -> Response:
