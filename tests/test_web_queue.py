@@ -8,7 +8,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from advocacy.app import App
-from advocacy.models import AuditEntry, Curation, Mailing
+from advocacy.models import AuditEntry, Bill, Curation, Mailing
 from tests.websupport import (
     ADVOCATE,
     csrf_from,
@@ -241,9 +241,22 @@ def test_undoing_an_approval_says_what_it_undid_and_the_bill_waits_in_the_queue(
 def test_a_bill_tracked_by_hand_and_reopened_stays_in_the_default_queue(app: App, advocate: TestClient) -> None:
     seed_other_bills(app, app.now())
     with app.sessions() as session:
-        from advocacy.models import Bill
-
         bill_id = session.scalar(select(Bill.id).where(Bill.identifier == "SB 12"))
     _curate(advocate, bill_id, status="approved", priority="")
     post_form(advocate, "/queue", f"/bills/{bill_id}/decide", {"decision": "reopen"})
     assert "S.B. 12" in text_of(advocate.get("/queue").text)
+
+
+def test_a_bill_tagged_with_no_topic_says_so_rather_than_not_tagged_yet(app: App, advocate: TestClient) -> None:
+    seed_other_bills(app, app.now())
+    with app.transaction() as session:
+        bill = session.scalar(select(Bill).where(Bill.identifier == "HB 200"))
+        assert bill is not None
+        bill_id = bill.id
+    assert "Not tagged yet." in text_of(advocate.get(f"/bills/{bill_id}").text)
+    with app.transaction() as session:
+        tagged = session.get(Bill, bill_id)
+        assert tagged is not None
+        tagged.tagged_at, tagged.relevance_score = app.now(), 0.0
+    page = text_of(advocate.get(f"/bills/{bill_id}").text)
+    assert "no topic matched (score 0.00)" in page and "Not tagged yet." not in page
