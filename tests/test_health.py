@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import time_machine
+from click.testing import CliRunner
 
 from advocacy.app import App, system_clock
+from advocacy.cli import cli
 from advocacy.config import Config, Secrets
 from advocacy.models import JobRun, SourceRun
 from advocacy.runtime.health import format_report, health_report
@@ -114,3 +116,17 @@ def test_an_unreachable_database_is_down_with_503(config: Config, tmp_path: Path
     assert body["database"]["ok"] is False and "unable to open database file" in body["database"]["error"]
     assert body["attention"][0].startswith("database unreachable")
     broken.engine.dispose()
+
+
+def test_an_unmigrated_database_is_down_on_healthz_and_status_exits_4_with_the_fix(config: Config, config_path: Path,
+                                                                                 tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    empty = App(config, secrets=Secrets.from_env({}), database_url=url)
+    body = _get_healthz(empty, None).json()
+    assert body["status"] == "down" and "run `advocacy db upgrade` first" in body["database"]["error"]
+    empty.engine.dispose()
+    result = CliRunner().invoke(cli, ["--config", str(config_path), "status", "--url", "http://127.0.0.1:9"],
+                                env={"ADVOCACY_DATABASE__URL": url})
+    assert result.exit_code == 4, result.output
+    assert "has no tables yet; run `advocacy db upgrade` first" in result.output
+    assert "Traceback" not in result.output

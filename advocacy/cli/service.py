@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 
 from advocacy import logs
 from advocacy.app import App
-from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, EXIT_OK, State, pass_app
+from advocacy.cli import EXIT_FAILED, EXIT_NOT_MIGRATED, EXIT_NOTHING, EXIT_OK, State, pass_app
 from advocacy.models import JobRun
 from advocacy.runtime import steps as step
 from advocacy.runtime.health import format_report, health_report
@@ -192,6 +192,9 @@ def status(app: App, url: str | None, as_json: bool) -> None:
     except (httpx.HTTPError, ValueError) as exc:
         report = health_report(app, None, scheduler_note=f"the service did not answer at {url} "
                                                          f"({type(exc).__name__}); is `advocacy run` running?")
+        if report["database"].get("migrated") is False and not as_json:
+            click.secho(report["database"]["error"], fg="red", err=True)
+            sys.exit(EXIT_NOT_MIGRATED)
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
     sys.exit(EXIT_OK if report["status"] == "ok" else EXIT_FAILED)
 

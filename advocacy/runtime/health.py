@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse
 
 from advocacy.app import App
 from advocacy.crontab import crontab_trigger
+from advocacy.db import NotMigrated
 from advocacy.models import JobRun, SourceRun
 from advocacy.runtime.scheduler import STATE_NAMES, job_specs, stored_next_runs
 
@@ -45,6 +46,9 @@ def _database(app: App) -> dict[str, Any]:
     try:
         with app.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+        app.check_migrated()
+    except NotMigrated as exc:
+        return {"ok": False, "url": url, "error": str(exc), "migrated": False}
     except Exception as exc:
         return {"ok": False, "url": url, "error": f"{type(exc).__name__}: {exc}".splitlines()[0]}
     return {"ok": True, "url": url}
