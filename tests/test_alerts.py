@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from advocacy.app import App
 from advocacy.cli import EXIT_NOTHING, cli
+from advocacy.cli import alerts as alerts_cli
 from advocacy.collect.scrape import SourceSummary
 from advocacy.config import Secrets, load_config
 from advocacy.models import ChangeEvent, Delivery, Mailing, Member
@@ -163,7 +164,8 @@ frozen = frozen_fixture(TEST_NOW)
 
 
 @pytest.mark.usefixtures("frozen")  # the commands build their own App on the system clock
-def test_curate_alerts_send_and_list_from_the_command_line(config_path: Path) -> None:
+def test_curate_alerts_send_and_list_from_the_command_line(config_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
     assert runner.invoke(cli, ["--config", str(config_path), "db", "upgrade"]).exit_code == 0
     app = App(load_config(config_path, env={}), secrets=Secrets.from_env({}))
@@ -176,6 +178,11 @@ def test_curate_alerts_send_and_list_from_the_command_line(config_path: Path) ->
                                  "--deadline", deadline, "--action", "Send testimony."])
     assert result.exit_code == 0, result.output
     assert "urgent alert ready (alert:" in result.output
+    with monkeypatch.context() as at_a_terminal:
+        at_a_terminal.setattr(alerts_cli, "interactive", lambda: True)
+        result = runner.invoke(cli, ["--config", str(config_path), "alerts", "send"], input="n\n")
+        assert result.exit_code == 1 and "Send 1 alert(s) to every member they concern" in result.output
+        assert "Aborted" in result.output and "sent 2" not in result.output
     result = runner.invoke(cli, ["--config", str(config_path), "alerts", "send"])
     assert result.exit_code == 0, result.output
     assert "alert 1: sent 2, failed 0, skipped 0" in result.output

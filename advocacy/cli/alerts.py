@@ -9,7 +9,7 @@ import click
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
 from advocacy.outbound.acted import AlreadyReminded, NothingToRemind
-from advocacy.outbound.alerts import create_alerts, list_alerts, send_alerts, send_reminder
+from advocacy.outbound.alerts import create_alerts, list_alerts, pending_alerts, send_alerts, send_reminder
 from advocacy.outbound.sending import SendInProgress
 
 
@@ -18,15 +18,27 @@ def alerts_group() -> None:
     """Urgent alerts: flagged actions and hearings newly scheduled for high-priority bills."""
 
 
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 @alerts_group.command("send")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_app()
-def send(app: App) -> None:
-    """Make the alerts that are due (one per bill per event) and send every alert not sent yet."""
+def send(app: App, yes: bool) -> None:
+    """Make the alerts that are due (one per bill per event) and send every alert not sent yet.
+
+    Asks first, like `digest send`, when run at a terminal without --yes.
+    """
     with app.transaction() as session:
         created = create_alerts(session, app.config, app.now())
         made = [(a.id, a.key) for a in created]
+        waiting = len(pending_alerts(session))
     for mailing_id, key in made:
         click.echo(f"New alert {mailing_id}: {key}")
+    if waiting and not yes and interactive():
+        click.confirm(f"Send {waiting} alert(s) to every member they concern through the "
+                      f"{app.config.email.backend} backend?", abort=True)
     backend = app.mail
     try:
         reports = send_alerts(app, backend, progress=click.echo)
