@@ -58,3 +58,16 @@ def test_a_context_only_topic_is_not_one_a_member_can_choose(app: App) -> None:
     with app.transaction() as session:
         report = import_csv(session, "email,name,district,topics\na@b.example.org,A,D,k12\n", known_topics=topics)
     assert report.created == 0 and "unknown topic(s) k12" in report.rejected[0][1]
+
+
+def test_a_row_with_several_problems_reports_them_all_at_once(app: App) -> None:
+    csv = ("email,name,role,district,topics,alerts\n"
+           "not-an-address,,janitor-in-chief,,astrology,maybe\n")
+    with app.transaction() as session:
+        report = import_csv(session, csv, known_topics={"funding"})
+    ((line, problems),) = report.rejected
+    assert line == 2 and problems.split("; ") == [
+        "email 'not-an-address' is not an address", "name is empty", "district is empty",
+        "role 'janitor-in-chief' is not one of: superintendent, chief academic officer, treasurer, board member, "
+        "curriculum director, principal, communications, staff, other",
+        "alerts 'maybe' should be yes or no", "unknown topic(s) astrology (known: funding)"]

@@ -63,21 +63,22 @@ def _columns(fieldnames: Sequence[str] | None) -> tuple[list[str], list[str]]:
     return [c for c in REQUIRED if c not in header], [c for c in header if c not in KNOWN]
 
 
-def _row_problem(row: dict[str, str], email: str, seen: set[str]) -> str | None:
-    """What is wrong with a row's fields other than its topics; None when nothing is."""
+def _row_problems(row: dict[str, str], email: str, seen: set[str]) -> list[str]:
+    """Everything wrong with a row's fields other than its topics, so one pass fixes the whole row."""
+    problems = []
     if not _EMAIL.match(email):
-        return f"email {row.get('email')!r} is not an address"
-    if email in seen:
-        return f"{email} appears twice in this file"
+        problems.append(f"email {row.get('email')!r} is not an address")
+    elif email in seen:
+        problems.append(f"{email} appears twice in this file")
     if not row.get("name"):
-        return "name is empty"
+        problems.append("name is empty")
     if not row.get("district"):
-        return "district is empty"
+        problems.append("district is empty")
     if row.get("role") and row["role"].lower() not in ROLES:
-        return f"role {row['role']!r} is not one of: {', '.join(ROLES)}"
+        problems.append(f"role {row['role']!r} is not one of: {', '.join(ROLES)}")
     if row.get("alerts", "").lower() not in _YES | _NO:
-        return f"alerts {row['alerts']!r} should be yes or no"
-    return None
+        problems.append(f"alerts {row['alerts']!r} should be yes or no")
+    return problems
 
 
 def _district(session: Session, row: dict[str, str]) -> District:
@@ -133,15 +134,14 @@ def import_csv(session: Session, data: str | bytes, *, known_topics: set[str] | 
         line = reader.line_num
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
         email = row.get("email", "").lower()
-        problem = _row_problem(row, email, seen)
+        problems = _row_problems(row, email, seen)
         topics: list[str] | None = None
-        if problem is None:
-            try:
-                topics = chosen_topics(_split(row.get("topics")), known_topics)
-            except PreferenceError as exc:
-                problem = str(exc)
-        if problem:
-            report.rejected.append((line, problem))
+        try:
+            topics = chosen_topics(_split(row.get("topics")), known_topics)
+        except PreferenceError as exc:
+            problems.append(str(exc))
+        if problems:
+            report.rejected.append((line, "; ".join(problems)))
             continue
         seen.add(email)
         with session.begin_nested():
