@@ -145,3 +145,10 @@ def test_the_example_jurisdictions_in_config_toml_load_when_uncommented(config_p
     assert found["massachusetts-openstates"] == ("MA", "openstates", False)
     assert found["colorado-legiscan"] == ("CO", "legiscan", False)
     assert config.jurisdiction("CO").tz.key == "America/Denver"
+
+
+def test_every_command_logs_in_the_documented_key_value_shape(config_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(config_path), "-v", "db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    logged = [line for line in result.output.splitlines() if "alembic" in line]
+    assert logged and all(line.startswith("ts=") and " level=info logger=alembic" in line for line in logged)

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from advocacy import logs
 from advocacy.app import App
 from advocacy.config import ConfigError, load_config
 from advocacy.db import NotMigrated
@@ -79,8 +80,9 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     The pipeline: scrape -> tag -> queue/curate -> digest send -> questions import -> agenda build.
     `advocacy demo` runs all of it on bundled sample data; `advocacy run` is the long-running service.
     """
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(verbose=verbose)  # the documented `key=value` lines, from every command
+    if not verbose:  # a one-off command prints its own summary; its logs say only what went wrong
+        logging.getLogger("advocacy").setLevel(logging.WARNING)
     ctx.obj = State(config_path, verbose)
 
 
