@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from advocacy.app import App, system_clock
 from advocacy.cli import cli
+from advocacy.cli.web import pages_app
 from advocacy.config import Config, Secrets
 from advocacy.models import JobRun, SourceRun
 from advocacy.runtime.health import format_report, health_report
@@ -130,3 +131,18 @@ def test_an_unmigrated_database_is_down_on_healthz_and_status_exits_4_with_the_f
     assert result.exit_code == 4, result.output
     assert "has no tables yet; run `advocacy db upgrade` first" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_pages_alone_answer_healthz_with_the_scheduler_running_elsewhere(now_app: App) -> None:
+    web = pages_app(now_app)
+
+    async def get() -> httpx.Response:
+        transport = httpx.ASGITransport(app=web, client=("127.0.0.1", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://pages") as client:
+            return await client.get("/healthz")
+
+    response = asyncio.run(get())
+    assert response.status_code == 200
+    body = response.json()
+    assert body["scheduler"]["state"] == "elsewhere" and body["database"]["ok"] is True
+    assert not any("scheduler" in line for line in body["attention"])

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 
 import click
+from starlette.applications import Starlette
 
 from advocacy.app import App
 from advocacy.cli import pass_app
 from advocacy.people import staff
-from advocacy.web.app import create_app
+from advocacy.web.app import create_app, healthz_route
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -95,6 +96,11 @@ def list_(app: App) -> None:
             click.echo(f"{user.email}\t{user.role}\tcreated {created}")
 
 
+def pages_app(app: App) -> Starlette:
+    """What `advocacy web` serves: the pages, and `/healthz` with the scheduler running elsewhere."""
+    return create_app(app, extra_routes=[healthz_route(app, None)])
+
+
 @click.command("web")
 @click.option("--host", help="Address to listen on (default: [web] host).")
 @click.option("--port", type=int, help="Port (default: [web] port).")
@@ -105,14 +111,13 @@ def web(app: App, host: str | None, port: int | None, proxy_headers: bool) -> No
     """Serve the staff web pages with uvicorn."""
     import uvicorn  # deferred: only the server commands need it, and it slows every other command's start
 
-
     host = host or app.config.web.host
     port = port or app.config.web.port
     with app.sessions() as session:
         if not staff.list_users(session):
             click.secho("no staff accounts yet: add one with `advocacy user add EMAIL --role advocate`",
                         fg="yellow", err=True)
-    uvicorn.run(create_app(app), host=host, port=port, proxy_headers=proxy_headers, log_level="info")
+    uvicorn.run(pages_app(app), host=host, port=port, proxy_headers=proxy_headers, log_level="info")
 
 
 COMMANDS = [user_group, web]

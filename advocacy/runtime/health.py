@@ -105,8 +105,10 @@ def _jobs(app: App, attention: list[str]) -> dict[str, Any]:
     return out
 
 
-def health_report(app: App, scheduler: BaseScheduler | None, *, scheduler_note: str = "") -> dict[str, Any]:
-    """The whole picture as plain data. `scheduler` is None when the caller is not the service process."""
+def health_report(app: App, scheduler: BaseScheduler | None, *, scheduler_note: str = "",
+                  scheduler_elsewhere: bool = False) -> dict[str, Any]:
+    """The whole picture as plain data. `scheduler` is None when the caller is not the service process;
+    `scheduler_elsewhere` says this process is not meant to run one (`advocacy web` beside `advocacy run`)."""
     now = app.now()
     attention: list[str] = []
     database = _database(app)
@@ -114,6 +116,8 @@ def health_report(app: App, scheduler: BaseScheduler | None, *, scheduler_note: 
         sched: dict[str, Any] = {"state": STATE_NAMES.get(scheduler.state, str(scheduler.state))}
         if scheduler.state != STATE_RUNNING:
             attention.append(f"the scheduler is {sched['state']}")
+    elif scheduler_elsewhere:
+        sched = {"state": "elsewhere", "note": "this process serves the pages; `advocacy run` schedules the jobs"}
     else:
         sched = {"state": "unknown", "note": scheduler_note}
         attention.append(scheduler_note or "the scheduler's state is unknown here")
@@ -135,11 +139,12 @@ def http_status(report: dict[str, Any]) -> int:
     return 503 if report["status"] == "down" else 200
 
 
-def healthz_endpoint(app: App, scheduler: BaseScheduler | None) -> Callable[[Request], JSONResponse]:
+def healthz_endpoint(app: App, scheduler: BaseScheduler | None, *, scheduler_elsewhere: bool = False
+                     ) -> Callable[[Request], JSONResponse]:
     """`GET /healthz`, which `advocacy.web.app.healthz_route` mounts."""
 
     def healthz(request: Request) -> JSONResponse:  # sync: Starlette runs it in its thread pool
-        report = health_report(app, scheduler)
+        report = health_report(app, scheduler, scheduler_elsewhere=scheduler_elsewhere)
         # The details (database URL, sources' errors) are for this machine; a monitor elsewhere gets the verdict.
         local = request.client is not None and request.client.host in ("127.0.0.1", "::1")
         body = report if local else {"status": report["status"]}

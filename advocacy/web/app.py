@@ -114,5 +114,7 @@ def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
 
 
 def healthz_route(app: App, scheduler: BaseScheduler | None) -> BaseRoute:
-    """`GET /healthz` for `create_app(app, extra_routes=[...])`: the service's health as JSON."""
-    return public("/healthz", healthz_endpoint(app, scheduler), name="healthz")
+    """`GET /healthz` for `create_app(app, extra_routes=[...])`: the service's health as JSON; without a
+    scheduler (`advocacy web`), the scheduler is reported as running elsewhere."""
+    return public("/healthz", healthz_endpoint(app, scheduler, scheduler_elsewhere=scheduler is None),
+                  name="healthz")
