@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# DEMO_PORT: the sample site's port (default: the last one used, else 48765, else any free one).
 demo: venv
-	$(BIN)/advocacy demo
+	$(BIN)/advocacy demo $(if $(DEMO_PORT),--site-port $(DEMO_PORT))
 
 # pytest exits 5 when it collected no test: that is a failure here, never a silent success.
 test: venv

@@ -7,8 +7,10 @@ import socket
 from email import policy
 from pathlib import Path
 
+import pytest
+
 from advocacy.config import Config
-from advocacy.demo.run import run_demo
+from advocacy.demo.run import PORT_FILE, open_site, run_demo
 
 
 def free_port() -> int:
@@ -75,3 +77,28 @@ def test_demo_runs_the_pipeline_and_a_second_run_finds_nothing_new(config: Confi
     assert all("already imported" in r for r in second.replies)
     assert any("Nothing new from the sources" in line for line in lines)
     assert Path(second.digest_files["html"]).exists()
+
+
+def test_a_taken_site_port_moves_the_demo_to_a_free_one_and_the_next_run_keeps_it(config: Config) -> None:
+    lines: list[str] = []
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        config.path(PORT_FILE).parent.mkdir(parents=True, exist_ok=True)
+        config.path(PORT_FILE).write_text(str(taken))
+        with open_site(config, None, lines.append) as site:
+            moved = site.port
+        assert moved != taken and f"Port {taken} is taken: the sample site uses port {moved}" in lines[0]
+    assert config.path(PORT_FILE).read_text() == str(moved)
+    with open_site(config, None, lines.append) as again:
+        assert again.port == moved and len(lines) == 1
+
+
+def test_an_explicit_taken_port_is_an_error_that_names_it(config: Config) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        with pytest.raises(OSError, match=f"127.0.0.1:{taken}.*--site-port"):
+            open_site(config, taken, print)

@@ -146,3 +146,13 @@ def test_the_pages_alone_answer_healthz_with_the_scheduler_running_elsewhere(now
     body = response.json()
     assert body["scheduler"]["state"] == "elsewhere" and body["database"]["ok"] is True
     assert not any("scheduler" in line for line in body["attention"])
+
+
+def test_now_fixes_the_clock_of_every_command_and_an_offsetless_time_is_refused(config_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--config", str(config_path), "db", "upgrade"]).exit_code == 0
+    shown = runner.invoke(cli, ["--config", str(config_path), "status", "--json", "--url", "http://127.0.0.1:9"],
+                          env={"ADVOCACY_NOW": "2026-11-24T09:00:00-05:00"})
+    assert '"time": "2026-11-24T09:00:00-05:00"' in shown.output
+    refused = runner.invoke(cli, ["--config", str(config_path), "--now", "2026-11-24T09:00", "status"])
+    assert refused.exit_code == 2 and "has no offset" in refused.output

@@ -6,6 +6,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from functools import update_wrapper
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,15 +30,17 @@ EXIT_NOTHING = 5  # nothing to do (e.g. no digest: nothing new); not an error fo
 
 
 class State:
-    def __init__(self, config_path: Path | None, verbose: bool) -> None:
+    def __init__(self, config_path: Path | None, verbose: bool, now: datetime | None = None) -> None:
         self.config_path = config_path
         self.verbose = verbose
+        self.now = now
         self._app: App | None = None
 
     def app(self, *, migrated: bool = True) -> App:
         if self._app is None:
             try:
-                self._app = App(load_config(self.config_path))
+                fixed = self.now
+                self._app = App(load_config(self.config_path), **({"clock": lambda: fixed} if fixed else {}))
             except ConfigError as exc:
                 click.secho(f"configuration error:\n{exc}", fg="red", err=True)
                 sys.exit(EXIT_CONFIG)
@@ -68,13 +71,28 @@ def pass_app(migrated: bool = True) -> Callable[[F], F]:
     return decorator
 
 
+def _moment(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time", param_hint="--now / ADVOCACY_NOW") from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(f"{value!r} has no offset (e.g. -05:00)", param_hint="--now / ADVOCACY_NOW")
+    return moment
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="ADVOCACY_CONFIG",
               help="Configuration file (default: config.toml of the project, or $ADVOCACY_CONFIG).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every step, not only the summary.")
+@click.option("--now", "fixed_now", metavar="TIME", envvar="ADVOCACY_NOW", callback=lambda c, p, v: _moment(v),
+              help="Act as if it were this moment (ISO 8601 with its offset; $ADVOCACY_NOW), e.g. to browse the "
+                   "demo at its own date.")
 @click.version_option(package_name="advocacy")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
+def cli(ctx: click.Context, config_path: Path | None, verbose: bool, fixed_now: datetime | None) -> None:
     """Legislative updates, action alerts and Q&A call agendas for a collaborative of school districts.
 
     The pipeline: scrape -> tag -> queue/curate -> digest send -> questions import -> agenda build.
@@ -83,7 +101,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     logs.configure(verbose=verbose)  # the documented `key=value` lines, from every command
     if not verbose:  # a one-off command prints its own summary; its logs say only what went wrong
         logging.getLogger("advocacy").setLevel(logging.WARNING)
-    ctx.obj = State(config_path, verbose)
+    ctx.obj = State(config_path, verbose, fixed_now)
 
 
 # One module per area, each exporting COMMANDS; the order is the order of `advocacy --help`.

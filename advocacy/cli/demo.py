@@ -4,14 +4,15 @@ import click
 
 from advocacy.app import App
 from advocacy.cli import pass_app
-from advocacy.demo.run import run_demo
+from advocacy.demo.run import DEMO_NOW, run_demo
 
 
 @click.command("demo")
-@click.option("--site-port", type=int, default=48765, show_default=True,
-              help="Local port for the sample sources (fixed so that a second run sees the same URLs).")
+@click.option("--site-port", type=int, envvar="ADVOCACY_DEMO_PORT",
+              help="Local port for the sample sources (default: the one used last, else 48765, else a free one; "
+                   "kept so that a second run sees the same URLs).")
 @pass_app(migrated=False)
-def demo(app: App, site_port: int) -> None:
+def demo(app: App, site_port: int | None) -> None:
     """Run the whole pipeline on bundled sample data (SQLite under var/, email to var/outbox/).
 
     Run it twice: the second run finds nothing new and sends nothing.
@@ -32,8 +33,9 @@ def demo(app: App, site_port: int) -> None:
         click.echo("Nothing new: the sample sources have not changed since the last run.")
     click.echo("")
     click.echo("Browse the demo in the staff web pages:")
-    click.echo("  export ADVOCACY_DATABASE__URL=sqlite:///var/demo.db")
-    click.echo("  advocacy user add you@example.org --role advocate && advocacy web")
+    click.echo(f"  export ADVOCACY_DATABASE__URL=sqlite:///var/demo.db ADVOCACY_NOW={DEMO_NOW.isoformat()}")
+    click.echo("  .venv/bin/advocacy user add you@example.org --role advocate && .venv/bin/advocacy web")
+    click.echo("  (ADVOCACY_NOW shows the pages at the demo's own date, so its hearings are still ahead)")
 
 
 COMMANDS = [demo]

@@ -96,10 +96,29 @@ def _apply_curation(app: App, echo: Callable[[str], None]) -> int:
 
 
 SITE_PORT = 48765
+PORT_FILE = "var/demo-site-port"  # the port the sample site last used, so that its URLs stay the same
 
 
-def run_demo(config: Config, echo: Callable[[str], None] = print, site_port: int = SITE_PORT) -> DemoResult:
-    with DemoSite(port=site_port) as site:
+def open_site(config: Config, site_port: int | None, echo: Callable[[str], None]) -> DemoSite:
+    """The sample site on `site_port`, else on the port it used last (or 48765); when that port is taken, on a
+    free one, remembered for the next run. An explicit port that is taken is an error naming it."""
+    remembered = config.path(PORT_FILE)
+    if site_port is not None:
+        return DemoSite(port=site_port)
+    wanted = int(remembered.read_text()) if remembered.is_file() else SITE_PORT
+    try:
+        site = DemoSite(port=wanted)
+    except OSError:
+        site = DemoSite(port=0)
+        echo(f"Port {wanted} is taken: the sample site uses port {site.port} instead "
+             f"(remembered in {PORT_FILE}; `make demo DEMO_PORT=...` chooses one).")
+    remembered.parent.mkdir(parents=True, exist_ok=True)
+    remembered.write_text(str(site.port))
+    return site
+
+
+def run_demo(config: Config, echo: Callable[[str], None] = print, site_port: int | None = None) -> DemoResult:
+    with open_site(config, site_port, echo) as site:
         cfg = demo_config(config, site.base_url)
         app = App(cfg, secrets=Secrets.from_env(), clock=lambda: DEMO_NOW)
         result = DemoResult(outbox=cfg.path(cfg.email.outbox_dir), database=cfg.database_url)
