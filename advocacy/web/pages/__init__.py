@@ -11,6 +11,7 @@ from advocacy.web.pages import (
     curate,
     dashboard,
     digest,
+    engagement,
     member_links,
     members,
     questions,
@@ -21,4 +22,5 @@ from advocacy.web.pages import (
 ROUTES = [
     *signin.ROUTES, *dashboard.ROUTES, *queue.ROUTES, *bills.ROUTES, *curate.ROUTES, *digest.ROUTES,
     *questions.ROUTES, *agenda.ROUTES, *members.ROUTES, *member_links.ROUTES,
+    *engagement.ROUTES,
 ]
