@@ -91,6 +91,7 @@ COMMAND_MODULES = (
     "tag",
     "curation",
     "members",
+    "export",
     "digest",
     "alerts",
     "questions",

@@ -12,6 +12,7 @@ from advocacy.web.pages import (
     dashboard,
     digest,
     engagement,
+    exports,
     member_links,
     members,
     questions,
@@ -22,5 +23,5 @@ from advocacy.web.pages import (
 ROUTES = [
     *signin.ROUTES, *dashboard.ROUTES, *queue.ROUTES, *bills.ROUTES, *curate.ROUTES, *digest.ROUTES,
     *questions.ROUTES, *agenda.ROUTES, *members.ROUTES, *member_links.ROUTES,
-    *engagement.ROUTES,
+    *engagement.ROUTES, *exports.ROUTES,
 ]
