@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from advocacy.app import App
-from advocacy.models import Mailing
+from advocacy.models import Call, Mailing
 from advocacy.outbound.engagement import mailing_engagement
+from advocacy.outbound.ledger import ledger, open_alerts, set_attendance
+from advocacy.web.flash import flash
 from advocacy.web.preferences import topic_choices
 from advocacy.web.render import render
-from advocacy.web.routing import page
+from advocacy.web.routing import action, page, posted_form
 
 
 def engagement_page(request: Request) -> Response:
@@ -29,4 +31,33 @@ def engagement_page(request: Request) -> Response:
                                                    "backend": app.config.email.backend})
 
 
-ROUTES = [page("/mailings/{mailing_id:int}/engagement", engagement_page, name="mailing_engagement")]
+def ledger_page(request: Request) -> Response:
+    """Per district: questions, calls attended, alerts acted on, opens, clicks, last sign of life, quiet or not."""
+    app: App = request.app.state.app
+    weeks = app.config.engagement.quiet_weeks
+    with app.sessions() as session:
+        return render(request, "ledger.html", {
+            "section": "members", "rows": ledger(session, app.now(), weeks), "weeks": weeks,
+            "alerts": open_alerts(session, app.now()), "tracked": app.config.email.backend == "sendgrid"})
+
+
+def attendance(request: Request) -> Response:
+    """The advocate ticks the districts that were on the call."""
+    app: App = request.app.state.app
+    call_id = request.path_params["call_id"]
+    ticked = [int(v) for v in posted_form(request).getlist("district") if str(v).isdigit()]
+    with app.transaction() as session:
+        call = session.get(Call, call_id)
+        if call is None:
+            raise HTTPException(404, "There is no call with that number.")
+        added, removed = set_attendance(session, call_id, ticked, app.now())
+        day = call.starts_at.astimezone(app.config.collaborative.tz).date().isoformat()
+    flash(request, f"Attendance saved: {added} district(s) ticked, {removed} unticked.")
+    return RedirectResponse(f"{request.url_for('agenda').path}?call={day}#attendance", status_code=303)
+
+
+ROUTES = [
+    page("/mailings/{mailing_id:int}/engagement", engagement_page, name="mailing_engagement"),
+    page("/districts/engagement", ledger_page, name="ledger"),
+    action("/agenda/{call_id:int}/attendance", attendance, name="agenda_attendance"),
+]
