@@ -24,7 +24,7 @@ from advocacy.outbound.digest import create_digest, send_digest
 from advocacy.web.app import create_app
 from tests.factories import MEMBERS_CSV, WORLD_SCRAPED, FakeClock, build_world, count
 from tests.mailservers import SendGridStandIn
-from tests.websupport import add_staff, sign_in, text_of
+from tests.websupport import add_staff, post_form, sign_in, text_of
 
 KEY = "SG.test-key"
 BEN = "ben.osei@maplevalley.example.org"
@@ -199,6 +199,9 @@ def test_a_bounce_suppresses_the_address_for_the_next_send_and_shows_on_the_memb
     sign_in(client, "advocate@heartland.example.org")
     page = text_of(client.get(f"/members/{ids(sg_app)[BEN]}").text)
     assert "Suppressed" in page and "does not exist" in page
+    post_form(client, f"/members/{ids(sg_app)[BEN]}", f"/members/{ids(sg_app)[BEN]}/suppression/lift")
+    assert count(sg_app, Suppression) == 0
+    assert "Suppressed" not in text_of(client.get(f"/members/{ids(sg_app)[BEN]}").text)
 
 
 def test_a_spam_report_suppresses_and_an_unsubscribe_event_unsubscribes(sg_app: App, private_key) -> None:

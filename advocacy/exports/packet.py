@@ -128,9 +128,9 @@ def _calendar_blocks(session: Session, config: Config, bills: list[PacketBill], 
     ids = list(labels)
     lines: list[tuple[datetime, str]] = []
     for hearing in session.scalars(
-        select(Hearing).join(HearingBill, HearingBill.hearing_id == Hearing.id)
-        .where(HearingBill.bill_id.in_(ids), Hearing.start >= now, Hearing.start <= now + HORIZON,
-               Hearing.cancelled.is_(False)).distinct()
+        select(Hearing).where(Hearing.id.in_(select(HearingBill.hearing_id).where(HearingBill.bill_id.in_(ids))),
+                              Hearing.start >= now, Hearing.start <= now + HORIZON, Hearing.cancelled.is_(False))
+        .order_by(Hearing.start)
     ):
         numbers = ", ".join(labels[b.id] for b in hearing.bills if b.id in labels)
         lines.append((hearing.start, f"{_when(config, hearing.start)}: {hearing.committee} hears {numbers}"))

@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from advocacy.app import App
-from advocacy.models import Call, Mailing
-from advocacy.outbound.engagement import mailing_engagement
+from advocacy.models import Call, Mailing, Member
+from advocacy.outbound.engagement import lift, mailing_engagement
 from advocacy.outbound.ledger import ledger, open_alerts, set_attendance
 from advocacy.web.flash import flash
 from advocacy.web.preferences import topic_choices
@@ -56,8 +56,24 @@ def attendance(request: Request) -> Response:
     return RedirectResponse(f"{request.url_for('agenda').path}?call={day}#attendance", status_code=303)
 
 
+def lift_suppression(request: Request) -> Response:
+    """The advocate lifts a bounce or spam-report suppression (the address was fixed, the member asked)."""
+    app: App = request.app.state.app
+    member_id = request.path_params["member_id"]
+    with app.transaction() as session:
+        member = session.get(Member, member_id)
+        if member is None:
+            raise HTTPException(404, "There is no member with that number.")
+        lifted = lift(session, member.email)
+        email = member.email
+    flash(request, f"{email}: suppression lifted; the next email goes to it." if lifted
+          else f"{email} was not suppressed.")
+    return RedirectResponse(request.url_for("member", member_id=member_id).path, status_code=303)
+
+
 ROUTES = [
     page("/mailings/{mailing_id:int}/engagement", engagement_page, name="mailing_engagement"),
     page("/districts/engagement", ledger_page, name="ledger"),
     action("/agenda/{call_id:int}/attendance", attendance, name="agenda_attendance"),
+    action("/members/{member_id:int}/suppression/lift", lift_suppression, name="member_lift_suppression"),
 ]
