@@ -172,6 +172,18 @@ def test_without_a_configured_key_every_post_is_refused(config_path: Path, db_ur
     app.engine.dispose()
 
 
+def test_a_misconfigured_key_is_refused_naming_its_variable(config_path: Path, db_url: str, clock: FakeClock,
+                                                            server: SendGridStandIn, private_key,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    app = _app(config_path, db_url, clock, server, "not a key")
+    assert post(TestClient(create_app(app)), private_key, [], timestamp=now_ts(app)).status_code == 503
+    assert engagement.EVENT_KEY_ENV in caplog.text
+    pem = private_key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    assert engagement.load_key(pem).public_numbers() == private_key.public_key().public_numbers()
+    app.engine.dispose()
+
+
 def test_a_bounce_suppresses_the_address_for_the_next_send_and_shows_on_the_member_page(
         sg_app: App, private_key, server: SendGridStandIn, clock: FakeClock) -> None:
     mailing_id = sent_digest(sg_app)
