@@ -216,13 +216,17 @@ def test_a_bounce_suppresses_the_address_for_the_next_send_and_shows_on_the_memb
     assert "Suppressed" not in text_of(client.get(f"/members/{ids(sg_app)[BEN]}").text)
 
 
-def test_a_spam_report_suppresses_and_an_unsubscribe_event_unsubscribes(sg_app: App, private_key) -> None:
+def test_a_spam_report_or_a_drop_for_a_dead_address_suppresses_and_an_unsubscribe_event_unsubscribes(sg_app: App, private_key) -> None:
     mailing_id = sent_digest(sg_app)
+    cara, dev = "cara.lind@riverbend.example.org", "dev.patel@oakridge.example.org"
     events = [event(sg_app, mailing_id, BEN, "spamreport", "ev-s"),
-              event(sg_app, mailing_id, ANA, "unsubscribe", "ev-u")]
+              event(sg_app, mailing_id, ANA, "unsubscribe", "ev-u"),
+              event(sg_app, mailing_id, cara, "dropped", "ev-d1", reason="Bounced Address"),
+              event(sg_app, mailing_id, dev, "dropped", "ev-d2", reason="Unsubscribed Address")]
     assert post(TestClient(create_app(sg_app)), private_key, events, timestamp=now_ts(sg_app)).status_code == 200
     with sg_app.sessions() as session:
         assert session.scalar(select(Suppression.reason).where(Suppression.email == BEN)) == "spamreport"
+        assert set(session.scalars(select(Suppression.email))) == {BEN, cara}  # a drop for a dead address only
         ana = session.scalar(select(Member).where(Member.email == ANA))
         assert ana is not None and ana.unsubscribed_at == sg_app.now()
 

@@ -35,6 +35,9 @@ SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 KEPT = frozenset({"delivered", "open", "click", "bounce", "dropped", "spamreport", "unsubscribe"})
 SUPPRESSING = frozenset({"bounce", "spamreport"})
+WHY_SUPPRESSED = {"bounce": "a bounce", "spamreport": "a spam report", "dropped": "SendGrid dropped it as a bad address"}
+# A "dropped" event whose reason says SendGrid itself holds the address as dead or complaining.
+DROPPED_SUPPRESSING = ("bounced address", "spam reporting address", "invalid")
 # Only the SendGrid backend reports what happened after the hand-over; SMTP and the outbox cannot know.
 TRACKED_BACKENDS = frozenset({"sendgrid"})
 
@@ -118,6 +121,14 @@ def _suppress(session: Session, row: EngagementEvent, now: datetime) -> bool:
     return True
 
 
+def _suppresses(kind: str, event: dict[str, Any]) -> bool:
+    if kind == "dropped":
+        reason = str(event.get("reason", "")).lower()
+        return any(reason.startswith(r) for r in DROPPED_SUPPRESSING)
+    # A "blocked" bounce is the receiving server refusing for now (reputation, content): not a dead address.
+    return kind in SUPPRESSING and event.get("type") != "blocked"
+
+
 def _store_one(session: Session, event: dict[str, Any], now: datetime, report: StoreReport) -> None:
     kind = str(event.get("event", ""))
     email = str(event.get("email", "")).strip().lower()
@@ -131,8 +142,7 @@ def _store_one(session: Session, event: dict[str, Any], now: datetime, report: S
     )
     session.add(row)
     report.stored += 1
-    # A "blocked" bounce is the receiving server refusing for now (reputation, content): not a dead address.
-    if kind in SUPPRESSING and event.get("type") != "blocked" and _suppress(session, row, now):
+    if _suppresses(kind, event) and _suppress(session, row, now):
         report.suppressed.append(email)
     if kind == "unsubscribe" and member is not None and member.unsubscribed_at is None:
         member.unsubscribed_at = row.occurred_at

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from advocacy.app import App
 from advocacy.models import Delivery, Lock, Mailing, Member
-from advocacy.outbound.engagement import suppressed
+from advocacy.outbound.engagement import WHY_SUPPRESSED, suppressed
 from advocacy.people.members import find_member
 from digests.channels.email import NAME as EMAIL
 from digests.channels.email import MailBackend, SendResult
@@ -218,7 +218,7 @@ def _pending(app: App, mailing_id: int) -> tuple[Mailing, list[tuple[int, Member
             select(Delivery.id, Member).join(Member, Member.id == Delivery.member_id)
             .where(Delivery.mailing_id == mailing_id, Delivery.status == "pending").order_by(Delivery.id)
         )]
-        blocked = {email: Skip(f"address suppressed after a {row.reason}")
+        blocked = {email: Skip(f"address suppressed after {WHY_SUPPRESSED.get(row.reason, row.reason)}")
                    for email, row in suppressed(session, [member.email for _, member in rows]).items()}
     assert digest is not None
     return digest, rows, blocked
