@@ -243,6 +243,13 @@ class Testimony(_Model):
         return self.for_chamber(chamber).where or self.where
 
 
+class Engagement(_Model):
+    # A district with no open, click, question, call or acted-on alert for this long is "quiet".
+    quiet_weeks: int = Field(default=4, ge=1)
+    # SendGrid's signed events older (or further ahead) than this are refused as stale or replayed.
+    event_max_age_seconds: int = Field(default=600, ge=10)
+
+
 class Config(_Model):
     collaborative: Collaborative
     database: Database = Database()
@@ -255,6 +262,7 @@ class Config(_Model):
     agenda: AgendaSettings = AgendaSettings()
     tagging: TaggingConfig
     testimony: Testimony = Testimony()
+    engagement: Engagement = Engagement()
 
     # Where the file was, so that relative paths (sqlite file, outbox) resolve beside it, not beside the cwd.
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -107,7 +107,7 @@ def test_packages_depend_on_each_other_one_way() -> None:
 # Which pipeline steps each step package may lean on (ARCHITECTURE.md's table says the same). `cli`, `web` and
 # `demo` sit on top and may use any step; the root modules and `models` use none, except that the tagging rules are
 # part of the configuration (`config` imports `advocacy.tagging.rules`; tagging never imports `config`).
-STEPS = ("collect", "tagging", "curation", "people", "outbound", "inbound", "runtime")
+STEPS = ("collect", "tagging", "curation", "people", "outbound", "inbound", "runtime", "exports")
 MAY_USE = {
     "collect": set(),
     "tagging": set(),
@@ -117,6 +117,7 @@ MAY_USE = {
     "inbound": {"outbound", "people"},
     "runtime": {"collect", "tagging", "curation", "outbound", "inbound", "people"},
     "config": {"tagging"},
+    "exports": {"outbound", "people", "tagging"},
 }
 
 

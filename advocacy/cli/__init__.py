@@ -111,6 +111,7 @@ COMMAND_MODULES = (
     "tag",
     "curation",
     "members",
+    "export",
     "digest",
     "alerts",
     "questions",

@@ -2,6 +2,7 @@
 
 from advocacy.models.base import Base, UTCDateTime, utcnow
 from advocacy.models.curation import AuditEntry, Curation, TagAssessment
+from advocacy.models.engagement import CallAttendance, EngagementEvent, Suppression
 from advocacy.models.legislation import (
     Action,
     Bill,
@@ -23,6 +24,7 @@ from advocacy.models.questions import AgendaItem, Call, InboundMessage, Question
 from advocacy.models.sources import HttpValidator, PayloadBlob, RunPayload, SourceRun, SourceState
 
 __all__ = [
+    "CallAttendance", "EngagementEvent", "Suppression",
     "ActionTaken", "ActionTemplate", "AlertReminder", "CommitteeMembership", "Legislator",
     "Action", "AgendaItem", "AuditEntry", "Base", "Bill", "BillVersion", "Call", "ChangeEvent", "Curation",
     "Delivery", "District", "Mailing", "MailingItem", "Document", "Hearing", "HearingBill", "HttpValidator",

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from advocacy.app import App
 from advocacy.models import Delivery, Lock, Mailing, Member
+from advocacy.outbound.engagement import WHY_SUPPRESSED, suppressed
 from advocacy.people.members import find_member
 from digests.channels.email import NAME as EMAIL
 from digests.channels.email import MailBackend, SendResult
@@ -209,6 +210,20 @@ def send(app: App, mailing_id: int, backend: MailBackend, compose: Compose, *, k
     return report
 
 
+def _pending(app: App, mailing_id: int) -> tuple[Mailing, list[tuple[int, Member]], dict[str, Skip]]:
+    """The mailing, its pending deliveries, and a Skip for each address suppressed (it bounced, or spam)."""
+    with app.sessions() as session:
+        digest = session.get(Mailing, mailing_id)
+        rows = [(delivery_id, member) for delivery_id, member in session.execute(
+            select(Delivery.id, Member).join(Member, Member.id == Delivery.member_id)
+            .where(Delivery.mailing_id == mailing_id, Delivery.status == "pending").order_by(Delivery.id)
+        )]
+        blocked = {email: Skip(f"address suppressed after {WHY_SUPPRESSED.get(row.reason, row.reason)}")
+                   for email, row in suppressed(session, [member.email for _, member in rows]).items()}
+    assert digest is not None
+    return digest, rows, blocked
+
+
 def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compose, key: GroupKey | None,
                  progress: Callable[[str], None] | None, lock: str, owner: str) -> SendReport:
     with app.transaction() as session:
@@ -219,20 +234,15 @@ def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compo
         # temporary failures of an earlier run get another go
         session.execute(update(Delivery).where(Delivery.mailing_id == mailing_id, Delivery.status == "failed",
                                                Delivery.permanent.is_(False)).values(status="pending"))
-    with app.sessions() as session:
-        digest = session.get(Mailing, mailing_id)
-        rows = [(delivery_id, member) for delivery_id, member in session.execute(
-            select(Delivery.id, Member).join(Member, Member.id == Delivery.member_id)
-            .where(Delivery.mailing_id == mailing_id, Delivery.status == "pending").order_by(Delivery.id)
-        )]
-    assert digest is not None
+    digest, rows, blocked = _pending(app, mailing_id)
     # A backend that shares one request among many recipients says how many; otherwise a message is a request.
     size = max(1, int(getattr(backend, "batch_size", 1)))
     done = 0
     for unit in _units(rows, key, size):
         # Build first, claim second: an error while composing leaves the rows pending (retried on the next run),
         # so only a request actually in flight can ever be left "sending".
-        prepared = {delivery_id: _message(compose, digest, member) for delivery_id, member in unit}
+        prepared = {delivery_id: blocked.get(member.email) or _message(compose, digest, member)
+                    for delivery_id, member in unit}
         with app.transaction() as session:
             claimed = _claim(session, list(prepared))
             held = session.get(Lock, lock)

@@ -30,6 +30,7 @@ from advocacy.inbound.webhook import sendgrid_endpoint
 from advocacy.people.staff import default_hasher
 from advocacy.runtime.health import healthz_endpoint
 from advocacy.web.auth import LoginLimiter
+from advocacy.web.events import sendgrid_events_endpoint
 from advocacy.web.headers import SecurityHeaders
 from advocacy.web.pages import ROUTES
 from advocacy.web.render import STATIC, make_templates, render
@@ -79,6 +80,9 @@ def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
         # public: SendGrid is no signed-in user; the endpoint checks its own basic-auth credentials
         public("/inbound/sendgrid", sendgrid_endpoint(app, process=process_inbound), name="inbound_sendgrid",
                methods=["POST"], csrf=False),
+        # public: SendGrid's Event Webhook; the endpoint verifies SendGrid's ECDSA signature
+        public("/events/sendgrid", sendgrid_events_endpoint(app), name="events_sendgrid", methods=["POST"],
+               csrf=False),
         *extra,
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

@@ -11,6 +11,8 @@ from advocacy.web.pages import (
     curate,
     dashboard,
     digest,
+    engagement,
+    exports,
     member_links,
     members,
     questions,
@@ -21,4 +23,5 @@ from advocacy.web.pages import (
 ROUTES = [
     *signin.ROUTES, *dashboard.ROUTES, *queue.ROUTES, *bills.ROUTES, *curate.ROUTES, *digest.ROUTES,
     *questions.ROUTES, *agenda.ROUTES, *members.ROUTES, *member_links.ROUTES,
+    *engagement.ROUTES, *exports.ROUTES,
 ]

@@ -18,6 +18,7 @@ from advocacy import calls
 from advocacy.app import App
 from advocacy.models import AgendaItem, Call, Question
 from advocacy.outbound import agenda
+from advocacy.outbound.ledger import attendance_sheet
 from advocacy.outbound.sending import AlreadySent, SendInProgress
 from advocacy.people.members import active_members
 from advocacy.web import forms
@@ -71,6 +72,7 @@ def agenda_page(request: Request) -> Response:
             "choices": call_choices(session, app.config, now), "day": _day(app, call),
             "sent": sent, "overrun": bool(slots) and slots[-1][1] > ctx.end if ctx else False,
             "open_count": len(agenda.open_questions(session, call)),
+            "attendance": attendance_sheet(session, call.id),
         })
 
 

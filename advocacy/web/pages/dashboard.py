@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -14,6 +14,8 @@ from advocacy import schedule
 from advocacy.app import App
 from advocacy.config import Config
 from advocacy.models import ChangeEvent, Curation, InboundMessage, Mailing, Question, SourceRun
+from advocacy.outbound.engagement import MailingEngagement, mailing_engagement
+from advocacy.outbound.ledger import DistrictLedger, OpenAlert, ledger, open_alerts
 from advocacy.web.render import render
 from advocacy.web.routing import page
 
@@ -47,6 +49,9 @@ class Dashboard:
     next: NextDates
     last_digest: Mailing | None
     recent: list[ChangeEvent]
+    last_engagement: MailingEngagement | None = None  # opens and clicks of the last digest
+    open_alerts: list[OpenAlert] = field(default_factory=list)
+    quiet: list[DistrictLedger] = field(default_factory=list)  # listed while an action alert is open
 
 
 def _last_run(session: Session, source: str, *, status: str | None = None) -> SourceRun | None:
@@ -100,7 +105,15 @@ def dashboard(request: Request) -> Response:
     app: App = request.app.state.app
     with app.sessions() as session:
         data = gather(session, app.config, app.now())
-        return render(request, "dashboard.html", {"section": "dashboard", "d": data})
+        alerts = open_alerts(session, app.now())
+        if alerts:
+            quiet = [r for r in ledger(session, app.now(), app.config.engagement.quiet_weeks) if r.quiet]
+            data = replace(data, open_alerts=alerts, quiet=quiet)
+        if data.last_digest is not None:
+            data = replace(data, last_engagement=mailing_engagement(
+                session, data.last_digest.id, app.config.email.backend, app.config.tagging.member_topics()))
+        return render(request, "dashboard.html", {"section": "dashboard", "d": data,
+                                                    "config_backend": app.config.email.backend})
 
 
 ROUTES = [page("/", dashboard, name="dashboard")]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from advocacy.app import App
 from advocacy.models import District, Member
+from advocacy.outbound.engagement import member_events, suppressed
 from advocacy.people.members import ImportReport, import_csv
 from advocacy.web import forms
 from advocacy.web.flash import flash
@@ -72,7 +73,11 @@ def _member(session: Session, member_id: int) -> Member:
 
 
 def _staff_view(member: Member) -> dict[str, Any]:
-    return {"section": "members", "status": member_status(member), "public": False}
+    session = object_session(member)
+    assert session is not None
+    return {"section": "members", "status": member_status(member), "public": False,
+            "suppression": suppressed(session, [member.email]).get(member.email),
+            "events": member_events(session, member.id)}
 
 
 def member_detail(request: Request) -> Response:
