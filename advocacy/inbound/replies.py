@@ -81,7 +81,9 @@ def _parse(raw: bytes, max_bytes: int, reply_local: str) -> dict[str, Any]:
     recipients = addresses(message, "To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
     token = next((t for _, a in recipients if (t := token_from_address(a, reply_local))), None)
     reason = auto_reply_reason(message, sender[0][1] if sender else "")
-    if parts.plain and parts.plain.strip():
+    if reason:
+        text = ""  # an out-of-office or bounce text is not the member's: the reason says what it was
+    elif parts.plain and parts.plain.strip():
         text = member_text(parts.plain)
         if not text and parts.html:
             text = member_text(html_to_text(parts.html))
