@@ -17,7 +17,7 @@ from advocacy.inbound.replytext import member_text
 CORPUS = Path(__file__).parent / "fixtures" / "replies"
 ALL_CASES = sorted(CORPUS.glob("*.eml"))
 MANIFEST = json.loads((CORPUS / "corpus.json").read_text(encoding="utf-8"))["cases"]
-CASES = [eml for eml in ALL_CASES if MANIFEST.get(eml.stem, {}).get("part") == "dev" and len(eml.name.split("_")[0]) == 2]  # TEMP
+CASES = [eml for eml in ALL_CASES if MANIFEST.get(eml.stem, {}).get("part") == "dev"]
 
 
 def _squash(value: object) -> object:
