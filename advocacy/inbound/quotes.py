@@ -54,8 +54,8 @@ def member_lines(lines: list[str]) -> list[str]:
     index = 0
     while index < len(lines):
         line = lines[index].strip()
-        if line.startswith(">"):
-            index += 1
+        if line.startswith(">") or (not line and out and not out[-1].strip()):
+            index += 1  # a quoted line, or a blank line left doubled where one was
             continue
         if opens_old_message(lines, index):
             break

@@ -1,0 +1,110 @@
+"""Member text in replies written below, between and above the quoted digest, in several languages, with
+signature blocks recognised by their shape. Each case is written here, not taken from a reply library's tests."""
+
+from __future__ import annotations
+
+from advocacy.inbound.quotes import is_attribution, member_lines
+from advocacy.inbound.replytext import is_acknowledgement, member_text
+
+QUOTE = "> HB 305 (property tax relief): The committee adopted a substitute.\n>\n> SB 22 (calendar): passed.\n"
+
+
+def test_bottom_posted_reply_keeps_the_text_below_the_quote() -> None:
+    body = f"On 3/4/25 9:12 AM, Lakeshore Schools Collaborative wrote:\n{QUOTE}\nWhen is the HB 305 vote?\n"
+    assert member_text(body) == "When is the HB 305 vote?"
+
+
+def test_bottom_posted_reply_drops_the_delimited_signature_below_it() -> None:
+    body = f"Am 04.03.25 um 09:12 schrieb Lakeshore:\n{QUOTE}\nWann wird über HB 305 abgestimmt?\n\n-- \nJ. Weber"
+    assert member_text(body) == "Wann wird über HB 305 abgestimmt?"
+
+
+def test_interleaved_answers_are_kept_in_order_without_the_quoted_lines() -> None:
+    body = (
+        "On Tue, Mar 4, 2025 at 9:12 AM Lakeshore <questions@reply.example.org> wrote:\n\n"
+        "> HB 305 (property tax relief): adopted a substitute.\n\n"
+        "Who should testify for us?\n\n"
+        "> SB 22 (calendar): passed the Senate.\n\n"
+        "Does it apply to districts that start after Labor Day?\n\n"
+        "> Reply with questions.\n\nThanks,\nDana"
+    )
+    assert member_text(body) == (
+        "Who should testify for us?\n\nDoes it apply to districts that start after Labor Day?"
+    )
+
+
+def test_member_lines_drop_each_quoted_block_and_its_attribution_only() -> None:
+    lines = ["Top note.", "", "Le 4 mars 2025 à 09:12, L <q@r.example.org> a écrit :", "> a", "", "Below.", "> b"]
+    assert member_lines(lines) == ["Top note.", "", "Below."]
+
+
+def test_unquoted_old_message_under_an_attribution_goes_entirely() -> None:
+    body = ("Is SB 22 final?\n\nOn Tuesday, March 4, 2025 at 09:12:33 AM EST, Lakeshore <q@r.example.org> wrote:\n\n"
+            "LAKESHORE DIGEST\nSB 22 passed the Senate.\n\nReply with questions.")
+    assert member_text(body) == "Is SB 22 final?"
+
+
+def test_attribution_lines_in_many_languages_and_date_orders() -> None:
+    for line in [
+        "вт, 4 мар. 2025 г. в 09:12, Lakeshore Schools Collaborative <questions@reply.example.org>:",
+        "4 марта 2025 г., в 9:12, Lakeshore <questions@reply.example.org> написал(а):",
+        "04.03.2025 09:12, Lakeshore Schools Collaborative пишет:",
+        "El 4/3/25 a las 9:12, Lakeshore Schools Collaborative escribió:",
+        "Em 04/03/2025 09:12, Lakeshore Schools Collaborative escreveu:",
+        "Op 04-03-2025 om 09:12 schreef Lakeshore Schools Collaborative:",
+        "Il 04/03/25 09:12, Lakeshore Schools Collaborative ha scritto:",
+        "Le 04/03/2025 à 09:12, Lakeshore Schools Collaborative a écrit :",
+        "在 2025/3/4 9:12, Lakeshore Schools Collaborative 写道:",
+        "2025年3月4日(火) 9:12 Lakeshore <questions@reply.example.org>:",
+    ]:
+        assert is_attribution(line), line
+    assert not is_attribution("Could you send it to jane@example.org by 5 pm?")
+    assert not is_attribution("Two questions for Thursday:")
+
+
+def test_header_blocks_in_other_languages_end_the_member_text() -> None:
+    for block in [
+        "От: Lakeshore <q@r.example.org>\nОтправлено: 4 марта 2025 г. 17:12\nКому: Ольга\nТема: Digest",
+        "De : Lakeshore <q@r.example.org>\nEnvoyé : mardi 4 mars 2025 15:12\nÀ : Claire\nObjet : Digest",
+        "发件人: Lakeshore <q@r.example.org>\n发送时间: 2025年3月4日 22:12\n收件人: 王丽\n主题: Digest",
+        "差出人: Lakeshore <q@r.example.org>\n送信日時: 2025年3月4日 23:12\n宛先: 佐藤\n件名: Digest",
+        "-------- Mensaje original --------\nDe: Lakeshore <q@r.example.org>\nFecha: 4/3/25 9:12",
+    ]:
+        assert member_text(f"¿Y el SB 22?\n\n{block}\n\nSB 22 passed the Senate.") == "¿Y el SB 22?", block
+
+
+def test_sign_offs_in_other_languages_are_not_the_question() -> None:
+    for signoff in ["Gracias,\nMaría", "Saludos", "Merci,\nClaire", "Mit freundlichen Grüßen\nJürgen Weber",
+                    "Atenciosamente,\nJoão", "С уважением,\nОльга", "此致\n敬礼", "よろしくお願いいたします。",
+                    "Met vriendelijke groet,\nSanne", "Cordiali saluti,\nGiulia"]:
+        assert member_text(f"HB 305: when is the vote?\n\n{signoff}") == "HB 305: when is the vote?", signoff
+
+
+def test_signature_block_without_delimiter_or_sign_off_is_recognised_by_its_shape() -> None:
+    body = ("Does HB 58 fund coaches in year one?\n\nJohn Carter\nDirector of Teaching and Learning\n"
+            "Pine Valley Local Schools\n77 River Road, Westbrook, OH 44600\n(555) 555-0144\nwww.pinevalley.example.org")
+    assert member_text(body) == "Does HB 58 fund coaches in year one?"
+
+
+def test_signature_block_in_another_script_is_recognised_by_its_shape() -> None:
+    body = "Сколько будет стоить HB 58?\n\nОльга Смирнова\nФинансовый директор\nТел.: +1 (555) 555-0166"
+    assert member_text(body) == "Сколько будет стоить HB 58?"
+    assert member_text("HB 58 的费用是多少？\n\n王丽\n财务总监\n电话：(555) 555-0133") == "HB 58 的费用是多少？"
+
+
+def test_a_short_last_sentence_is_not_taken_for_a_signature() -> None:
+    body = "Is HB 58 funded?\nSame question for our district\n\nPriya"
+    assert member_text(body) == "Is HB 58 funded?\nSame question for our district"
+
+
+def test_mobile_footers_in_the_phones_language_are_dropped() -> None:
+    for footer in ["Enviado desde mi iPhone", "Von meinem iPhone gesendet", "iPhoneから送信", "发自我的iPhone",
+                   "Отправлено с iPhone", "Verstuurd vanaf mijn iPhone", "Inviato dal mio Galaxy"]:
+        assert member_text(f"Is SB 22 final?\n\n{footer}") == "Is SB 22 final?", footer
+
+
+def test_thanks_in_other_languages_is_an_acknowledgement_not_a_question() -> None:
+    for text in ["¡Muchas gracias por la información!", "Merci beaucoup !", "Vielen Dank!", "Большое спасибо!",
+                 "ご連絡ありがとうございます。", "非常感谢！", "Grazie mille!", "Hartelijk dank!"]:
+        assert is_acknowledgement(text), text
+    assert not is_acknowledgement("Gracias, pero ¿qué pasa con el SB 22?")
