@@ -131,6 +131,11 @@ def evaluate_realdata(corpus: Path, realdata: Path) -> None:
         for key in (f"client:{row['client']}", f"language:{row['language']}"):
             scores[(row["part"], key)][0] += right
             scores[(row["part"], key)][1] += 1
+    for part in ("dev", "locked"):
+        rows = [v for (p, key), v in scores.items() if p == part and key.startswith("client:")]
+        right, total = sum(r for r, _ in rows), sum(t for _, t in rows)
+        print(f"\nreal {part:<8} {right:>3}/{total}  {100 * right / max(total, 1):5.1f}%", end="")
+    print()
     _table("real replies", scores)
 
 

@@ -37,9 +37,9 @@ _FROM_LABEL = re.compile(
     re.IGNORECASE,
 )
 _HEADER_LINE = re.compile(r"^\*?\s*[^\s:：>][^:：]{0,24}?\s*\*?\s*[:：]\s*\S")
-_SEPARATOR = re.compile(r"^(?:-{2,}\s*[^\s-][^\n]{1,60}?\s*-{2,}|_{10,})$")
+_SEPARATOR = re.compile(r"^(?:-{2,}\s*[^\s-][^\n]{1,60}?\s*-{2,}(?:\s|$)|_{10,}$)")
 _FORWARD_MARK = re.compile(
-    r"^(?:begin forwarded message|début du message réexpédié|anfang der weitergeleiteten nachricht"
+    r"^(?:(?:begin )?forwarded message|début du message réexpédié|anfang der weitergeleiteten nachricht"
     r"|inicio del mensaje reenviado|início da mensagem encaminhada|begin doorgestuurd bericht"
     r"|inizio messaggio inoltrato|начало пересылаемого сообщения|начало переадресованного сообщения"
     r"|转发的邮件|転送されたメッセージ)\s*[:：]$",
@@ -68,8 +68,9 @@ def member_lines(lines: list[str]) -> list[str]:
         if following < len(lines) and lines[following].lstrip().startswith(">"):
             index = end
             continue
-        if attribution_end(lines, index, strict=True) is not None:
-            break  # the old message follows unmarked (Yahoo, HTML made text): all of it goes
+        indented = following < len(lines) and lines[following].startswith(("    ", "\t"))
+        if indented or attribution_end(lines, index, strict=True) is not None:
+            break  # the old message follows indented (Outlook for Mac) or unmarked (Yahoo): all of it goes
         out.append(lines[index])
         index += 1
     return out

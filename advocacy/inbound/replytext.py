@@ -158,7 +158,7 @@ def _signature_start(lines: list[str]) -> int:
         wrote_before = any(_is_content(previous) for previous in lines[:index])
         if _RULE_LINE.match(stripped) or _MOBILE_FOOTER.match(stripped) or _DISCLAIMER.match(stripped):
             return index
-        if wrote_before and _DEVICE_FOOTER.match(stripped):
+        if wrote_before and _DEVICE_FOOTER.match(re.sub(r"<https?://[^>\s]*>$", "", stripped)):
             return index
         # A sign-off ends the text only when the member wrote something before it and asks nothing after it:
         # "Thanks!" alone is the whole reply, and "Thank you!" above a question is a greeting.
