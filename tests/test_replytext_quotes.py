@@ -4,6 +4,7 @@ signature blocks recognised by their shape. Each case is written here, not taken
 from __future__ import annotations
 
 from advocacy.inbound.quotes import is_attribution, member_lines
+from advocacy.inbound.replies import parse_reply
 from advocacy.inbound.replytext import is_acknowledgement, member_text
 
 QUOTE = "> HB 305 (property tax relief): The committee adopted a substitute.\n>\n> SB 22 (calendar): passed.\n"
@@ -108,3 +109,12 @@ def test_thanks_in_other_languages_is_an_acknowledgement_not_a_question() -> Non
                  "ご連絡ありがとうございます。", "非常感谢！", "Grazie mille!", "Hartelijk dank!"]:
         assert is_acknowledgement(text), text
     assert not is_acknowledgement("Gracias, pero ¿qué pasa con el SB 22?")
+
+
+def test_localized_automatic_reply_subjects_are_auto_replies_with_no_text() -> None:
+    for subject in ["Abwesenheitsnotiz: Legislative Digest", "Réponse automatique : Digest", "Автоответ: Digest",
+                    "Respuesta automática: Digest", "自动回复: Digest", "自動応答: Digest", "Automatisch antwoord: Digest"]:
+        raw = (f"From: a@b.example.org\nTo: questions+2t.x@reply.example.org\nSubject: {subject}\n"
+               "Content-Type: text/plain; charset=utf-8\n\nIch bin bis zum 12. März nicht im Büro.\n").encode()
+        parsed = parse_reply(raw)
+        assert parsed.auto_reply and parsed.text == "" and not parsed.questions, subject

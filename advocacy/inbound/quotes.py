@@ -93,6 +93,8 @@ def attribution_end(lines: list[str], index: int, *, strict: bool = False) -> in
     `strict`: only by its words (a "wrote" verb), for an attribution with no ">" lines under it to confirm it."""
     if not lines[index].strip() or (index > 0 and lines[index - 1].strip() and not _ended(lines[index - 1])):
         return None  # an attribution opens its own paragraph or follows a finished sentence
+    if not any(line.rstrip().endswith((":", "：")) for line in lines[index : index + 4]):
+        return None
     joined = ""
     for end in range(index, min(index + 4, len(lines))):
         line = lines[end].strip()

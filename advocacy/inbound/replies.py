@@ -29,7 +29,12 @@ _AUTO_SUBJECT = re.compile(
     r"^\s*(?:(?:re|fw|fwd)\s*:\s*)?(?:out of (?:the )?office|automatic reply"
     r"|auto(?:matic)?[- ]?(?:reply|response)|autoreply|away from (?:my|the) office|ooo\b|on vacation"
     r"|undeliverable|undelivered mail|delivery status notification|delivery (?:has )?failed"
-    r"|mail delivery (?:failed|failure|subsystem)|returned mail|failure notice)",
+    r"|mail delivery (?:failed|failure|subsystem)|returned mail|failure notice"
+    # Outlook's and Gmail's automatic-reply subjects in the languages members' mail programs speak
+    r"|automatische antwort|abwesenheitsnotiz|réponse automatique|absence du bureau"
+    r"|respuesta automática|fuera de la oficina|resposta automática|ausente do escritório|fora do escritório"
+    r"|risposta automatica|fuori sede|fuori ufficio|automatisch antwoord|afwezigheidsbericht"
+    r"|автоматический ответ|автоответ|自动回复|自動回覆|自動応答|自動返信)",
     re.IGNORECASE,
 )
 _DAEMONS = ("mailer-daemon", "postmaster", "mail-daemon", "noreply-dmarc-support")
