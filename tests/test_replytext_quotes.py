@@ -3,6 +3,7 @@ signature blocks recognised by their shape. Each case is written here, not taken
 
 from __future__ import annotations
 
+from advocacy.inbound.htmltext import html_to_text
 from advocacy.inbound.quotes import is_attribution, member_lines
 from advocacy.inbound.replies import parse_reply
 from advocacy.inbound.replytext import is_acknowledgement, member_text
@@ -118,3 +119,25 @@ def test_localized_automatic_reply_subjects_are_auto_replies_with_no_text() -> N
                "Content-Type: text/plain; charset=utf-8\n\nIch bin bis zum 12. März nicht im Büro.\n").encode()
         parsed = parse_reply(raw)
         assert parsed.auto_reply and parsed.text == "" and not parsed.questions, subject
+
+
+def test_html_reply_written_below_a_cited_blockquote_keeps_the_text_below() -> None:
+    html = ('<html><body><div class="moz-cite-prefix">On 3/4/25 9:12 AM, Lakeshore wrote:<br></div>'
+            '<blockquote type="cite"><p>HB 305 (property tax relief): adopted a substitute.</p>'
+            '<p>SB 22: passed.</p></blockquote><p>When is the HB 305 vote?</p>'
+            '<div class="moz-signature">-- <br>Priya Raman</div></body></html>')
+    assert member_text(html_to_text(html)) == "When is the HB 305 vote?"
+
+
+def test_html_interleaved_answers_between_gmail_quotes_are_kept_in_order() -> None:
+    html = ('<div dir="ltr">Answers inline.</div><div class="gmail_quote"><div class="gmail_attr">On Tue, Mar 4, '
+            '2025 at 9:12 AM Lakeshore &lt;questions@reply.example.org&gt; wrote:<br></div>'
+            '<blockquote class="gmail_quote">HB 305: adopted a substitute.</blockquote>'
+            '<div>Who testifies for us?</div>'
+            '<blockquote class="gmail_quote">SB 22: passed.</blockquote><div>Does SB 22 apply to us?</div></div>')
+    assert member_text(html_to_text(html)) == "Answers inline.\n\nWho testifies for us?\n\nDoes SB 22 apply to us?"
+
+
+def test_html_indented_text_of_the_member_is_not_taken_for_a_quote() -> None:
+    html = '<div>Our question:</div><blockquote style="margin:0 0 0 40px">Is HB 58 funded?</blockquote>'
+    assert member_text(html_to_text(html)) == "Our question:\nIs HB 58 funded?"
