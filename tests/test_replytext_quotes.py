@@ -6,7 +6,7 @@ from __future__ import annotations
 from advocacy.inbound.htmltext import html_to_text
 from advocacy.inbound.quotes import is_attribution, member_lines
 from advocacy.inbound.replies import parse_reply
-from advocacy.inbound.replytext import is_acknowledgement, member_text
+from advocacy.inbound.replytext import is_acknowledgement, member_text, split_questions
 
 QUOTE = "> HB 305 (property tax relief): The committee adopted a substitute.\n>\n> SB 22 (calendar): passed.\n"
 
@@ -141,3 +141,19 @@ def test_html_interleaved_answers_between_gmail_quotes_are_kept_in_order() -> No
 def test_html_indented_text_of_the_member_is_not_taken_for_a_quote() -> None:
     html = '<div>Our question:</div><blockquote style="margin:0 0 0 40px">Is HB 58 funded?</blockquote>'
     assert member_text(html_to_text(html)) == "Our question:\nIs HB 58 funded?"
+
+
+def test_a_title_in_lower_case_under_the_signers_name_is_part_of_the_signature() -> None:
+    body = ("Когда комитет рассмотрит HB 58?\n\nПетрова Ирина Викторовна\nзаместитель директора по учебной работе\n"
+            "Школьный округ Оук-Ридж\nтел. +1 555 555 0167")
+    assert member_text(body) == "Когда комитет рассмотрит HB 58?"
+
+
+def test_a_signature_framed_by_rule_lines_goes_with_its_frame() -> None:
+    body = "SB 22 は来年度から適用されますか。\n\n━━━━━━━━━━\n高橋 健\nTEL: 555-555-0145\n━━━━━━━━━━"
+    assert member_text(body) == "SB 22 は来年度から適用されますか。"
+
+
+def test_a_greeting_that_starts_like_a_sign_off_word_is_still_a_greeting() -> None:
+    assert split_questions("Beste Sarah,\n\nIs er al bekend wanneer HB 305 gestemd wordt?") == [
+        "Is er al bekend wanneer HB 305 gestemd wordt?"]

@@ -37,7 +37,7 @@ _SIGNOFF_WORDS = (
 _PUNCT = r"[,.!;:。！，、]"
 _NAME = r"(?:Dr\.?\s+|Mr\.?\s+|Mrs\.?\s+|Ms\.?\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}"
 _SIGNOFF = re.compile(
-    rf"^¡?(?:{_SIGNOFF_WORDS}){_PUNCT}*\s*(?:[-–—~]?\s*{_NAME})?\s*{_PUNCT}*$", re.IGNORECASE
+    rf"^¡?(?:{_SIGNOFF_WORDS})(?![^\W\d_]){_PUNCT}*\s*(?:[-–—~]?\s*{_NAME})?\s*{_PUNCT}*$", re.IGNORECASE
 )
 _NAME_LINE = re.compile(rf"^[-–—~]?\s*{_NAME}\s*,?$")
 _MOBILE_FOOTER = re.compile(
@@ -55,7 +55,7 @@ _DEVICE_FOOTER = re.compile(
     r"^[^?？.!:;]{0,30}(?<![A-Za-z])(?:iPhone|iPad|Android|Galaxy|Samsung|Pixel|BlackBerry|Outlook|Yahoo Mail|Gmail|Huawei"
     r"|Xiaomi|Honor|OnePlus)(?![A-Za-z])[^?？.!:;]{0,30}$"
 )
-_RULE_LINE = re.compile(r"^(?:--\s*|[-_=*]{3,})$")
+_RULE_LINE = re.compile(r"^(?:--\s*|[-_=*]{3,}|([^\w\s.?!¿¡？！。])\1{2,})$")  # "-- ", "-----", "━━━━", "＝＝＝"
 _DISCLAIMER = re.compile(
     r"^\W*(?:confidentiality notice|confidential(?:ity)?\s*:|disclaimer\b|public records? (?:notice|law|act)"
     r"|notice of confidentiality|privileged (?:and|&) confidential"
@@ -83,7 +83,7 @@ _GREETING = re.compile(
     r"|olá|ola|bom dia|boa (?:tarde|noite)|prezad[oa]s?|car[oa]s?"
     r"|здравствуйте|добрый (?:день|вечер)|доброе утро|привет|уважаем\w+"
     r"|hoi|beste|goedemorgen|goedemiddag|ciao|buongiorno|buonasera|gentile|salve"
-    r"|您好|你好|こんにちは|お世話になっております|お疲れ様です)\b"
+    r"|您好|你好|こんにちは|(?:いつも)?お世話になっております|お疲れ様です)\b"
     r"[^.?!\n]{0,50}"
     r"[,!:.。！，：]?|[A-Z][a-z]+(?: [A-Z][a-z]+)?\s*[,:\-–—])$"  # "Hi Sarah," "Good morning," or a bare "Sarah -"
     r"|^[^\s?？]{1,20}(?:様|さん|先生)$|^[^?？\n]{0,20}(?:您好|你好)[！!，,：:。]?$",  # "Sarah様", "Sarah，您好："
@@ -114,7 +114,7 @@ _ACK = re.compile(
     r"|(?:muito )?obrigad[oa]|grazie(?: mille)?|(?:hartelijk )?bedankt|hartelijk dank|dank (?:je|u) wel"
     r"|(?:большое )?спасибо)"
     r"(?: (?:so|very) much)?(?: again)?"
-    r"(?: (?:for|on|por|pour|für|pelas?|pelos?|per|voor|за|para) [^?]{0,60})?[\s!.,:)]*$"
+    r"(?: (?:for|on|por|pour|für|pelas?|pelos?|per|voor|за|para) [^?]{0,60})?(?: [A-Z][a-z]+)?[\s!.,:)]*$"
     r"|^[^?？]{0,12}(?:ありがとうございま(?:す|した)|谢谢|感谢|多谢)[^?？]{0,20}$",
     re.IGNORECASE,
 )
@@ -168,10 +168,14 @@ def _signature_start(lines: list[str]) -> int:
     return len(lines)
 
 
-def _signature_like(line: str) -> bool:
-    """A line that may belong to a signature block: short, no question, not ended like a sentence."""
+def _signature_like(line: str, *, under_name: bool = False) -> bool:
+    """A line that may belong to a signature block: short, no question, not ended like a sentence.
+
+    `under_name`: below the signer's name a title may be any short phrase ("заместитель директора по учебной
+    работе", "Directrice financière"), since the name, not the line, shows that the block is a signature."""
     stripped = line.strip()
-    if len(stripped) > 90 or len(stripped.split()) > 12 or "?" in stripped or "？" in stripped:
+    words = [word for word in stripped.split() if word not in ("|", "•", "·", "-", "–")]
+    if len(stripped) > 90 or len(words) > 12 or "?" in stripped or "？" in stripped:
         return False
     if stripped.endswith((".", "!", ":", ";", ",", "。", "！")) and not re.search(r"\b[A-Z][a-z]?\.$", stripped):
         return False  # sentences end with punctuation; titles and names do not (bar "Ph.D.", "Jr.")
@@ -179,7 +183,7 @@ def _signature_like(line: str) -> bool:
         return True
     # A title or a district name is short, or written in title case; "Same question for our district" is a
     # sentence.
-    return len(stripped.split()) <= 4 or (bool(_SIGNATURE_MARK.search(stripped)) and _title_case(stripped))
+    return len(words) <= (8 if under_name else 4) or (bool(_SIGNATURE_MARK.search(stripped)) and _title_case(stripped))
 
 
 def _is_name(line: str) -> bool:
@@ -204,20 +208,26 @@ def _drop_trailing_signature(lines: list[str]) -> list[str]:
     """A signature block left under the text after the sign-off rules, recognised by its shape: a run of
     short lines opened by a name, or holding a phone number, an address, an email or web address."""
     lines = _trim(lines)
-    end = len(lines)
-    start = end
-    while start > 0 and lines[start - 1].strip() and _signature_like(lines[start - 1]):
-        start -= 1
-    block = lines[start:end]
-    first_name = next((start + k for k, line in enumerate(block) if _is_name(line)), None)
-    marked = any(_SIGNATURE_MARK.search(line) or _PHONE.search(line) or _ADDRESS_LINE.search(line) for line in block)
-    if first_name is not None and end - first_name <= 7:
+    start = _run_start(lines, under_name=True)
+    first_name = next((k for k in range(start, len(lines)) if _is_name(lines[k])), None)
+    if first_name is not None and len(lines) - first_name <= 8:
         start = first_name
-    elif not marked:
-        return lines
-    if not any(_is_content(line) for line in lines[:start]):
+    else:
+        start = _run_start(lines, under_name=False)
+        block = lines[start:]
+        if not any(_SIGNATURE_MARK.search(ln) or _PHONE.search(ln) or _ADDRESS_LINE.search(ln) for ln in block):
+            return lines
+    if start == len(lines) or not any(_is_content(line) for line in lines[:start]):
         return lines
     return _drop_trailing_signature(lines[:start])
+
+
+def _run_start(lines: list[str], *, under_name: bool) -> int:
+    """Where the run of signature-like lines at the end of `lines` starts (len(lines) when there is none)."""
+    start = len(lines)
+    while start > 0 and lines[start - 1].strip() and _signature_like(lines[start - 1], under_name=under_name):
+        start -= 1
+    return start
 
 
 def _trim(lines: list[str]) -> list[str]:
