@@ -157,3 +157,17 @@ def test_a_signature_framed_by_rule_lines_goes_with_its_frame() -> None:
 def test_a_greeting_that_starts_like_a_sign_off_word_is_still_a_greeting() -> None:
     assert split_questions("Beste Sarah,\n\nIs er al bekend wanneer HB 305 gestemd wordt?") == [
         "Is er al bekend wanneer HB 305 gestemd wordt?"]
+
+
+def test_an_attribution_right_under_the_text_without_a_blank_line_still_goes() -> None:
+    body = "Is SB 22 final\nOn 3/4/25 9:12 AM, Lakeshore Schools Collaborative wrote:\n> SB 22 passed.\n"
+    assert member_text(body) == "Is SB 22 final"
+
+
+def test_header_blocks_that_do_not_start_with_from_or_sit_on_one_line_end_the_member_text() -> None:
+    assert member_text("Is SB 22 final?\n\nDate: 3/4/25\nFrom: Lakeshore <q@r.example.org>\nTo: me\n\nSB 22.") == (
+        "Is SB 22 final?")
+    flat = "Is SB 22 final?\n\nFrom: Lakeshore Sent: Tuesday, March 4, 2025 9:12 AM To: Dana Subject: Digest\nSB 22."
+    assert member_text(flat) == "Is SB 22 final?"
+    assert member_text("Is SB 22 final?\n\nFrom: our board's point of view, it is urgent.") == (
+        "Is SB 22 final?\n\nFrom: our board's point of view, it is urgent.")

@@ -37,6 +37,7 @@ _FROM_LABEL = re.compile(
     re.IGNORECASE,
 )
 _HEADER_LINE = re.compile(r"^\*?\s*[^\s:：>][^:：]{0,24}?\s*\*?\s*[:：]\s*\S")
+_LABEL_INSIDE = re.compile(r"\s\*?[^\W\d_][\w-]{1,14}\*?\s?[:：]\s")
 _SEPARATOR = re.compile(r"^(?:-{2,}\s*[^\s-][^\n]{1,60}?\s*-{2,}(?:\s|$)|_{10,}$)")
 _FORWARD_MARK = re.compile(
     r"^(?:(?:begin )?forwarded message|début du message réexpédié|anfang der weitergeleiteten nachricht"
@@ -77,35 +78,53 @@ def member_lines(lines: list[str]) -> list[str]:
 
 
 def opens_old_message(lines: list[str], index: int) -> bool:
-    """A header block ("From:" then more "Label: value" lines), a dashed title, a forward mark."""
+    """A header block ("From:" then more "Label: value" lines, or three such lines with a "From:" among them,
+    or Outlook's block flattened onto one line), a dashed title, a forward mark."""
     line = lines[index].strip()
     if _SEPARATOR.match(line) or _FORWARD_MARK.match(line):
         return True
-    if not _FROM_LABEL.match(line):
-        return False
-    block = [lines[k].strip() for k in range(index + 1, min(index + 5, len(lines)))]
-    return sum(1 for following in block if _HEADER_LINE.match(following)) >= 1
+    if _FROM_LABEL.match(line):
+        if len(_LABEL_INSIDE.findall(line)) >= 2:
+            return True  # "From: X Sent: Y To: Z Subject: W"
+        block = [lines[k].strip() for k in range(index + 1, min(index + 5, len(lines)))]
+        return sum(1 for following in block if _HEADER_LINE.match(following)) >= 1
+    if index > 0 and _HEADER_LINE.match(lines[index - 1].strip()):
+        return False  # the block starts higher up
+    run = []
+    for following in lines[index : index + 8]:
+        if not _HEADER_LINE.match(following.strip()):
+            break
+        run.append(following.strip())
+    return len(run) >= 3 and any(_FROM_LABEL.match(header) for header in run)
 
 
 def attribution_end(lines: list[str], index: int, *, strict: bool = False) -> int | None:
     """The index after an attribution paragraph starting at `index` (one to four lines), or None.
 
     `strict`: only by its words (a "wrote" verb), for an attribution with no ">" lines under it to confirm it."""
-    if not lines[index].strip() or (index > 0 and lines[index - 1].strip() and not _ended(lines[index - 1])):
-        return None  # an attribution opens its own paragraph or follows a finished sentence
+    first = lines[index].strip()
+    if first.endswith((":", "：")) and is_attribution(first, strict=strict):
+        return index + 1
+    if not first or (index > 0 and lines[index - 1].strip() and not _ended(lines[index - 1])):
+        return None  # a wrapped attribution opens its own paragraph or follows a finished sentence
     if not any(line.rstrip().endswith((":", "：")) for line in lines[index : index + 4]):
         return None
     joined = ""
     for end in range(index, min(index + 4, len(lines))):
         line = lines[end].strip()
-        if not line or (end > index and _SENTENCE_END.search(lines[end - 1].strip())):
-            return None
+        if not line or (end > index and (_SENTENCE_END.search(lines[end - 1].strip()) or _dated(line))):
+            return None  # a finished sentence above, or a whole attribution of its own below
         joined = f"{joined} {line}".strip()
         if len(joined) > 300:
             return None
         if line.endswith((":", "：")) and is_attribution(joined, strict=strict):
             return end + 1
     return None
+
+
+def _dated(line: str) -> bool:
+    """A whole attribution line: a date or time of its own (not digits of an address) and the final colon."""
+    return line.endswith((":", "：")) and bool(re.search(r"\d", _ADDRESS.sub("", line))) and is_attribution(line)
 
 
 def _ended(line: str) -> bool:
