@@ -171,3 +171,17 @@ def test_header_blocks_that_do_not_start_with_from_or_sit_on_one_line_end_the_me
     assert member_text(flat) == "Is SB 22 final?"
     assert member_text("Is SB 22 final?\n\nFrom: our board's point of view, it is urgent.") == (
         "Is SB 22 final?\n\nFrom: our board's point of view, it is urgent.")
+
+
+def test_html_outlook_reply_in_another_language_is_cut_at_its_bordered_header_block() -> None:
+    html = ('<div class="WordSection1"><p class="MsoNormal">Gibt es einen Termin für HB 58?</p>'
+            '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0in 0in 0in">'
+            '<p class="MsoNormal"><b>Von:</b> Lakeshore &lt;q@r.example.org&gt;<br><b>Gesendet:</b> Dienstag, '
+            '4. März 2025 15:12<br><b>An:</b> Katrin</p></div><p>LAKESHORE DIGEST</p><p>HB 58: hearing.</p></div>')
+    assert member_text(html_to_text(html)) == "Gibt es einen Termin für HB 58?"
+    assert "LAKESHORE" not in html_to_text(html)
+
+
+def test_a_reaction_emoji_is_an_acknowledgement() -> None:
+    assert is_acknowledgement("👍") and is_acknowledgement("🙏 🙏")
+    assert not is_acknowledgement("👍 but what about HB 58?")

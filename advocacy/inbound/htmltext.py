@@ -15,6 +15,8 @@ import re
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from advocacy.inbound.quotes import FROM_LABEL
+
 # Marks where the quoted message starts: it and everything after it in document order go.
 _QUOTE_STARTS = [
     ("div", {"class": "yahoo_quoted"}),
@@ -64,7 +66,7 @@ def _first_quote_mark(soup: BeautifulSoup) -> Tag | None:
         if isinstance(found, Tag):
             marks.append(found)
     for div in soup.find_all("div", style=_OUTLOOK_BORDER):
-        if re.search(r"\bFrom:", div.get_text(" ")):
+        if any(FROM_LABEL.match(line.strip()) for line in div.get_text("\n").split("\n")):  # any language
             marks.append(div)
             break
     if not marks:

@@ -31,7 +31,7 @@ _WROTE_VERB = re.compile(
     re.IGNORECASE,
 )
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_FROM_LABEL = re.compile(
+FROM_LABEL = re.compile(
     r"^\*?\s*(?:from|von|de|da|van|от|od|fra|från|lähettäjä|feladó|kimden|expéditeur|remetente"
     r"|发件人|寄件者|寄件人|差出人|送信者|보낸\s?사람)\s*\*?\s*[:：]",
     re.IGNORECASE,
@@ -83,7 +83,7 @@ def opens_old_message(lines: list[str], index: int) -> bool:
     line = lines[index].strip()
     if _SEPARATOR.match(line) or _FORWARD_MARK.match(line):
         return True
-    if _FROM_LABEL.match(line):
+    if FROM_LABEL.match(line):
         if len(_LABEL_INSIDE.findall(line)) >= 2:
             return True  # "From: X Sent: Y To: Z Subject: W"
         block = [lines[k].strip() for k in range(index + 1, min(index + 5, len(lines)))]
@@ -95,7 +95,7 @@ def opens_old_message(lines: list[str], index: int) -> bool:
         if not _HEADER_LINE.match(following.strip()):
             break
         run.append(following.strip())
-    return len(run) >= 3 and any(_FROM_LABEL.match(header) for header in run)
+    return len(run) >= 3 and any(FROM_LABEL.match(header) for header in run)
 
 
 def attribution_end(lines: list[str], index: int, *, strict: bool = False) -> int | None:

@@ -246,6 +246,8 @@ def _squash(text: str) -> str:
 def is_acknowledgement(text: str) -> bool:
     """True when every sentence only thanks or acknowledges ("Thanks!", "Got it, thank you.")."""
     body = [line for line in text.split("\n") if _is_content(line)]
+    if body and not re.search(r"[^\W_]", "".join(body)):
+        return True  # "👍", "🙏": a reaction, not a question
     sentences = [s for s in re.split(r"(?<=[.!?,;])\s+|\n", "\n".join(body)) if s.strip()]
     return bool(sentences) and all(_ACK.match(s.strip()) for s in sentences)
 
