@@ -45,13 +45,13 @@ def _diff(field: str, expected: object, got: object) -> str:
 
 
 def _table(title: str, scores: dict[tuple[str, str], list[int]]) -> None:
-    print(f"\n{title:<18} {'development':>16} {'locked':>16}")
+    print(f"\n{title:<24} {'development':>16} {'locked':>16}")
     for key in sorted({k for _, k in scores}):
         cells = []
         for part in ("dev", "locked"):
             right, total = scores.get((part, key), [0, 0])
             cells.append(f"{right:>3}/{total:<3} {100 * right / total:5.1f}%" if total else f"{'-':>16}")
-        print(f"{key:<18} {cells[0]:>16} {cells[1]:>16}")
+        print(f"{key:<24} {cells[0]:>16} {cells[1]:>16}")
 
 
 def evaluate(corpus: Path, show_locked: bool = False) -> int:
