@@ -116,7 +116,8 @@ def _verdict(by_client: dict[tuple[str, str], list[int]]) -> int:
 
 
 def evaluate_realdata(corpus: Path, realdata: Path) -> None:
-    """Real reply bodies kept outside the project: member text against the labels in realdata.json."""
+    """Real replies kept outside the project (bodies, or whole messages when `eml`): member text against the
+    labels in realdata.json."""
     labels_path = corpus / "realdata.json"
     if not realdata.is_dir() or not labels_path.exists():
         print(f"\nreal replies: {realdata} not present, skipped")
@@ -124,8 +125,9 @@ def evaluate_realdata(corpus: Path, realdata: Path) -> None:
     labels = json.loads(labels_path.read_text(encoding="utf-8"))["cases"]
     scores: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for name, row in sorted(labels.items()):
-        body = (realdata / row["file"]).read_bytes().decode("utf-8")
-        right = _squash(member_text(body)) == _squash(row["text"])
+        raw = (realdata / row["file"]).read_bytes()
+        got = parse_reply(raw).text if row.get("eml") else member_text(raw.decode("utf-8"))
+        right = _squash(got) == _squash(row["text"])
         if not right and row["part"] == "dev":
             print(f"FAIL real {name}")
         for key in (f"client:{row['client']}", f"language:{row['language']}"):

@@ -185,3 +185,11 @@ def test_html_outlook_reply_in_another_language_is_cut_at_its_bordered_header_bl
 def test_a_reaction_emoji_is_an_acknowledgement() -> None:
     assert is_acknowledgement("👍") and is_acknowledgement("🙏 🙏")
     assert not is_acknowledgement("👍 but what about HB 58?")
+
+
+def test_a_name_signed_after_a_dash_ends_the_text_but_footnotes_under_it_stay() -> None:
+    assert member_text("Is SB 22 final?\n-keith") == "Is SB 22 final?"
+    assert member_text("See also [1].\n\n- Jiang\n\n[1] http://example.org/a") == (
+        "See also [1].\n\n[1] http://example.org/a")
+    assert member_text("Thanks for the report.\n-Carl (who will reply\n until later)") == "Thanks for the report."
+    assert member_text("Our concerns:\n- Funding") == "Our concerns:\n- Funding"

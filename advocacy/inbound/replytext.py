@@ -102,6 +102,8 @@ _SIGNATURE_MARK = re.compile(
 _ADDRESS_LINE = re.compile(r"^(?=[^,]*\d)[^,]{2,40},[^,]{2,30},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?$|\b\d{5}(?:-\d{4})?$")
 _CJK_NAME = re.compile(r"^[\u3040-\u30ff\u4e00-\u9fff]{1,4}(?:\s?[\u3040-\u30ff\u4e00-\u9fff]{1,4})?$")
 _PARTICLES = {"de", "van", "der", "den", "von", "da", "di", "du", "dos", "das", "del", "la", "le", "ten", "ter", "y"}
+_DASH_NAME = re.compile(r"^(?:-{1,2}|[–—~])\s?[^\W\d_][\w.'’-]{0,20}(?:\s[^\W\d_][\w.'’-]{0,20}){0,2}(?:\s*\(.*)?$")
+_FOOTNOTE = re.compile(r"^\[(?:\d{1,2}|\*)\]\s")
 _CONTACT = re.compile(r"@|www\.|https?://|\||\[cid:|\[image:")
 _SMALL_WORDS = {"of", "and", "the", "for", "at", "in", "on", "to", "a", "an", "de"}
 _LIST_ITEM = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|\(?[a-h][.)]|[-*•·◦▪–])\s+(?P<body>\S.*)$")
@@ -125,7 +127,7 @@ def member_text(body: str) -> str:
     text = "\n".join(line.rstrip() for line in body.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     text = text.replace("\xa0", " ").replace("\u200b", "").replace("\ufeff", "")
     lines = _drop_banners(_trim(member_lines(text.split("\n"))))
-    lines = lines[: _signature_start(lines)]
+    lines = _drop_dash_name(lines[: _signature_start(lines)])
     lines = _drop_trailing_signature(lines)
     return "\n".join(lines).strip()
 
@@ -168,6 +170,21 @@ def _signature_start(lines: list[str]) -> int:
     return len(lines)
 
 
+def _drop_dash_name(lines: list[str]) -> list[str]:
+    """A name signed after a dash ("-Carl", "- Jiang", "-- Lars", "-Carl (who will reply later)") ends the text;
+    footnotes the member put under it ("[1] http://...") stay. A dash item of a list is not a signature."""
+    for index in range(len(lines) - 1, 0, -1):
+        if not _DASH_NAME.match(lines[index].strip()):
+            continue
+        above = next((line.strip() for line in reversed(lines[:index]) if line.strip()), "")
+        if not above or above.endswith(":") or _LIST_ITEM.match(above) or not any(map(_is_content, lines[:index])):
+            return lines
+        tail = lines[index + 1 :]
+        notes = next((k for k, line in enumerate(tail) if _FOOTNOTE.match(line.strip())), len(tail))
+        return lines[:index] + tail[notes:]
+    return lines
+
+
 def _signature_like(line: str, *, under_name: bool = False) -> bool:
     """A line that may belong to a signature block: short, no question, not ended like a sentence.
 
@@ -175,7 +192,7 @@ def _signature_like(line: str, *, under_name: bool = False) -> bool:
     работе", "Directrice financière"), since the name, not the line, shows that the block is a signature."""
     stripped = line.strip()
     words = [word for word in stripped.split() if word not in ("|", "•", "·", "-", "–")]
-    if len(stripped) > 90 or len(words) > 12 or "?" in stripped or "？" in stripped:
+    if len(stripped) > 90 or len(words) > 12 or "?" in stripped or "？" in stripped or _FOOTNOTE.match(stripped):
         return False
     if stripped.endswith((".", "!", ":", ";", ",", "。", "！")) and not re.search(r"\b[A-Z][a-z]?\.$", stripped):
         return False  # sentences end with punctuation; titles and names do not (bar "Ph.D.", "Jr.")
@@ -219,6 +236,8 @@ def _drop_trailing_signature(lines: list[str]) -> list[str]:
             return lines
     if start == len(lines) or not any(_is_content(line) for line in lines[:start]):
         return lines
+    if lines[start - 1].strip().endswith((":", "：")):
+        return lines  # "Our concerns:" introduces what follows; a signature is not introduced
     return _drop_trailing_signature(lines[:start])
 
 
