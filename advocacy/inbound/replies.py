@@ -58,6 +58,7 @@ class ParsedReply:
     bills: list[str] = field(default_factory=list)  # normalized, e.g. "HB 96"
     auto_reply: bool = False
     auto_reply_reason: str = ""
+    auto_reply_text: str = ""  # what an auto-reply said, for the advocate's review: never the member's text
     is_question: bool = False
     reply_token: str | None = None  # TOKEN of a questions+TOKEN@... recipient, not yet verified (tokens.py)
     attachments: list[Attachment] = field(default_factory=list)
@@ -86,9 +87,7 @@ def _parse(raw: bytes, max_bytes: int, reply_local: str) -> dict[str, Any]:
     recipients = addresses(message, "To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
     token = next((t for _, a in recipients if (t := token_from_address(a, reply_local))), None)
     reason = auto_reply_reason(message, sender[0][1] if sender else "")
-    if reason:
-        text = ""  # an out-of-office or bounce text is not the member's: the reason says what it was
-    elif parts.plain and parts.plain.strip():
+    if parts.plain and parts.plain.strip():
         text = member_text(parts.plain)
         if not text and parts.html:
             text = member_text(html_to_text(parts.html))
@@ -96,6 +95,8 @@ def _parse(raw: bytes, max_bytes: int, reply_local: str) -> dict[str, Any]:
         text = member_text(html_to_text(parts.html))
     else:
         text = ""
+    # An out-of-office or bounce text is not the member's: it is kept aside, and the reason says what it was.
+    text, auto_text = ("", text) if reason else (text, "")
     is_question = bool(text) and not reason and not is_acknowledgement(text)
     if not sender:
         problems.append("no sender address")
@@ -116,6 +117,7 @@ def _parse(raw: bytes, max_bytes: int, reply_local: str) -> dict[str, Any]:
         "bills": billnum.find_refs(text),
         "auto_reply": bool(reason),
         "auto_reply_reason": reason,
+        "auto_reply_text": auto_text,
         "is_question": is_question,
         "reply_token": token,
         "attachments": parts.attachments,
