@@ -277,3 +277,18 @@ def test_parse_summary_names_member_and_digest_without_storing(app: App) -> None
         assert session.scalar(select(func.count(InboundMessage.id))) == 0
     assert out == {"text": "Is HB 58 funded?", "questions": ["Is HB 58 funded?"], "bills": ["HB 58"],
                    "auto_reply": False, "member": RIVERA, "digest": str(mailing_id), "problems": []}
+
+
+def test_an_auto_reply_accepted_from_the_quarantine_keeps_what_it_said(app: App) -> None:
+    mailing_id = setup(app)
+    raw = reply(app, mailing_id, sender=RIVERA, subject="Automatic reply: Legislative update",
+                text="Out until Monday, but: is HB 58 funded next year?", headers={"Auto-Submitted": "auto-replied"})
+    outcome = take_in(app, raw)
+    assert outcome.status == "auto_reply"
+    with app.transaction() as session:
+        message = session.get(InboundMessage, outcome.message_id)
+        assert message is not None and message.text == "Out until Monday, but: is HB 58 funded next year?"
+        accepted = intake.accept(session, outcome.message_id, RIVERA, config=app.config, secret=app.signing_key,
+                                 actor="advocate@heartland.example.org", now=app.now())
+        assert [q.text for q in accepted.questions] == ["Out until Monday, but: is HB 58 funded next year?"]
+        assert [b.identifier for b in accepted.questions[0].bills] == ["HB 58"]

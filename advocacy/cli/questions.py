@@ -12,12 +12,14 @@ from pathlib import Path
 
 import click
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from advocacy import calls
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, pass_app
+from advocacy.db import NotMigrated
 from advocacy.inbound import imap, intake
-from advocacy.inbound.replies import parse_reply
+from advocacy.inbound.replies import parse_reply, reply_summary
 from advocacy.models import Call, InboundMessage, Member, Question
 
 
@@ -88,13 +90,20 @@ def import_command(app: App, paths: tuple[Path, ...], channel: str) -> None:
 @questions_group.command("parse")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
-@pass_app()
+@pass_app(migrated=False)
 def parse_command(app: App, path: Path, as_json: bool) -> None:
-    """Show what intake would make of one message, without storing anything."""
+    """Show what intake would make of one message, without storing anything.
+
+    Parsing needs no database: without a migrated one, member and digest are reported as not checked."""
     parsed = parse_reply(path.read_bytes(), max_bytes=app.config.inbound.parse_max_bytes,
                          reply_local=app.config.email.reply_local)
-    with app.sessions() as session:
-        out = intake.summary(session, parsed, config=app.config, secret=app.signing_key)
+    unchecked = _database_missing(app)
+    if unchecked:
+        out = reply_summary(parsed)
+        out["problems"] = [*out["problems"], f"member and digest not checked: {unchecked}"]
+    else:
+        with app.sessions() as session:
+            out = intake.summary(session, parsed, config=app.config, secret=app.signing_key)
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))
         return
@@ -102,8 +111,9 @@ def parse_command(app: App, path: Path, as_json: bool) -> None:
                f"From:       {parsed.sender or '(none)'}")
     click.echo(f"Subject:    {parsed.subject}")
     click.echo(f"Auto-reply: {'yes, ' + parsed.auto_reply_reason if parsed.auto_reply else 'no'}")
-    click.echo(f"Member:     {out['member'] or '(not attributed)'}")
-    click.echo(f"Digest:     {out['digest'] or '(not attributed)'}")
+    missing = "(not checked: no database)" if unchecked else "(not attributed)"
+    click.echo(f"Member:     {out['member'] or missing}")
+    click.echo(f"Digest:     {out['digest'] or missing}")
     click.echo(f"Bills:      {', '.join(out['bills']) or '(none)'}")
     click.echo("Text:")
     click.echo("  " + (out["text"].replace("\n", "\n  ") if out["text"] else "(empty)"))
@@ -114,6 +124,18 @@ def parse_command(app: App, path: Path, as_json: bool) -> None:
         click.echo("Problems:")
         for problem in out["problems"]:
             click.echo(f"  - {problem}")
+
+
+def _database_missing(app: App) -> str:
+    """Why the database cannot attribute a reply ('' when it can). A missing SQLite file is not created."""
+    url = app.database_url or app.config.database_url
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        return f"no database at {url[len('sqlite:///'):]}"
+    try:
+        app.check_migrated()
+    except (NotMigrated, SQLAlchemyError) as exc:
+        return str(exc).splitlines()[0]
+    return ""
 
 
 def _call_on(app: App, session: object, day: str | None) -> Call:

@@ -1,10 +1,12 @@
-"""HTML email bodies to plain text, with the quoted message removed by its markup, not guessed from text.
+"""HTML email bodies to plain text, with the quoted message marked or removed by its markup, not guessed from text.
 
-Each client marks the message being replied to: Gmail `div.gmail_quote`, Apple Mail and Thunderbird
-`blockquote type=cite`, Yahoo `div.yahoo_quoted`, Outlook on the web `div#divRplyFwdMsg` (after
-`div#appendonsend`), Outlook desktop a `div` with a top border holding the From:/Sent: block. Everything from
-that mark on is the old message. Signatures marked up as such (`div.gmail_signature`, `div#Signature`,
-`div.moz-signature`) go too; the text rules in `advocacy.inbound.replytext` catch the rest.
+Replies that quote in a `blockquote` (Gmail `blockquote.gmail_quote`, Apple Mail and Thunderbird
+`blockquote type=cite`) keep it, rendered as ">" lines under its attribution line, so that what the member wrote
+below or between quoted blocks is read as in a plain-text reply (`advocacy.inbound.quotes`). Clients that put the
+old message under a header block instead mark where it starts: Yahoo `div.yahoo_quoted`, Outlook on the web
+`div#divRplyFwdMsg` (after `div#appendonsend`), Outlook desktop a `div` with a top border holding the From:/Sent:
+block. Everything from that mark on is the old message. Signatures marked up as such (`div.gmail_signature`,
+`div#Signature`, `div.moz-signature`) go too; the text rules in `advocacy.inbound.replytext` catch the rest.
 """
 
 from __future__ import annotations
@@ -13,18 +15,16 @@ import re
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
+from advocacy.inbound.quotes import FROM_LABEL
+
 # Marks where the quoted message starts: it and everything after it in document order go.
 _QUOTE_STARTS = [
-    ("div", {"class": "gmail_quote"}),
-    ("div", {"class": "gmail_quote_container"}),
     ("div", {"class": "yahoo_quoted"}),
-    ("div", {"class": "moz-cite-prefix"}),
     ("div", {"id": "appendonsend"}),
     ("div", {"id": "divRplyFwdMsg"}),
     ("div", {"id": "mail-editor-reference-message-container"}),
     ("div", {"class": "OutlookMessageHeader"}),
     ("hr", {"id": "stopSpelling"}),
-    ("blockquote", {"type": "cite"}),
 ]
 _SIGNATURES = [
     ("div", {"class": "gmail_signature"}),
@@ -66,7 +66,7 @@ def _first_quote_mark(soup: BeautifulSoup) -> Tag | None:
         if isinstance(found, Tag):
             marks.append(found)
     for div in soup.find_all("div", style=_OUTLOOK_BORDER):
-        if re.search(r"\bFrom:", div.get_text(" ")):
+        if any(FROM_LABEL.match(line.strip()) for line in div.get_text("\n").split("\n")):  # any language
             marks.append(div)
             break
     if not marks:
@@ -106,6 +106,9 @@ def _render(node: Tag, out: list[str]) -> None:
                 _render(item, out)
             _newline(out)
             continue
+        if name == "blockquote" and _cites(child):
+            _quoted(child, out)
+            continue
         block = name in _BLOCKS
         if block:
             _newline(out)
@@ -118,6 +121,21 @@ def _render(node: Tag, out: list[str]) -> None:
             _blank_line(out)
         if name == "td":
             out.append(" ")
+
+
+def _cites(node: Tag) -> bool:
+    """A quoted message, not the member's own indented text: `type=cite` or Gmail's quote class."""
+    classes = node.get("class") or []
+    return node.get("type") == "cite" or any("gmail_quote" in c for c in classes)
+
+
+def _quoted(node: Tag, out: list[str]) -> None:
+    inner: list[str] = []
+    _render(node, inner)
+    lines = "".join(inner).strip("\n").split("\n")
+    _newline(out)
+    out.append("\n".join(f"> {line.strip()}" if line.strip() else ">" for line in lines))
+    out.append("\n\n")
 
 
 def _has_text(out: list[str]) -> bool:

@@ -292,7 +292,7 @@ def process(session: Session, message: InboundMessage, *, config: Config, secret
     parsed = parse_stored(config, message)
     message.sender = parsed.sender
     message.subject = parsed.subject
-    message.text = parsed.text
+    message.text = parsed.text or parsed.auto_reply_text  # an auto-reply's text stays readable in the quarantine
     message.parsed_at = now
     problems = [*message.problems, *(p for p in parsed.problems if p not in message.problems)]
     if parsed.auto_reply:
@@ -442,8 +442,9 @@ def accept(session: Session, message_id: int, member_email: str, *, config: Conf
 
         texts, bills = split_questions(text), billnum.find_refs(text)
     else:
-        texts = parsed.questions or ([parsed.text] if parsed.text else [])
-        bills = parsed.bills
+        said = parsed.text or parsed.auto_reply_text  # an auto-reply the advocate accepts: what it said
+        texts = parsed.questions or ([said] if said else [])
+        bills = parsed.bills or billnum.find_refs(said)
     message.member_id = member.id
     message.mailing_id = found.digest.id if found.digest else message.mailing_id
     digest = session.get(Mailing, message.mailing_id) if message.mailing_id else None

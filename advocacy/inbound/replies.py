@@ -29,7 +29,12 @@ _AUTO_SUBJECT = re.compile(
     r"^\s*(?:(?:re|fw|fwd)\s*:\s*)?(?:out of (?:the )?office|automatic reply"
     r"|auto(?:matic)?[- ]?(?:reply|response)|autoreply|away from (?:my|the) office|ooo\b|on vacation"
     r"|undeliverable|undelivered mail|delivery status notification|delivery (?:has )?failed"
-    r"|mail delivery (?:failed|failure|subsystem)|returned mail|failure notice)",
+    r"|mail delivery (?:failed|failure|subsystem)|returned mail|failure notice"
+    # Outlook's and Gmail's automatic-reply subjects in the languages members' mail programs speak
+    r"|automatische antwort|abwesenheitsnotiz|réponse automatique|absence du bureau"
+    r"|respuesta automática|fuera de la oficina|resposta automática|ausente do escritório|fora do escritório"
+    r"|risposta automatica|fuori sede|fuori ufficio|automatisch antwoord|afwezigheidsbericht"
+    r"|автоматический ответ|автоответ|自动回复|自動回覆|自動応答|自動返信)",
     re.IGNORECASE,
 )
 _DAEMONS = ("mailer-daemon", "postmaster", "mail-daemon", "noreply-dmarc-support")
@@ -53,6 +58,7 @@ class ParsedReply:
     bills: list[str] = field(default_factory=list)  # normalized, e.g. "HB 96"
     auto_reply: bool = False
     auto_reply_reason: str = ""
+    auto_reply_text: str = ""  # what an auto-reply said, for the advocate's review: never the member's text
     is_question: bool = False
     reply_token: str | None = None  # TOKEN of a questions+TOKEN@... recipient, not yet verified (tokens.py)
     attachments: list[Attachment] = field(default_factory=list)
@@ -89,6 +95,8 @@ def _parse(raw: bytes, max_bytes: int, reply_local: str) -> dict[str, Any]:
         text = member_text(html_to_text(parts.html))
     else:
         text = ""
+    # An out-of-office or bounce text is not the member's: it is kept aside, and the reason says what it was.
+    text, auto_text = ("", text) if reason else (text, "")
     is_question = bool(text) and not reason and not is_acknowledgement(text)
     if not sender:
         problems.append("no sender address")
@@ -109,6 +117,7 @@ def _parse(raw: bytes, max_bytes: int, reply_local: str) -> dict[str, Any]:
         "bills": billnum.find_refs(text),
         "auto_reply": bool(reason),
         "auto_reply_reason": reason,
+        "auto_reply_text": auto_text,
         "is_question": is_question,
         "reply_token": token,
         "attachments": parts.attachments,
