@@ -49,6 +49,8 @@ class BillInput:
     committee: str = ""
     sponsors: Sequence[str] = ()
     analysis_text: str = ""
+    # The bill's own text when one is stored (read through this field only, whoever stores it).
+    text: str = ""
 
     @classmethod
     def from_record(cls, record: BillRecord) -> BillInput:
@@ -72,7 +74,7 @@ class BillInput:
         values: dict[str, Any] = {}
         for name in ("state", "session", "bill", "title"):
             values[name] = _text_field(data, name, required=True)
-        for name in ("synopsis", "committee", "analysis_text"):
+        for name in ("synopsis", "committee", "analysis_text", "text"):
             values[name] = _text_field(data, name, required=False)
         for name in ("subjects", "sponsors"):
             raw = data.get(name, [])
