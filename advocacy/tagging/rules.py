@@ -19,7 +19,7 @@ from advocacy.tagging.text import phrase_words, plain_words
 from vocabulary import billnum
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
-FIELDS = ("title", "synopsis", "subjects", "committee", "analysis")
+FIELDS = ("title", "synopsis", "subjects", "committee", "analysis", "text")
 CHAMBERS = {"house", "senate", "joint", "assembly"}
 # Words that vary between sources naming the same committee ("Joint Committee on Education").
 _COMMITTEE_FILLER = {"committee", "standing", "on", "the", "of"}
@@ -84,6 +84,9 @@ class FieldWeights(_Strict):
     subjects: Annotated[float, Field(ge=0)] = 0.5
     committee: Annotated[float, Field(ge=0)] = 0.5
     analysis: Annotated[float, Field(ge=0)] = 0.3
+    # The bill's own text, when stored: only its opening `text_chars` characters are read (they say what it does).
+    text: Annotated[float, Field(ge=0)] = 0.2
+    text_chars: Annotated[int, Field(ge=0)] = 4000
     sponsors: Annotated[float, Field(ge=0)] = 0.5
 
 
@@ -119,6 +122,8 @@ class ExclusionRule(_Strict):
     label: Annotated[str, Field(min_length=1)]
     phrases: Annotated[list[PhraseEntry], Field(min_length=1)]
     unless_score: Annotated[float, Field(ge=0)]
+    # Topics whose score is not K-12 evidence against this exclusion (a local bill's levy wording).
+    ignore_topics: list[str] = []
 
     @field_validator("phrases")
     @classmethod
