@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from advocacy.tagging.evaluate import Labelled
+from advocacy.tagging.ranker import Example
 from advocacy.tagging.tagger import BillInput
 
 Parser = Callable[[bytes], dict[str, BillInput]]
@@ -279,3 +280,16 @@ def join(labels: list[dict[str, Any]],
             continue
         joined.append(Labelled(bill, row["relevant"], frozenset(row.get("topics", [])), row.get("note", "")))
     return joined, problems
+
+
+LABELS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "tagging" / "corpus" / "labels.jsonl"
+
+
+def corpus_examples(realdata: Path, labels: Path = LABELS) -> list[Example]:
+    """The labelled corpus as ranker training examples (source "corpus"); a missing record raises ValueError."""
+    rows = read_labels(labels)
+    records = {name: read_source(realdata, SOURCES[name]) for name in {row["source"] for row in rows}}
+    joined, problems = join(rows, records)
+    if problems:
+        raise ValueError(f"{len(problems)} label(s) without a record, e.g. {problems[0]}")
+    return [Example(f"{r.bill.state} {r.bill.session} {r.bill.bill}", r.bill, r.relevant, "corpus") for r in joined]

@@ -131,10 +131,21 @@ class ExclusionRule(_Strict):
         return _check_phrases(value)
 
 
+class RankerSettings(_Strict):
+    """The learned ranker (`advocacy tag learn`): when it may raise a bill the rules missed, when it has enough."""
+
+    raise_at: Annotated[float, Field(gt=0, le=1)] = 0.8
+    min_decisions: Annotated[int, Field(ge=2)] = 20
+    min_each: Annotated[int, Field(ge=1)] = 5
+    # The scheduled `tag` step retrains when the stored model is this many days old (or missing).
+    retrain_days: Annotated[int, Field(ge=1)] = 7
+
+
 class TaggingConfig(_Strict):
     threshold: Annotated[float, Field(gt=0)] = 1.0
     tag_threshold: Annotated[float, Field(gt=0)] = 0.5
     fields: FieldWeights = FieldWeights()
+    ranker: RankerSettings = RankerSettings()
     topics: dict[str, TopicRule]
     exclusions: dict[str, ExclusionRule] = {}
     # Committee name -> score added when a bill is referred there (negative counts against).

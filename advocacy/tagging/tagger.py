@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from advocacy.tagging.rules import (
     FIELDS,
@@ -432,13 +432,19 @@ def _contains(name: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
 # -- explain (for `advocacy tag explain`) -------------------------------------------------------------------
 
 
-def explain_json(data: Mapping[str, Any], tagger: Tagger) -> dict[str, Any]:
+class Assessor(Protocol):
+    """Anything that judges a bill: the rules (`Tagger`), or the rules with the learned ranker beside them."""
+
+    def assess(self, bill: BillInput) -> Assessment: ...
+
+
+def explain_json(data: Mapping[str, Any], tagger: Assessor) -> dict[str, Any]:
     """One bill object in, its identity and assessment out; raises ValueError naming a bad field."""
     bill = BillInput.from_mapping(data)
     return {"state": bill.state, "session": bill.session, "bill": bill.bill, **tagger.assess(bill).to_json()}
 
 
-def explain_jsonl(lines: Iterable[str], tagger: Tagger) -> Iterator[str]:
+def explain_jsonl(lines: Iterable[str], tagger: Assessor) -> Iterator[str]:
     """JSON lines in, JSON lines out, one per non-blank input line. A bad line gives an error object naming the
     line and the problem, and the lines after it are still assessed."""
     for number, line in enumerate(lines, start=1):
