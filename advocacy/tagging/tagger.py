@@ -193,9 +193,10 @@ def _state_view(rules: StateRules, base: _StateView) -> _StateView:
     # config.toml), so removing a topic from config.toml never stops the tagger from loading.
     extra = dict(rules.topics)
     topics = []
+    k12_home = next((t.slug for t in base.topics if t.context), None)  # the first context topic takes them
     for topic in base.topics:
         added = _compile_phrases(extra.get(topic.slug, []), origin)
-        if topic.context:
+        if topic.slug == k12_home:
             added += _compile_phrases(rules.k12, origin)
         phrases = tuple(sorted(topic.phrases + added, key=lambda p: -len(p.words)))
         topics.append(replace(topic, phrases=phrases))
