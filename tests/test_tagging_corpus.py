@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -73,3 +75,11 @@ def test_a_label_line_missing_its_verdict_names_the_file_and_line(tmp_path: Path
     path.write_text('{"source": "ri_2020", "key": "7"}\n')
     with pytest.raises(ValueError, match="labels.jsonl:1: field 'relevant' is missing"):
         read_labels(path)
+
+
+def test_make_eval_tagging_says_plainly_when_the_corpus_is_absent(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_tagging.py"), "--realdata", str(tmp_path)],
+                            capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT)}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "corpus absent: no ../shared/realdata/tagging" in result.stdout
+    assert "eval.jsonl" in result.stdout and "holdout.jsonl" in result.stdout

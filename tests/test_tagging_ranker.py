@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from advocacy.app import App
+from advocacy.cli import cli
+from advocacy.config import load_config
 from advocacy.runtime import steps
 from advocacy.runtime.pipeline import make_tagger, ranker_path
 from advocacy.tagging.learning import RankedTagger, learn, load_model, retrain_due, save_model
@@ -127,3 +130,27 @@ def test_learning_from_stored_decisions_stores_a_model_the_tagger_then_uses(sqli
     clock.advance(days=app.config.tagging.ranker.retrain_days)
     result = steps.tag(app)
     assert result.counts.get("retrained") == 1 and result.note.startswith("trained on 20 decision(s)")
+
+
+def test_tag_learn_reports_held_out_numbers_and_explain_then_shows_the_ranker(config_path: Path,
+                                                                              clock: FakeClock) -> None:
+    def run(*args: str, stdin: str = "") -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["--config", str(config_path), *args], input=stdin)
+        return result.exit_code, result.output
+
+    assert run("db", "upgrade")[0] == 0
+    code, out = run("tag", "learn")
+    assert code == 0 and "0 decision(s)" in out and "no model stored" in out
+    app = App(load_config(config_path, env={}), clock=clock)
+    _store_decisions(app, clock)
+    app.engine.dispose()
+    code, out = run("tag", "learn")
+    assert code == 0, out
+    assert "trained on 20 decision(s) and 0 corpus bill(s)" in out
+    assert "held-out decisions (" in out and "precision" in out and "recall" in out
+    bill = {"state": "OH", "session": "136", "bill": "HB 50", "title": "Create the Buckeye Widget Program"}
+    code, out = run("tag", "explain", "--json", stdin=json.dumps(bill))
+    assert code == 0, out
+    assert any(r.startswith("learned ranker ") for r in json.loads(out)["reasons"])
+    code, out = run("tag", "learn", "--corpus", str(config_path.parent / "nowhere"))
+    assert code == 2 and "--corpus" in out
