@@ -75,16 +75,18 @@ def _ident(row: Labelled) -> str:
     return f"{row.bill.state} {row.bill.session} {row.bill.bill}"
 
 
-def ranker_lift(tagger: Tagger, rows: list[Labelled], split: Split, raise_at: float) -> list[str]:
+def ranker_lift(tagger: Tagger, rows: list[Labelled], split: Split, raise_at: float | None) -> list[str]:
     """A simulated advocate: the dev labels as approve/dismiss decisions; the locked part measured with and without
     the ranker raising bills the rules missed (it never removes one)."""
     dev = [Example(_ident(r), r.bill, r.relevant, "decision") for r in rows if split.part(r.bill) == "dev"]
     training = train(dev, tagger, raise_at=raise_at)
     if training.ranker is None:
         return [f"  no model: {training.message}"]
-    held = training.metrics.get("held_out", {})
-    lines = [f"  {training.message}; held-out quarter of the decisions (rules + ranker): precision "
-             f"{held.get('precision', float('nan')):.3f} recall {held.get('recall', float('nan')):.3f}"]
+    held, alone = training.metrics["held_out"], training.metrics["held_out_rules"]
+    raise_at = training.ranker.raise_at
+    lines = [f"  {training.message}; raise at {raise_at:g} (chosen on the dev decisions by cross-validation)",
+             f"  dev decisions, cross-validated: rules alone precision {alone['precision']:.3f} recall "
+             f"{alone['recall']:.3f}; rules + ranker precision {held['precision']:.3f} recall {held['recall']:.3f}"]
     rules, both = Counts(), Counts()
     raised = []
     for row in (r for r in rows if split.part(r.bill) == "locked"):

@@ -147,7 +147,7 @@ def test_tag_learn_reports_held_out_numbers_and_explain_then_shows_the_ranker(co
     code, out = run("tag", "learn")
     assert code == 0, out
     assert "trained on 20 decision(s) and 0 corpus bill(s)" in out
-    assert "held-out decisions (" in out and "precision" in out and "recall" in out
+    assert "held-out decisions (4-fold): rules + ranker precision" in out and "rules alone precision" in out
     bill = {"state": "OH", "session": "136", "bill": "HB 50", "title": "Create the Buckeye Widget Program"}
     code, out = run("tag", "explain", "--json", stdin=json.dumps(bill))
     assert code == 0, out

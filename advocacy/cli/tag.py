@@ -118,8 +118,10 @@ def learn_command(app: App, realdata: Path | None) -> None:
     click.echo(training.message)
     held = training.metrics.get("held_out")
     if held:
-        click.echo(f"held-out decisions ({held['bills']} judged): precision {held['precision']:.3f}, "
-                   f"recall {held['recall']:.3f} (rules + ranker)")
+        alone = training.metrics["held_out_rules"]
+        click.echo(f"held-out decisions (4-fold): rules + ranker precision {held['precision']:.3f}, recall "
+                   f"{held['recall']:.3f}; rules alone precision {alone['precision']:.3f}, recall "
+                   f"{alone['recall']:.3f}; raises at {training.metrics['raise_at']:g}")
     click.echo(f"model: {path}" if training.ranker else "no model stored: the queue is ranked by the rules")
 
 

@@ -134,7 +134,9 @@ class ExclusionRule(_Strict):
 class RankerSettings(_Strict):
     """The learned ranker (`advocacy tag learn`): when it may raise a bill the rules missed, when it has enough."""
 
-    raise_at: Annotated[float, Field(gt=0, le=1)] = 0.8
+    # Probability at which it raises a bill the rules missed; unset: chosen at each training on the decisions
+    # themselves (the lowest that keeps the rules' precision while finding more; never raising if none does).
+    raise_at: Annotated[float | None, Field(gt=0, le=1)] = None
     min_decisions: Annotated[int, Field(ge=2)] = 20
     min_each: Annotated[int, Field(ge=1)] = 5
     # The scheduled `tag` step retrains when the stored model is this many days old (or missing).
