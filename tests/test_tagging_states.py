@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from advocacy.tagging.rules import TaggingRuleError, load_tagging
 from advocacy.tagging.states import FOLDER, STATE_FILES, StateRules, load_state, load_states
+from advocacy.tagging.store import stored_text
 from advocacy.tagging.tagger import BillInput, Tagger
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,3 +102,12 @@ def test_state_rules_given_explicitly_replace_the_registered_files() -> None:
     result = only.assess(BillInput(state="zz", session="1", bill="B 1", title="Zed academy hours",
                                    synopsis="Sets the day of each zed academy."))
     assert any("(Zedland wording)" in r for r in result.reasons)
+
+
+def test_the_stored_text_is_read_from_the_bill_or_its_latest_version_that_has_one() -> None:
+    old = SimpleNamespace(when=datetime(2026, 1, 5), id=1, text="As introduced: pupils shall ...")
+    new = SimpleNamespace(when=datetime(2026, 3, 1), id=2, text="As passed: school districts shall ...")
+    bare = SimpleNamespace(when=datetime(2026, 4, 1), id=3)  # a version without stored text
+    assert stored_text(SimpleNamespace(versions=[old, new, bare])) == "As passed: school districts shall ..."
+    assert stored_text(SimpleNamespace(text="The bill's own text", versions=[old])) == "The bill's own text"
+    assert stored_text(SimpleNamespace(versions=[bare])) == ""
