@@ -37,7 +37,7 @@ def test_bill_input_gives_the_tagger_the_latest_committee_when_no_referral_is_re
     assert voucher == {
         "state": "OH", "session": "136", "bill": "HB 11", "title": "Expand the EdChoice scholarship program",
         "synopsis": "Raises income limits for the program.", "subjects": ("Education",),
-        "committee": "House Finance", "sponsors": ("Rep. Ilse Marchetti",), "analysis_text": "",
+        "committee": "House Finance", "sponsors": ("Rep. Ilse Marchetti",), "analysis_text": "", "text": "",
     }
     assert funding["committee"] == "House Finance"  # the current referral, as the source gave it
     assert funding["sponsors"] == ("Rep. Dana Whitfield", "Rep. Marcus Oyelaran")

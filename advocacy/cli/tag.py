@@ -2,15 +2,18 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, EXIT_USAGE, pass_app
 from advocacy.curation.lookup import BillLookupError, find_bill
-from advocacy.runtime.pipeline import make_tagger
+from advocacy.runtime.pipeline import make_tagger, ranker_path
+from advocacy.tagging.corpus import corpus_examples
+from advocacy.tagging.learning import learn
 from advocacy.tagging.store import bill_input, retag_all, stale_bill_ids, tag_bills
-from advocacy.tagging.tagger import BillInput, explain_json, explain_jsonl, explain_text
+from advocacy.tagging.tagger import BillInput, Tagger, explain_json, explain_jsonl, explain_text
 
 
 @click.group("tag", invoke_without_command=True)
@@ -91,6 +94,35 @@ def explain(app: App, bill: tuple[str, ...], as_json: bool, jsonl: bool) -> None
     except ValueError as exc:
         click.secho(f"stdin: {exc}", fg="red", err=True)
         sys.exit(EXIT_USAGE)
+
+
+@tag_group.command("learn")
+@click.option("--corpus", "realdata", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also train on the labelled corpus, whose bills are read from this realdata folder.")
+@pass_app()
+def learn_command(app: App, realdata: Path | None) -> None:
+    """Train the learned ranker on the advocate's approve/dismiss decisions (and the corpus) and store it.
+
+    With too few decisions the rules work alone and any stored model is removed. The `tag` job retrains it on
+    its own every `[tagging.ranker] retrain_days`.
+    """
+    rules = Tagger.from_config(app.config.tagging)
+    try:
+        corpus = corpus_examples(realdata) if realdata else []
+    except (OSError, ValueError) as exc:
+        click.secho(f"--corpus {realdata}: {exc}", fg="red", err=True)
+        sys.exit(EXIT_USAGE)
+    path = ranker_path(app.config)
+    with app.transaction() as session:
+        training = learn(session, rules, path, app.now(), corpus)
+    click.echo(training.message)
+    held = training.metrics.get("held_out")
+    if held:
+        alone = training.metrics["held_out_rules"]
+        click.echo(f"held-out decisions (4-fold): rules + ranker precision {held['precision']:.3f}, recall "
+                   f"{held['recall']:.3f}; rules alone precision {alone['precision']:.3f}, recall "
+                   f"{alone['recall']:.3f}; raises at {training.metrics['raise_at']:g}")
+    click.echo(f"model: {path}" if training.ranker else "no model stored: the queue is ranked by the rules")
 
 
 COMMANDS = [tag_group]

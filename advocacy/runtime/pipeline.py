@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -12,15 +13,24 @@ from advocacy.config import Config
 from advocacy.curation.decisions import resurface
 from advocacy.models import ChangeEvent
 from advocacy.outbound.alerts import create_alerts
+from advocacy.tagging.learning import RankedTagger, load_model
 from advocacy.tagging.store import tag_bills
 from advocacy.tagging.tagger import Tagger
 
 
-def make_tagger(config: Config) -> Tagger:
-    return Tagger.from_config(config.tagging)
+def ranker_path(config: Config) -> Path:
+    """Where `advocacy tag learn` keeps this collaborative's learned ranker."""
+    return config.path("var") / "tagging" / "ranker.json"
 
 
-def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | None = None) -> list[str]:
+def make_tagger(config: Config) -> Tagger | RankedTagger:
+    """The rules, with the learned ranker beside them once one has been trained (`advocacy tag learn`)."""
+    rules = Tagger.from_config(config.tagging)
+    stored = load_model(ranker_path(config))
+    return rules if stored is None else RankedTagger(rules, stored.ranker)
+
+
+def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | RankedTagger | None = None) -> list[str]:
     """Tag new and changed bills, and bring dismissed bills back to the queue when something material happened."""
     changed = sorted({bill_id for s in summaries for bill_id in s.changed_bill_ids})
     event_ids = [e for s in summaries for e in s.event_ids]

@@ -12,9 +12,11 @@ from advocacy.outbound.alerts import create_alerts, send_alerts
 from advocacy.outbound.digest import NothingNew, create_digest, last_sent_digest, latest_draft, send_digest
 from advocacy.outbound.reminders import send_cutoff_reminder
 from advocacy.runtime.jobs import StepResult
-from advocacy.runtime.pipeline import after_scrape, make_tagger
+from advocacy.runtime.pipeline import after_scrape, make_tagger, ranker_path
 from advocacy.schedule import previous_digest
+from advocacy.tagging.learning import learn, retrain_due
 from advocacy.tagging.store import stale_bill_ids, tag_bills
+from advocacy.tagging.tagger import Tagger
 
 
 def scrape(app: App, source_name: str) -> StepResult:
@@ -34,11 +36,19 @@ def scrape(app: App, source_name: str) -> StepResult:
 
 
 def tag(app: App) -> StepResult:
-    """Catch up on bills stored but not tagged since they last changed (e.g. after a crash between the two)."""
+    """Catch up on bills stored but not tagged since they last changed (e.g. after a crash between the two), and
+    retrain the learned ranker when its model is older than `[tagging.ranker] retrain_days` (or missing)."""
     with app.transaction() as session:
         stale = stale_bill_ids(session)
         report = tag_bills(session, make_tagger(app.config), stale, app.now()) if stale else None
-    return StepResult(counts={"tagged": report.tagged if report else 0})
+        path = ranker_path(app.config)
+        training = None
+        if retrain_due(path, app.now(), app.config.tagging.ranker.retrain_days):
+            training = learn(session, Tagger.from_config(app.config.tagging), path, app.now())
+    counts = {"tagged": report.tagged if report else 0}
+    if training is not None and training.ranker is not None:
+        return StepResult(counts={**counts, "retrained": 1}, note=training.message)
+    return StepResult(counts=counts)
 
 
 def digest(app: App) -> StepResult:

@@ -19,7 +19,7 @@ from advocacy.tagging.text import phrase_words, plain_words
 from vocabulary import billnum
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
-FIELDS = ("title", "synopsis", "subjects", "committee", "analysis")
+FIELDS = ("title", "synopsis", "subjects", "committee", "analysis", "text")
 CHAMBERS = {"house", "senate", "joint", "assembly"}
 # Words that vary between sources naming the same committee ("Joint Committee on Education").
 _COMMITTEE_FILLER = {"committee", "standing", "on", "the", "of"}
@@ -84,6 +84,9 @@ class FieldWeights(_Strict):
     subjects: Annotated[float, Field(ge=0)] = 0.5
     committee: Annotated[float, Field(ge=0)] = 0.5
     analysis: Annotated[float, Field(ge=0)] = 0.3
+    # The bill's own text, when stored: only its opening `text_chars` characters are read (they say what it does).
+    text: Annotated[float, Field(ge=0)] = 0.2
+    text_chars: Annotated[int, Field(ge=0)] = 4000
     sponsors: Annotated[float, Field(ge=0)] = 0.5
 
 
@@ -119,6 +122,8 @@ class ExclusionRule(_Strict):
     label: Annotated[str, Field(min_length=1)]
     phrases: Annotated[list[PhraseEntry], Field(min_length=1)]
     unless_score: Annotated[float, Field(ge=0)]
+    # Topics whose score is not K-12 evidence against this exclusion (a local bill's levy wording).
+    ignore_topics: list[str] = []
 
     @field_validator("phrases")
     @classmethod
@@ -126,10 +131,23 @@ class ExclusionRule(_Strict):
         return _check_phrases(value)
 
 
+class RankerSettings(_Strict):
+    """The learned ranker (`advocacy tag learn`): when it may raise a bill the rules missed, when it has enough."""
+
+    # Probability at which it raises a bill the rules missed; unset: chosen at each training on the decisions
+    # themselves (the lowest that keeps the rules' precision while finding more; never raising if none does).
+    raise_at: Annotated[float | None, Field(gt=0, le=1)] = None
+    min_decisions: Annotated[int, Field(ge=2)] = 20
+    min_each: Annotated[int, Field(ge=1)] = 5
+    # The scheduled `tag` step retrains when the stored model is this many days old (or missing).
+    retrain_days: Annotated[int, Field(ge=1)] = 7
+
+
 class TaggingConfig(_Strict):
     threshold: Annotated[float, Field(gt=0)] = 1.0
     tag_threshold: Annotated[float, Field(gt=0)] = 0.5
     fields: FieldWeights = FieldWeights()
+    ranker: RankerSettings = RankerSettings()
     topics: dict[str, TopicRule]
     exclusions: dict[str, ExclusionRule] = {}
     # Committee name -> score added when a bill is referred there (negative counts against).

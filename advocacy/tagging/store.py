@@ -105,7 +105,24 @@ def bill_input(bill: Bill) -> dict[str, Any]:
         "committee": committee or "",
         "sponsors": tuple(s.name for s in bill.sponsors),
         "analysis_text": bill.analysis_text or "",
+        "text": stored_text(bill),
     }
+
+
+def stored_text(bill: Bill) -> str:
+    """The bill's own text when one is stored: a `text` on the bill, else on its latest version that has one.
+
+    Read by attribute so that the tagger does not depend on how bill text is stored (issue 17 adds that storage);
+    without any, the tagger reads the other fields only.
+    """
+    own = getattr(bill, "text", None)
+    if isinstance(own, str) and own:
+        return own
+    for version in sorted(bill.versions, key=lambda v: (v.when is not None, v.when or 0, v.id or 0), reverse=True):
+        text = getattr(version, "text", None)
+        if isinstance(text, str) and text:
+            return text
+    return ""
 
 
 def _reasons(tags: Iterable[TagResultLike | _Kept]) -> tuple[str, ...]:
@@ -186,6 +203,7 @@ def _bills(session: Session, ids: Sequence[int]) -> list[Bill]:
         .options(
             selectinload(Bill.sponsors),
             selectinload(Bill.actions),
+            selectinload(Bill.versions),
             selectinload(Bill.session).selectinload(LegislativeSession.jurisdiction),
         )
         .order_by(Bill.id)

@@ -18,9 +18,10 @@ How a bill is scored (every step leaves a reason a person can read):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 from advocacy.tagging.rules import (
     FIELDS,
@@ -31,11 +32,12 @@ from advocacy.tagging.rules import (
     committee_matches,
     parse_watch,
 )
+from advocacy.tagging.states import StateRules, load_states
 from advocacy.tagging.text import Words, phrase_words, plain_words, words
 from vocabulary import billnum
 from vocabulary.records import BillRecord
 
-_FIELD_NAMES = {"analysis": "the analysis"}
+_FIELD_NAMES = {"analysis": "the analysis", "text": "the bill's text"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class BillInput:
     committee: str = ""
     sponsors: Sequence[str] = ()
     analysis_text: str = ""
+    # The bill's own text when one is stored (read through this field only, whoever stores it).
+    text: str = ""
 
     @classmethod
     def from_record(cls, record: BillRecord) -> BillInput:
@@ -72,7 +76,7 @@ class BillInput:
         values: dict[str, Any] = {}
         for name in ("state", "session", "bill", "title"):
             values[name] = _text_field(data, name, required=True)
-        for name in ("synopsis", "committee", "analysis_text"):
+        for name in ("synopsis", "committee", "analysis_text", "text"):
             values[name] = _text_field(data, name, required=False)
         for name in ("subjects", "sponsors"):
             raw = data.get(name, [])
@@ -132,6 +136,7 @@ class _Phrase:
     text: str
     words: tuple[str, ...]
     weight: float
+    origin: str = ""  # "Rhode Island wording" for a phrase from a state's rule file
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,7 @@ class _Exclusion:
     label: str
     phrases: tuple[_Phrase, ...]
     unless_score: float
+    ignore_topics: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -161,12 +167,48 @@ class _Hit:
     surface: str
 
 
-def _compile_phrases(entries: Iterable[PhraseEntry]) -> tuple[_Phrase, ...]:
+def _compile_phrases(entries: Iterable[PhraseEntry], origin: str = "") -> tuple[_Phrase, ...]:
     compiled = []
     for entry in entries:
         text, weight = (entry, 1.0) if isinstance(entry, str) else (entry.text, entry.weight)
-        compiled.append(_Phrase(text=text, words=phrase_words(text), weight=weight))
+        compiled.append(_Phrase(text=text, words=phrase_words(text), weight=weight, origin=origin))
     return tuple(sorted(compiled, key=lambda p: -len(p.words)))
+
+
+Committees = tuple[tuple[tuple[str, ...], str, float], ...]
+
+
+@dataclass(frozen=True)
+class _StateView:
+    """The rules as they apply to one state's bills: topics with its phrases added, its committees, boilerplate."""
+
+    topics: tuple[_Topic, ...]
+    committees: Committees
+    ignore: tuple[re.Pattern[str], ...] = ()
+
+
+def _state_view(rules: StateRules, base: _StateView) -> _StateView:
+    origin = f"{rules.name} wording"
+    # A topic the advocate's config does not have is skipped here (tests check the shipped files against
+    # config.toml), so removing a topic from config.toml never stops the tagger from loading.
+    extra = dict(rules.topics)
+    topics = []
+    k12_home = next((t.slug for t in base.topics if t.context), None)  # the first context topic takes them
+    for topic in base.topics:
+        added = _compile_phrases(extra.get(topic.slug, []), origin)
+        if topic.slug == k12_home:
+            added += _compile_phrases(rules.k12, origin)
+        phrases = tuple(sorted(topic.phrases + added, key=lambda p: -len(p.words)))
+        topics.append(replace(topic, phrases=phrases))
+    own = tuple((committee_key(name), name, weight) for name, weight in rules.committees.items())
+    ignore = tuple(re.compile(re.escape(" ".join(line.split())).replace(r"\ ", r"\s+"), re.I) for line in rules.ignore)
+    return _StateView(tuple(topics), own + base.committees, ignore)
+
+
+def _strip(text: str, ignore: tuple[re.Pattern[str], ...]) -> str:
+    for pattern in ignore:
+        text = pattern.sub(" ", text)
+    return text
 
 
 def _where(fields: list[str]) -> str:
@@ -184,18 +226,21 @@ class Tagger:
         config: TaggingConfig,
         topics: tuple[_Topic, ...],
         exclusions: tuple[_Exclusion, ...],
-        committees: tuple[tuple[tuple[str, ...], str, float], ...],
+        committees: Committees,
         watch: frozenset[tuple[str, str, str]],
+        states: Mapping[str, StateRules] | None = None,
     ) -> None:
         self.config = config
-        self._topics = topics
         self._exclusions = exclusions
-        self._committees = committees
         self._watch = watch
+        self._base = _StateView(topics, committees)
+        self._states = {code: _state_view(rules, self._base) for code, rules in (states or {}).items()}
         self._weights = {name: getattr(config.fields, name) for name in FIELDS}
+        self._text_chars = config.fields.text_chars
 
     @classmethod
-    def from_config(cls, config: TaggingConfig) -> Tagger:
+    def from_config(cls, config: TaggingConfig, states: Mapping[str, StateRules] | None = None) -> Tagger:
+        """Compile the rules; `states` defaults to every registered state file (`advocacy.tagging.states`)."""
         topics = tuple(
             _Topic(
                 slug=slug,
@@ -210,54 +255,75 @@ class Tagger:
             for slug, rule in config.topics.items()
         )
         exclusions = tuple(
-            _Exclusion(slug, rule.label, _compile_phrases(rule.phrases), rule.unless_score)
+            _Exclusion(slug, rule.label, _compile_phrases(rule.phrases), rule.unless_score,
+                       frozenset(rule.ignore_topics))
             for slug, rule in config.exclusions.items()
         )
         committees = tuple((committee_key(name), name, weight) for name, weight in config.committees.items())
         watch = frozenset(parse_watch(entry) for entry in config.watch)
-        return cls(config, topics, exclusions, committees, watch)
+        return cls(config, topics, exclusions, committees, watch, load_states() if states is None else states)
 
     # -- scoring -------------------------------------------------------------------------------------------
 
-    def assess(self, bill: BillInput) -> Assessment:
-        texts = {
+    def _texts(self, bill: BillInput, view: _StateView) -> dict[str, list[Words]]:
+        return {
             "title": [words(bill.title)],
-            "synopsis": [words(bill.synopsis)],
+            "synopsis": [words(_strip(bill.synopsis, view.ignore))],
             "subjects": [words(s) for s in bill.subjects],
             "committee": [words(bill.committee)],
-            "analysis": [words(bill.analysis_text)],
+            "analysis": [words(_strip(bill.analysis_text, view.ignore))],
+            "text": [words(_strip(bill.text[: self._text_chars], view.ignore))] if bill.text else [],
         }
+
+    def assess(self, bill: BillInput) -> Assessment:
+        view = self._states.get(bill.state.strip().upper(), self._base)
+        texts = self._texts(bill, view)
         referral = committee_key(bill.committee)
-        sponsors = [plain_words(s) for s in bill.sponsors]
         reasons: list[str] = []
         notes: list[str] = []
-
-        tags: list[TagResult] = []
-        topic_total = 0.0
-        for topic in self._topics:
-            score, topic_reasons = self._score_topic(topic, texts, referral, sponsors, bill, notes)
-            topic_total += score
-            if topic.context:
-                reasons.extend(f"{r} (K-12 wording)" for r in topic_reasons)
-            elif score >= self.config.tag_threshold:
-                tags.append(TagResult(topic.slug, topic.label, _round(score), topic_reasons))
-        tags.sort(key=lambda t: (-t.score, t.tag))
-
+        scores, tags = self._topics_for(bill, view, texts, referral, reasons, notes)
         bonus = 0.0
-        for key, name, weight in self._committees:
+        for key, name, weight in view.committees:
             if committee_matches(key, referral):
                 bonus += weight
                 against = " (counts against)" if weight < 0 else ""
                 reasons.insert(0, f"referred to {bill.committee or name}{against}")
                 break
-        score = topic_total + bonus
-        k12 = topic_total + max(bonus, 0.0)
+        score = sum(scores.values()) + bonus
+        excluded = self._excluded(texts, scores, bonus, reasons)
+        watched = self._is_watched(bill)
+        if watched:
+            reasons.insert(0, "on the watch list")
+        relevant = watched or (not excluded and score >= self.config.threshold)
+        if not relevant and not excluded:
+            reasons.append(f"score {score:.2f} is below the threshold {self.config.threshold:g}")
+        return Assessment(relevant=relevant, score=_round(score), tags=tags, reasons=reasons + notes)
 
+    def _topics_for(self, bill: BillInput, view: _StateView, texts: Mapping[str, list[Words]],
+                    referral: tuple[str, ...], reasons: list[str],
+                    notes: list[str]) -> tuple[dict[str, float], list[TagResult]]:
+        sponsors = [plain_words(s) for s in bill.sponsors]
+        scores: dict[str, float] = {}
+        tags: list[TagResult] = []
+        for topic in view.topics:
+            score, topic_reasons = self._score_topic(topic, texts, referral, sponsors, bill, notes)
+            scores[topic.slug] = score
+            if topic.context:
+                reasons.extend(f"{r} (K-12 wording)" for r in topic_reasons)
+            elif score >= self.config.tag_threshold:
+                tags.append(TagResult(topic.slug, topic.label, _round(score), topic_reasons))
+        tags.sort(key=lambda t: (-t.score, t.tag))
+        return scores, tags
+
+    def _excluded(self, texts: Mapping[str, list[Words]], scores: Mapping[str, float], bonus: float,
+                  reasons: list[str]) -> bool:
+        """Does an exclusion apply? Its phrase is found and the K-12 evidence it counts stays below its bar."""
         excluded = False
         for exclusion in self._exclusions:
             hit = self._first_hit(exclusion.phrases, texts)
             if hit is None:
                 continue
+            k12 = sum(v for k, v in scores.items() if k not in exclusion.ignore_topics) + max(bonus, 0.0)
             quoted = f"'{hit[1]}' in {_where([hit[0]])}"
             if k12 < exclusion.unless_score:
                 excluded = True
@@ -267,14 +333,7 @@ class Tagger:
                     f"not excluded for {quoted} ({exclusion.label}): "
                     f"K-12 evidence {k12:.2f} reaches {exclusion.unless_score:g}"
                 )
-
-        watched = self._is_watched(bill)
-        if watched:
-            reasons.insert(0, "on the watch list")
-        relevant = watched or (not excluded and score >= self.config.threshold)
-        if not relevant and not excluded:
-            reasons.append(f"score {score:.2f} is below the threshold {self.config.threshold:g}")
-        return Assessment(relevant=relevant, score=_round(score), tags=tags, reasons=reasons + notes)
+        return excluded
 
     def _score_topic(
         self,
@@ -311,7 +370,8 @@ class Tagger:
             best = max(self._weights[h.field] for h in hits)
             score += hits[0].phrase.weight * topic.weight * best
             fields = list(dict.fromkeys(h.field for h in hits))
-            reasons.append(f"'{hits[0].surface}' in {_where(fields)}")
+            origin = f" ({hits[0].phrase.origin})" if hits[0].phrase.origin else ""
+            reasons.append(f"'{hits[0].surface}' in {_where(fields)}{origin}")
 
         if any(committee_matches(c, referral) for c in topic.committees):
             score += topic.weight * self.config.fields.committee
@@ -373,13 +433,19 @@ def _contains(name: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
 # -- explain (for `advocacy tag explain`) -------------------------------------------------------------------
 
 
-def explain_json(data: Mapping[str, Any], tagger: Tagger) -> dict[str, Any]:
+class Assessor(Protocol):
+    """Anything that judges a bill: the rules (`Tagger`), or the rules with the learned ranker beside them."""
+
+    def assess(self, bill: BillInput) -> Assessment: ...
+
+
+def explain_json(data: Mapping[str, Any], tagger: Assessor) -> dict[str, Any]:
     """One bill object in, its identity and assessment out; raises ValueError naming a bad field."""
     bill = BillInput.from_mapping(data)
     return {"state": bill.state, "session": bill.session, "bill": bill.bill, **tagger.assess(bill).to_json()}
 
 
-def explain_jsonl(lines: Iterable[str], tagger: Tagger) -> Iterator[str]:
+def explain_jsonl(lines: Iterable[str], tagger: Assessor) -> Iterator[str]:
     """JSON lines in, JSON lines out, one per non-blank input line. A bad line gives an error object naming the
     line and the problem, and the lines after it are still assessed."""
     for number, line in enumerate(lines, start=1):

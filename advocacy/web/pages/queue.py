@@ -15,6 +15,8 @@ from advocacy.app import App
 from advocacy.config import Config
 from advocacy.curation import decisions as cur
 from advocacy.models import TagAssessment
+from advocacy.runtime.pipeline import make_tagger
+from advocacy.tagging.learning import RankedTagger, suggestions
 from advocacy.web.curation_form import PRIORITY_LABELS, STATUS_LABELS
 from advocacy.web.pages.bills import display_label
 from advocacy.web.pages.curate import SNOOZE_DAYS
@@ -73,12 +75,18 @@ def queue_page(request: Request) -> Response:
         items = cur.queue(session, app.now(), topic=filters.topic or None, priority=filters.priority or None,
                           status=filters.status or None, jurisdiction=filters.jurisdiction or None,
                           include_all=filters.include_all)
+        tagger = make_tagger(app.config)
+        learned = suggestions(session, tagger, [i.bill_id for i in items]) if isinstance(tagger, RankedTagger) else {}
+    if learned:
+        # The learned ranker orders the queue (most likely to be approved first); the rules' score breaks ties.
+        items.sort(key=lambda i: -learned[i.bill_id].probability if i.bill_id in learned else 0.0)
     labels = {item.bill_id: display_label(app.config, item.jurisdiction, item.identifier) for item in items}
     here = request.url.path + (f"?{filters.query}" if filters.query else "")
     return render(request, "queue.html", {
         "section": "queue", "items": items, "labels": labels, "filters": filters, "topics": topics,
         "priorities": PRIORITY_LABELS, "statuses": STATUS_LABELS,
         "jurisdictions": [j.code for j in app.config.jurisdictions], "snooze_days": SNOOZE_DAYS, "here": here,
+        "learned": learned,
     })
 
 
