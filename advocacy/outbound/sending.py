@@ -7,26 +7,27 @@ flight in "sending". The next run marks those "interrupted" and does NOT send th
 the provider accepted them); the advocate sees them and can resend to named members explicitly.
 Retryable failures (429, 5xx, network) go back to pending for the next run; permanent ones keep their reason.
 
-A lease in the `lock` table keeps a second process from sending the same email at the same time (it would
-otherwise take the first one's in-flight rows for a crash's leftovers).
+A lease (`advocacy.locks.db_lock` with a heartbeat) keeps a second process from preparing or sending the same email
+at the same time (it would otherwise take the first one's in-flight rows for a crash's leftovers). It knows whether
+its owner lives: on PostgreSQL it is a session advisory lock the server drops with the connection; on SQLite a row
+naming host and pid, renewed by a heartbeat, taken over at once when that pid is gone or the heartbeat is stale.
+So a re-run right after a crash proceeds; a live owner is named in one line ("another process is sending").
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from advocacy.app import App
-from advocacy.models import Delivery, Lock, Mailing, Member
+from advocacy.locks import HEARTBEAT_TTL, db_lock, holder
+from advocacy.models import Delivery, Mailing, Member
 from advocacy.people.members import find_member
 from digests.channels.email import NAME as EMAIL
 from digests.channels.email import MailBackend, SendResult
@@ -34,7 +35,6 @@ from digests.message import MessageError, OutgoingMessage
 from digests.model import ContextError
 
 log = logging.getLogger("advocacy.outbound.sending")
-LEASE = timedelta(minutes=30)
 
 
 class AlreadySent(Exception):
@@ -134,30 +134,17 @@ def _recover(session: Session, mailing_id: int) -> list[str]:
     return emails
 
 
-def _lock_name(mailing_id: int) -> str:
-    return f"send:digest:{mailing_id}"
-
-
-def _acquire(session: Session, name: str, owner: str, now: datetime) -> None:
-    lock = session.get(Lock, name, with_for_update=True)
-    if lock is None:
-        try:
-            with session.begin_nested():
-                session.add(Lock(name=name, owner=owner, acquired_at=now, expires_at=now + LEASE))
-        except IntegrityError as exc:
-            raise SendInProgress(f"{name}: another process started sending it just now") from exc
-    elif lock.owner != owner and lock.expires_at > now:
-        raise SendInProgress(f"{name}: being sent by {lock.owner} since {lock.acquired_at:%Y-%m-%d %H:%M} UTC "
-                             f"(lease until {lock.expires_at:%H:%M} UTC)")
-    else:  # ours, or an expired lease of a process that died
-        lock.owner, lock.acquired_at, lock.expires_at = owner, now, now + LEASE
-
-
-def _release(app: App, name: str, owner: str) -> None:
-    with app.transaction() as session:
-        lock = session.get(Lock, name)
-        if lock is not None and lock.owner == owner:
-            session.delete(lock)
+@contextmanager
+def lease(app: App, what: int | str, label: str = "") -> Iterator[None]:
+    """Hold the send lease of one mailing (its id, or a key such as "agenda-of-call:3" for one not yet created),
+    or raise SendInProgress naming the live owner in one line. Take it before `prepare`."""
+    name = f"send:{what}"
+    with db_lock(app, name, HEARTBEAT_TTL, heartbeat=True) as acquired:
+        if not acquired:
+            owner = holder(app, name) or "it has just finished or is starting"
+            raise SendInProgress(f"{label or f'email {what}'}: another process is sending it ({owner}); "
+                                 "try again when it has finished")
+        yield
 
 
 def _units(rows: Sequence[tuple[int, Member]], key: GroupKey | None, size: int) -> list[list[tuple[int, Member]]]:
@@ -191,26 +178,26 @@ def _message(compose: Compose, digest: Mailing, member: Member) -> OutgoingMessa
 
 
 def send(app: App, mailing_id: int, backend: MailBackend, compose: Compose, *, key: GroupKey | None = None,
-         progress: Callable[[str], None] | None = None) -> SendReport:
-    """Send every pending delivery of `mailing_id` once, one provider request at a time."""
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    lock = _lock_name(mailing_id)
-    with app.transaction() as session:
-        digest = session.get(Mailing, mailing_id)
-        if digest is None:
+         progress: Callable[[str], None] | None = None, leased: bool = False) -> SendReport:
+    """Send every pending delivery of `mailing_id` once, one provider request at a time.
+
+    `leased`: the caller already holds `lease(app, mailing_id)` (taken before `prepare`); otherwise it is taken here.
+    """
+    with app.sessions() as session:
+        if session.get(Mailing, mailing_id) is None:
             raise ValueError(f"no digest {mailing_id}")
-        _acquire(session, lock, owner, app.now())
-    try:
-        report = _send_locked(app, mailing_id, backend, compose, key, progress, lock, owner)
-    finally:
-        _release(app, lock, owner)
+    if leased:
+        report = _send_locked(app, mailing_id, backend, compose, key, progress)
+    else:
+        with lease(app, mailing_id):
+            report = _send_locked(app, mailing_id, backend, compose, key, progress)
     log.info("%s=%s sent=%s failed=%s skipped=%s requests=%s", report.kind, mailing_id, report.sent, report.failed,
              report.skipped, report.requests)
     return report
 
 
 def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compose, key: GroupKey | None,
-                 progress: Callable[[str], None] | None, lock: str, owner: str) -> SendReport:
+                 progress: Callable[[str], None] | None) -> SendReport:
     with app.transaction() as session:
         digest = session.get(Mailing, mailing_id)
         assert digest is not None
@@ -235,9 +222,6 @@ def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compo
         prepared = {delivery_id: _message(compose, digest, member) for delivery_id, member in unit}
         with app.transaction() as session:
             claimed = _claim(session, list(prepared))
-            held = session.get(Lock, lock)
-            if held is not None and held.owner == owner:
-                held.expires_at = app.now() + LEASE
         built = {delivery_id: message for delivery_id, message in prepared.items() if delivery_id in claimed}
         outgoing = [(delivery_id, m) for delivery_id, m in built.items() if isinstance(m, OutgoingMessage)]
         results: list[SendResult] = backend.send([m for _, m in outgoing]) if outgoing else []
