@@ -161,6 +161,7 @@ class Smtp(_Model):
 class SendGrid(_Model):
     host: str = "https://api.sendgrid.com"
     sandbox: bool = False
+    timeout: float = Field(default=30.0, gt=0)  # seconds for one request; past it the request "may be accepted"
     categories: list[str] = Field(default_factory=lambda: ["legislative-update"])
 
 
