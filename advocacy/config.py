@@ -86,6 +86,7 @@ class Source(_Model):
     kind: str
     schedule: str = "0 7-18 * * 1-5"  # cron, in the collaborative's zone
     enabled: bool = True
+    max_body_mb: float | None = Field(default=None, gt=0)  # this source's cap on one body; else [http] max_body_mb
     options: dict[str, Any] = Field(default_factory=dict)
 
     _cron = field_validator("schedule")(_cron)
@@ -185,6 +186,8 @@ class Http(_Model):
     retries: int = Field(default=4, ge=0)
     backoff: float = Field(default=2.0, ge=0)
     min_interval: float = Field(default=1.0, ge=0)  # seconds between requests to one host
+    deadline: float = Field(default=300.0, gt=0)  # seconds for one whole request; `timeout` is per read
+    max_body_mb: float = Field(default=50.0, gt=0)  # a body past this is given up while it streams
 
 
 class Web(_Model):
