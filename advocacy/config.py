@@ -382,12 +382,15 @@ def _apply_overrides(data: dict[str, Any], env: Mapping[str, str]) -> list[str]:
     return applied
 
 
-def _describe(error: ValidationError, origin: str) -> str:
+def _describe(error: ValidationError, origin: str, overrides: Mapping[tuple[str, ...], str] | None = None) -> str:
+    """One line per problem, naming the file (or the environment variable that set the value) and the key."""
     lines = []
     for err in error.errors():
         loc = ""
         for part in err["loc"]:
             loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        path = tuple(str(p).lower() for p in err["loc"])
+        variable = next((name for prefix, name in (overrides or {}).items() if path[:len(prefix)] == prefix), None)
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
@@ -395,7 +398,8 @@ def _describe(error: ValidationError, origin: str) -> str:
             msg = "required value is missing"
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
-        lines.append(f"{origin}: {loc or '(top level)'}: {msg}")
+        where = f"environment variable {variable} (overriding {origin})" if variable else origin
+        lines.append(f"{where}: {loc or '(top level)'}: {msg}")
     return "\n".join(lines)
 
 
@@ -408,9 +412,10 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         raise ConfigError(f"{path}: no such configuration file") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    _apply_overrides(data, env)
+    applied = _apply_overrides(data, env)
+    overrides = {tuple(p.lower() for p in name[len(ENV_PREFIX):].split("__")): name for name in applied}
     try:
         config = Config.model_validate({**data, "base_dir": path.resolve().parent})
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, str(path))) from None
+        raise ConfigError(_describe(exc, str(path), overrides)) from None
     return config
