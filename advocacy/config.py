@@ -163,6 +163,7 @@ class SendGrid(_Model):
     host: str = "https://api.sendgrid.com"
     sandbox: bool = False
     timeout: float = Field(default=30.0, gt=0)  # seconds for one request; past it the request "may be accepted"
+    batch_size: int = Field(default=1000, ge=1, le=1000)  # members per request: what one lost answer can cost
     categories: list[str] = Field(default_factory=lambda: ["legislative-update"])
 
 

@@ -124,6 +124,9 @@ class SendGridStandIn:
         self._ids = itertools.count(1)
         self._stalls = 0
         self._faults: deque[str] = deque()  # "close-after-accept" / "close-before-accept", one per request
+        self._posts = 0
+        self._hold: tuple[int, str] | None = None  # (the nth POST, "before" / "after" accepting / "answered")
+        self.held = threading.Event()
         self._released = threading.Event()  # set on exit: a stalled answer never outlives the server
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -151,6 +154,15 @@ class SendGridStandIn:
         """Accept the next `count` requests (they count as delivered) but answer only after the client gave up."""
         with self._lock:
             self._stalls += count
+
+    def hold(self, nth: int, when: str) -> threading.Event:
+        """At the `nth` POST (counting from 1): keep it unanswered until the server closes, "before" or "after"
+        recording it as delivered, or ("answered") answer it normally; the event returned is set at that moment."""
+        assert when in ("before", "after", "answered")
+        with self._lock:
+            self._hold = (nth, when)
+            self.held = threading.Event()
+        return self.held
 
     def drop_next(self, count: int, *, accepted: bool) -> None:
         """Close the connection of the next `count` requests without an answer, after recording them as
@@ -196,6 +208,23 @@ class SendGridStandIn:
         # SendGrid answers 200 in sandbox mode (validated, not sent) and 202 when it accepted the mail.
         return (200 if sandbox else 202), {"X-Message-Id": message_id}, None
 
+    def _next_fault(self) -> str:
+        """How to misbehave on this POST: "" (not at all), "hold-<when>", "close-before/after-accept"."""
+        with self._lock:
+            self._posts += 1
+            if self._hold and self._hold[0] == self._posts:
+                return f"hold-{self._hold[1]}"
+            return self._faults.popleft() if self._faults else ""
+
+    def _count_unrecorded(self) -> None:
+        with self._lock:
+            self.attempts += 1
+
+    def _hold_here(self, hold: bool) -> None:
+        if hold:
+            self.held.set()
+            self._released.wait()
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stand_in = self
 
@@ -218,14 +247,14 @@ class SendGridStandIn:
                     body = json.loads(raw)
                 except ValueError:
                     body = None
-                with stand_in._lock:
-                    fault = stand_in._faults.popleft() if stand_in._faults else ""
-                if fault == "close-before-accept":
-                    with stand_in._lock:
-                        stand_in.attempts += 1
+                fault = stand_in._next_fault()
+                if fault in ("hold-before", "close-before-accept"):
+                    stand_in._count_unrecorded()
+                    stand_in._hold_here(fault == "hold-before")
                     return self._drop()
                 status, headers, reply = stand_in._reply(body)
-                if fault == "close-after-accept":
+                if fault in ("hold-after", "close-after-accept"):
+                    stand_in._hold_here(fault == "hold-after")
                     return self._drop()
                 with stand_in._lock:
                     stall = status in (200, 202) and stand_in._stalls > 0
@@ -236,6 +265,9 @@ class SendGridStandIn:
                         self._send(status, headers, reply)
                     return
                 self._send(status, headers, reply)
+                if fault == "hold-answered":
+                    self.wfile.flush()
+                    stand_in.held.set()
 
             def _drop(self) -> None:
                 self.close_connection = True
