@@ -67,7 +67,8 @@ class SendReport:
     failed: int = 0
     permanent: list[tuple[str, str]] = field(default_factory=list)  # (email, reason)
     retry_later: int = 0
-    interrupted: list[str] = field(default_factory=list)
+    interrupted: list[str] = field(default_factory=list)  # not resent: a crash's leftovers, and `unanswered`
+    unanswered: list[str] = field(default_factory=list)  # this run's requests whose answer was lost (maybe accepted)
     skipped: int = 0
     deferred: int = 0
     requests: int = 0
@@ -80,11 +81,19 @@ class SendReport:
         out += [f"  permanent failure for {email}: {reason}" for email, reason in self.permanent]
         if self.retry_later:
             out.append(f"  {self.retry_later} will be retried on the next run (temporary failure)")
-        if self.interrupted:
-            out.append(f"  {len(self.interrupted)} interrupted by an earlier crash, not resent automatically "
-                       "(check, then use --resend-to): " + ", ".join(self.interrupted[:10])
-                       + (" ..." if len(self.interrupted) > 10 else ""))
+        crashed = [email for email in self.interrupted if email not in set(self.unanswered)]
+        if crashed:
+            out.append(f"  {len(crashed)} interrupted by an earlier crash, not resent automatically "
+                       "(check, then use --resend-to): " + _some(crashed))
+        if self.unanswered:
+            out.append(f"  {len(self.unanswered)} interrupted: the provider's answer was lost (timeout or dropped "
+                       "connection), so it may have accepted them; not resent automatically (check, then use "
+                       "--resend-to): " + _some(self.unanswered))
         return out
+
+
+def _some(emails: list[str]) -> str:
+    return ", ".join(emails[:10]) + (" ..." if len(emails) > 10 else "")
 
 
 def prepare(session: Session, digest: Mailing, members: Sequence[Member], now: datetime,
@@ -279,6 +288,7 @@ def _record(row: Delivery, built: OutgoingMessage | Skip | str, result: SendResu
     elif result.unknown:  # like a crash during the request: never resent automatically
         row.status, row.error = "interrupted", f"{result.reason}; not resent automatically"
         report.interrupted.append(email)
+        report.unanswered.append(email)
     else:
         row.status, row.permanent, row.error = "failed", result.permanent, result.reason
         report.failed += 1
