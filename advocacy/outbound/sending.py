@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from advocacy.app import App
@@ -98,18 +98,21 @@ def _some(emails: list[str]) -> str:
 
 def prepare(session: Session, digest: Mailing, members: Sequence[Member], now: datetime,
             decide: Callable[[Member], tuple[str, str]] | None = None) -> int:
-    """Write a delivery for each member who has none yet (pending, or what `decide` says). Returns how many."""
+    """Write a delivery for each member who has none yet (pending, or what `decide` says), in one bulk INSERT.
+    Returns how many."""
+    session.flush()
     have = set(session.scalars(select(Delivery.member_id).where(Delivery.mailing_id == digest.id)))
-    added = 0
+    rows = []
     for member in members:
         if member.id in have:
             continue
+        have.add(member.id)
         status, reason = decide(member) if decide else ("pending", "")
-        session.add(Delivery(mailing_id=digest.id, member_id=member.id, status=status, error=reason,
-                             created_at=now))
-        added += 1
-    session.flush()
-    return added
+        rows.append({"mailing_id": digest.id, "member_id": member.id, "status": status, "error": reason,
+                     "created_at": now})
+    if rows:
+        session.execute(insert(Delivery), rows)
+    return len(rows)
 
 
 def resend_to(session: Session, digest: Mailing, emails: Sequence[str], now: datetime) -> list[str]:
