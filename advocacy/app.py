@@ -64,6 +64,7 @@ class App:
         if settings.backend == "sendgrid":
             key = self.secrets.require("sendgrid_api_key", "SENDGRID_API_KEY")
             return email.SendGridBackend(api_key=key, host=settings.sendgrid.host, sandbox=settings.sendgrid.sandbox,
+                                         timeout=settings.sendgrid.timeout, batch_size=settings.sendgrid.batch_size,
                                          clock=self.clock)
         raise ConfigError(f"email.backend: unknown backend {settings.backend!r}")
 

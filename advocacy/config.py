@@ -86,6 +86,7 @@ class Source(_Model):
     kind: str
     schedule: str = "0 7-18 * * 1-5"  # cron, in the collaborative's zone
     enabled: bool = True
+    max_body_mb: float | None = Field(default=None, gt=0)  # this source's cap on one body; else [http] max_body_mb
     options: dict[str, Any] = Field(default_factory=dict)
 
     _cron = field_validator("schedule")(_cron)
@@ -161,6 +162,8 @@ class Smtp(_Model):
 class SendGrid(_Model):
     host: str = "https://api.sendgrid.com"
     sandbox: bool = False
+    timeout: float = Field(default=30.0, gt=0)  # seconds for one request; past it the request "may be accepted"
+    batch_size: int = Field(default=1000, ge=1, le=1000)  # members per request: what one lost answer can cost
     categories: list[str] = Field(default_factory=lambda: ["legislative-update"])
 
 
@@ -184,6 +187,8 @@ class Http(_Model):
     retries: int = Field(default=4, ge=0)
     backoff: float = Field(default=2.0, ge=0)
     min_interval: float = Field(default=1.0, ge=0)  # seconds between requests to one host
+    deadline: float = Field(default=300.0, gt=0)  # seconds for one whole request; `timeout` is per read
+    max_body_mb: float = Field(default=50.0, gt=0)  # a body past this is given up while it streams
 
 
 class Web(_Model):
@@ -386,12 +391,15 @@ def _apply_overrides(data: dict[str, Any], env: Mapping[str, str]) -> list[str]:
     return applied
 
 
-def _describe(error: ValidationError, origin: str) -> str:
+def _describe(error: ValidationError, origin: str, overrides: Mapping[tuple[str, ...], str] | None = None) -> str:
+    """One line per problem, naming the file (or the environment variable that set the value) and the key."""
     lines = []
     for err in error.errors():
         loc = ""
         for part in err["loc"]:
             loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        path = tuple(str(p).lower() for p in err["loc"])
+        variable = next((name for prefix, name in (overrides or {}).items() if path[:len(prefix)] == prefix), None)
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
@@ -399,7 +407,8 @@ def _describe(error: ValidationError, origin: str) -> str:
             msg = "required value is missing"
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
-        lines.append(f"{origin}: {loc or '(top level)'}: {msg}")
+        where = f"environment variable {variable} (overriding {origin})" if variable else origin
+        lines.append(f"{where}: {loc or '(top level)'}: {msg}")
     return "\n".join(lines)
 
 
@@ -412,9 +421,10 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         raise ConfigError(f"{path}: no such configuration file") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    _apply_overrides(data, env)
+    applied = _apply_overrides(data, env)
+    overrides = {tuple(p.lower() for p in name[len(ENV_PREFIX):].split("__")): name for name in applied}
     try:
         config = Config.model_validate({**data, "base_dir": path.resolve().parent})
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, str(path))) from None
+        raise ConfigError(_describe(exc, str(path), overrides)) from None
     return config

@@ -4,6 +4,10 @@
 caller stands down if not. PostgreSQL uses a session advisory lock on a connection of its own (released by the
 server if the process dies). SQLite has no such thing, so a row in the `lock` table is claimed with a conditional
 INSERT / UPDATE; an expired row, or one whose owner was a process on this machine that is gone, can be taken over.
+
+A lease taken with `heartbeat=True` (the send lease) keeps a short ttl on SQLite and a thread renews it while it is
+held: a holder that dies on another machine is given up after one ttl, not after the longest job could take.
+`holder(app, name)` says, in one line, who holds a lock now.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import hashlib
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +31,7 @@ from advocacy.models import Lock
 
 log = logging.getLogger("advocacy.locks")
 DEFAULT_TTL = timedelta(hours=2)
+HEARTBEAT_TTL = timedelta(minutes=2)  # a heartbeat lease is renewed every third of this
 
 
 def advisory_key(name: str) -> int:
@@ -62,6 +68,8 @@ def _advisory_lock(engine: Engine, name: str) -> Iterator[bool]:
     conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     acquired = False
     try:
+        # Named after this process, so that `holder` can say who holds the lock.
+        conn.execute(text("SELECT set_config('application_name', :n, false)"), {"n": f"advocacy {new_owner()}"})
         acquired = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
         yield acquired
     finally:
@@ -106,13 +114,30 @@ def _claim_row(app: App, name: str, owner: str, ttl: timedelta) -> bool:
     return False
 
 
+def _beat(app: App, name: str, owner: str, ttl: timedelta, stop: threading.Event) -> None:
+    """Renew the lease every third of its ttl until told to stop."""
+    while not stop.wait(ttl.total_seconds() / 3):
+        try:
+            with app.transaction() as session:
+                session.execute(update(Lock).where(Lock.name == name, Lock.owner == owner)
+                                .values(expires_at=app.now() + ttl),
+                                execution_options={"synchronize_session": False})
+        except Exception as exc:  # a missed beat is not fatal; the next one may get through
+            log_event(log, "lock.heartbeat_failed", logging.WARNING, lock=name, error=str(exc))
+
+
 @contextmanager
-def _row_lock(app: App, name: str, ttl: timedelta) -> Iterator[bool]:
+def _row_lock(app: App, name: str, ttl: timedelta, heartbeat: bool) -> Iterator[bool]:
     owner = new_owner()
     acquired = _claim_row(app, name, owner, ttl)
+    stop = threading.Event()
+    if acquired and heartbeat:
+        threading.Thread(target=_beat, args=(app, name, owner, ttl, stop), daemon=True,
+                         name=f"lease {name}").start()
     try:
         yield acquired
     finally:
+        stop.set()
         if acquired:
             with app.transaction() as session:
                 released = session.execute(
@@ -125,15 +150,38 @@ def _row_lock(app: App, name: str, ttl: timedelta) -> Iterator[bool]:
 
 
 @contextmanager
-def db_lock(app: App, name: str, ttl: timedelta = DEFAULT_TTL) -> Iterator[bool]:
+def db_lock(app: App, name: str, ttl: timedelta = DEFAULT_TTL, *, heartbeat: bool = False) -> Iterator[bool]:
     """Try once to take the named lock; yields whether it was acquired and releases it on exit.
 
     `ttl` matters on SQLite only: how long a lock row protects its holder if the holder vanishes without
-    releasing it and cannot be seen to be gone (another machine). Keep it longer than the longest job.
+    releasing it and cannot be seen to be gone (another machine). Without `heartbeat`, keep it longer than the
+    longest job; with it, a thread renews the row every ttl/3, so a short ttl (`HEARTBEAT_TTL`) is enough.
     """
     if app.engine.dialect.name == "postgresql":
         with _advisory_lock(app.engine, name) as acquired:
             yield acquired
     else:
-        with _row_lock(app, name, ttl) as acquired:
+        with _row_lock(app, name, ttl, heartbeat) as acquired:
             yield acquired
+
+
+def holder(app: App, name: str) -> str:
+    """Who holds the named lock, in a few words ("host:pid, lease renewed until 21:50:03 UTC"); "" if nobody."""
+    if app.engine.dialect.name == "postgresql":
+        key = advisory_key(name) & 0xFFFFFFFFFFFFFFFF
+        with app.engine.connect() as conn:
+            row = conn.execute(text(
+                "SELECT a.application_name, a.pid, a.backend_start FROM pg_locks l "
+                "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+                "AND l.classid = :hi AND l.objid = :lo AND l.objsubid = 1"), {"hi": key >> 32, "lo": key & 0xFFFFFFFF},
+            ).first()
+        if row is None:
+            return ""
+        who = str(row[0]).removeprefix("advocacy ").rsplit(":", 1)[0] or f"database session {row[1]}"
+        return f"{who}, connected since {row[2]:%Y-%m-%d %H:%M} UTC"
+    with app.sessions() as session:
+        lock = session.get(Lock, name)
+    if lock is None:
+        return ""
+    return (f"{lock.owner.rsplit(':', 1)[0]}, since {lock.acquired_at:%Y-%m-%d %H:%M} UTC, "
+            f"lease until {lock.expires_at:%H:%M:%S} UTC")

@@ -19,6 +19,8 @@ import httpx
 from vocabulary.retry_after import retry_after_seconds
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_BODY_BYTES = 50 * 1024 * 1024  # a source's `max_body_mb` overrides it
+DEADLINE_SECONDS = 300.0  # for one request, start to last byte; `timeout` is per read
 
 
 class FetchError(Exception):
@@ -84,7 +86,12 @@ def _utcnow() -> datetime:
 class Fetcher:
     """GET with timeouts, retries (exponential backoff, Retry-After), a per-host minimum interval and
     conditional requests. `sleep`, `clock` (monotonic seconds) and `now` (aware datetime) are injected so that
-    tests never wait."""
+    tests never wait.
+
+    Bounded: a body is read as it streams and given up past `max_bytes` (whatever Content-Length claims), a
+    request past `deadline` seconds is given up however steadily its bytes drip, and a redirect loop is named;
+    each is a `FetchError` naming the URL and the limit, never retried.
+    """
 
     def __init__(
         self,
@@ -101,6 +108,8 @@ class Fetcher:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = _utcnow,
+        max_bytes: int = MAX_BODY_BYTES,
+        deadline: float = DEADLINE_SECONDS,
     ) -> None:
         if not service.strip() or "@" not in contact and "://" not in contact:
             raise ValueError("a Fetcher needs a service name and a contact address (email or URL)")
@@ -117,6 +126,8 @@ class Fetcher:
         self._now = now
         self._last_request: dict[str, float] = {}
         self.requests_made = 0
+        self.max_bytes = max_bytes
+        self.deadline = deadline
 
     def now(self) -> datetime:
         return self._now()
@@ -158,7 +169,7 @@ class Fetcher:
             attempts += 1
             self._wait_for_host(request_url.host)
             try:
-                response = self._client.get(request_url, headers=sent, timeout=self._timeout)
+                response, body = self._get(request_url, sent, public_url, attempts)
             except httpx.TransportError as exc:
                 if attempts > self.retries:
                     raise FetchError(public_url, None, attempts, f"{type(exc).__name__}: {exc}") from exc
@@ -169,9 +180,9 @@ class Fetcher:
                 self.requests_made += 1
 
             if response.status_code == 304 and known:
-                return self._payload(public_url, response, not_modified=True)
+                return self._payload(public_url, response, b"", not_modified=True)
             if 200 <= response.status_code < 300:
-                return self._payload(public_url, response)
+                return self._payload(public_url, response, body)
             if response.status_code not in RETRY_STATUSES or attempts > self.retries:
                 raise FetchError(public_url, response.status_code, attempts, response.reason_phrase)
             delay = self._retry_after(response) or self._backoff_delay(attempts)
@@ -184,8 +195,37 @@ class Fetcher:
                 )
             self._sleep(delay)
 
-    def _payload(self, url: str, response: httpx.Response, *, not_modified: bool = False) -> Payload:
-        body = b"" if not_modified else response.content
+    def _get(self, url: httpx.URL, headers: Mapping[str, str], public_url: str,
+             attempts: int) -> tuple[httpx.Response, bytes]:
+        """One GET, its body (of a 2xx) read as it streams, within `max_bytes` and `deadline`."""
+        started = self._clock()
+
+        def give_up(detail: str, status: int | None) -> FetchError:
+            return FetchError(public_url, status, attempts, detail)
+
+        try:
+            with self._client.stream("GET", url, headers=headers, timeout=self._timeout) as response:
+                if not 200 <= response.status_code < 300:
+                    return response, b""
+                limit = f"the {self.max_bytes / 1048576:g} MB limit (the source's max_body_mb)"
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > self.max_bytes:
+                    raise give_up(f"declares {int(declared):,} bytes, over {limit}; not read", response.status_code)
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise give_up(f"body over {limit}; stopped reading", response.status_code)
+                    if self._clock() - started > self.deadline:
+                        raise give_up(f"still sending after the {self.deadline:g}s deadline ([http] deadline) "
+                                      f"with {size:,} bytes read; given up", response.status_code)
+                    chunks.append(chunk)
+                return response, b"".join(chunks)
+        except httpx.TooManyRedirects as exc:
+            raise give_up(f"more than {self._client.max_redirects} redirects (a redirect loop?), "
+                          f"last to {exc.request.url.copy_with(query=None)}", None) from exc
+
+    def _payload(self, url: str, response: httpx.Response, body: bytes, *, not_modified: bool = False) -> Payload:
         return Payload(
             url=url,
             status=response.status_code,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import socket
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -109,7 +110,8 @@ class SendGridStandIn:
     """A threaded HTTP server answering POST /v3/mail/send like SendGrid does.
 
     It checks the bearer key and the payload shape, records each request, and can be told to answer with a
-    given status for the next N requests (`fail_next`).
+    given status for the next N requests (`fail_next`, e.g. 500 or 429 with Retry-After), to accept and answer too
+    late (`stall_next`), or to close the connection unanswered after or before accepting (`drop_next`).
     """
 
     def __init__(self, api_key: str = "SG.test-key", keep_payloads: bool = True) -> None:
@@ -121,6 +123,10 @@ class SendGridStandIn:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._stalls = 0
+        self._faults: deque[str] = deque()  # "close-after-accept" / "close-before-accept", one per request
+        self._posts = 0
+        self._hold: tuple[int, str] | None = None  # (the nth POST, "before" / "after" accepting / "answered")
+        self.held = threading.Event()
         self._released = threading.Event()  # set on exit: a stalled answer never outlives the server
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -148,6 +154,21 @@ class SendGridStandIn:
         """Accept the next `count` requests (they count as delivered) but answer only after the client gave up."""
         with self._lock:
             self._stalls += count
+
+    def hold(self, nth: int, when: str) -> threading.Event:
+        """At the `nth` POST (counting from 1): keep it unanswered until the server closes, "before" or "after"
+        recording it as delivered, or ("answered") answer it normally; the event returned is set at that moment."""
+        assert when in ("before", "after", "answered")
+        with self._lock:
+            self._hold = (nth, when)
+            self.held = threading.Event()
+        return self.held
+
+    def drop_next(self, count: int, *, accepted: bool) -> None:
+        """Close the connection of the next `count` requests without an answer, after recording them as
+        delivered (`accepted`) or before (nothing delivered)."""
+        with self._lock:
+            self._faults.extend(["close-after-accept" if accepted else "close-before-accept"] * count)
 
     def fail_next(self, count: int, status: int, retry_after: str | None = None) -> None:
         with self._lock:
@@ -187,6 +208,23 @@ class SendGridStandIn:
         # SendGrid answers 200 in sandbox mode (validated, not sent) and 202 when it accepted the mail.
         return (200 if sandbox else 202), {"X-Message-Id": message_id}, None
 
+    def _next_fault(self) -> str:
+        """How to misbehave on this POST: "" (not at all), "hold-<when>", "close-before/after-accept"."""
+        with self._lock:
+            self._posts += 1
+            if self._hold and self._hold[0] == self._posts:
+                return f"hold-{self._hold[1]}"
+            return self._faults.popleft() if self._faults else ""
+
+    def _count_unrecorded(self) -> None:
+        with self._lock:
+            self.attempts += 1
+
+    def _hold_here(self, hold: bool) -> None:
+        if hold:
+            self.held.set()
+            self._released.wait()
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stand_in = self
 
@@ -209,7 +247,15 @@ class SendGridStandIn:
                     body = json.loads(raw)
                 except ValueError:
                     body = None
+                fault = stand_in._next_fault()
+                if fault in ("hold-before", "close-before-accept"):
+                    stand_in._count_unrecorded()
+                    stand_in._hold_here(fault == "hold-before")
+                    return self._drop()
                 status, headers, reply = stand_in._reply(body)
+                if fault in ("hold-after", "close-after-accept"):
+                    stand_in._hold_here(fault == "hold-after")
+                    return self._drop()
                 with stand_in._lock:
                     stall = status in (200, 202) and stand_in._stalls > 0
                     stand_in._stalls -= stall
@@ -219,6 +265,14 @@ class SendGridStandIn:
                         self._send(status, headers, reply)
                     return
                 self._send(status, headers, reply)
+                if fault == "hold-answered":
+                    self.wfile.flush()
+                    stand_in.held.set()
+
+            def _drop(self) -> None:
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
 
             def _send(self, status: int, headers: dict[str, str], body: dict[str, Any] | None) -> None:
                 data = json.dumps(body).encode() if body is not None else b""
@@ -244,6 +298,7 @@ class ReceivedMail:
 class _Collector:
     messages: list[ReceivedMail] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)  # recipients answered with 550
+    drop_after_data: set[str] = field(default_factory=set)  # kept, then the connection is cut before the answer
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list
@@ -258,6 +313,8 @@ class _Collector:
         message = message_from_bytes(raw, policy=policy.default)
         received = ReceivedMail(str(envelope.mail_from), list(envelope.rcpt_tos), message)
         self.messages.append(received)
+        if self.drop_after_data & set(envelope.rcpt_tos):
+            server.transport.abort()  # type: ignore[union-attr]  # accepted, but the answer never leaves
         return "250 Message accepted"
 
 
@@ -283,6 +340,10 @@ class LocalSmtpServer:
 
     def refuse(self, address: str) -> None:
         self._collector.refuse.add(address)
+
+    def drop_after_data(self, address: str) -> None:
+        """Keep the message to `address`, then cut the connection before answering its DATA."""
+        self._collector.drop_after_data.add(address)
 
     @property
     def host(self) -> str:

@@ -93,6 +93,20 @@ def test_override_with_a_bad_value_is_reported_like_the_file(config_path: Path) 
         load_config(config_path, env={"ADVOCACY_EMAIL__BACKEND": "pigeon"})
 
 
+def test_an_override_that_fails_validation_names_the_variable_not_the_file(config_path: Path) -> None:
+    with pytest.raises(ConfigError) as failed:
+        load_config(config_path, env={"ADVOCACY_WEB__PORT": "abc", "ADVOCACY_HTTP__TIMEOUT": "5"})
+    (line,) = str(failed.value).splitlines()
+    assert line.startswith("environment variable ADVOCACY_WEB__PORT (overriding ") and ": web.port: " in line
+    with pytest.raises(ConfigError) as section:  # a whole section replaced by a variable is that variable's fault
+        load_config(config_path, env={"ADVOCACY_HTTP": "{}", "ADVOCACY_EMAIL__SMTP": '{"port": "x"}'})
+    assert str(section.value).startswith("environment variable ADVOCACY_EMAIL__SMTP (overriding ")
+    with pytest.raises(ConfigError) as unrelated:  # only the variable at fault is named
+        load_config(config_path, env={"ADVOCACY_WEB__HOST": "0.0.0.0", "ADVOCACY_SCHEDULE__CALL_MINUTES": "5"})
+    assert "ADVOCACY_WEB__HOST" not in str(unrelated.value)
+    assert "ADVOCACY_SCHEDULE__CALL_MINUTES" in str(unrelated.value)
+
+
 def test_secrets_come_only_from_the_environment(config_path: Path) -> None:
     text = config_path.read_text().replace("[email]\n", "[email]\nsendgrid_api_key = 'SG.x'\n")
     config_path.write_text(text)

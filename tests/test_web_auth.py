@@ -305,3 +305,26 @@ def test_stylesheet_is_served_and_linked_with_its_version(app: App) -> None:
     assert '/static/style.css?v=' in page
     css = client.get("/static/style.css")
     assert css.status_code == 200 and "@media" in css.text
+
+
+def test_one_address_trying_many_emails_is_refused_with_retry_after(app: App, clock: FakeClock) -> None:
+    add_staff(app, ADVOCATE, "advocate")
+    web = web_app(app)
+    attacker = TestClient(web, client=("203.0.113.9", 40000))
+    for n in range(20):  # never five for one email, but twenty from one address
+        assert sign_in(attacker, f"guess{n}@example.org", "wrong guess number x").status_code == 400
+    blocked = sign_in(attacker, ADVOCATE)
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "900"
+    assert sign_in(TestClient(web, client=("198.51.100.4", 40000)), ADVOCATE).status_code == 303
+    clock.advance(minutes=10)
+    assert sign_in(attacker, ADVOCATE).headers["Retry-After"] == "300"
+    clock.advance(minutes=5)
+    assert sign_in(attacker, ADVOCATE).status_code == 303
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_strict_transport_security_is_sent_only_with_secure_cookies(app: App, secure: bool) -> None:
+    app.config = app.config.model_copy(update={"web": app.config.web.model_copy(update={"secure_cookies": secure})})
+    response = TestClient(web_app(app), base_url="https://testserver").get("/login")
+    assert response.status_code == 200
+    assert response.headers.get("Strict-Transport-Security") == ("max-age=31536000" if secure else None)

@@ -325,9 +325,10 @@ def _replay_client(app: App, replay_of: int) -> httpx.Client | None:
     return httpx.Client(transport=_replay_transport(bodies, replay_of)) if bodies else None
 
 
-def _fetcher(app: App, start: _Start, client: httpx.Client | None, *, replaying: bool, sleep: Sleep,
-             monotonic: Monotonic) -> RecordingFetcher:
-    """A replay asks the archive once, without waiting; a run asks the network politely, conditionally."""
+def _fetcher(app: App, source: Source, start: _Start, client: httpx.Client | None, *, replaying: bool,
+             sleep: Sleep, monotonic: Monotonic) -> RecordingFetcher:
+    """A replay asks the archive once, without waiting; a run asks the network politely, conditionally, within
+    the body size cap (the source's `max_body_mb`, else `[http] max_body_mb`) and `[http] deadline`."""
     http = app.config.http
     with app.sessions() as session:
         validators = ReplayValidators() if replaying else known_validators(session)
@@ -336,7 +337,8 @@ def _fetcher(app: App, start: _Start, client: httpx.Client | None, *, replaying:
         validators=validators,
         client=client, timeout=http.timeout, retries=0 if replaying else http.retries,
         backoff=http.backoff, min_interval=0 if replaying else http.min_interval,
-        sleep=sleep, clock=monotonic, now=start.now,
+        sleep=sleep, clock=monotonic, now=start.now, deadline=http.deadline,
+        max_bytes=int((source.max_body_mb or http.max_body_mb) * 1024 * 1024),
     )
 
 
@@ -389,7 +391,7 @@ def _run_source(app: App, jcfg: JurisdictionConfig, source: Source, *, replay_of
         if client is None:
             return _fail(app, summary, f"run {replay_of} archived no payloads (every request was answered 304): "
                                        "nothing to replay")
-    fetcher = _fetcher(app, start, client, replaying=replaying, sleep=sleep, monotonic=monotonic)
+    fetcher = _fetcher(app, source, start, client, replaying=replaying, sleep=sleep, monotonic=monotonic)
     try:
         collected, error = _collect(jcfg, source, start, fetcher, api_key)
     finally:

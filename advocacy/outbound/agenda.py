@@ -521,7 +521,14 @@ def send(app: App, call_id: int, backend: MailBackend, *, update: bool = False,
 
     Sending again resumes an interrupted send. Once it was sent, `update=True` sends the edited agenda as an
     update (a new digest row, the invitation's SEQUENCE raised, the same UID); without it, AlreadySent.
+    The send lease of the call's agenda is held from before its row and recipients are written.
     """
+    with sending.lease(app, f"agenda-of-call:{call_id}", f"the agenda of call {call_id}"):
+        return _send(app, call_id, backend, update, progress, renderer)
+
+
+def _send(app: App, call_id: int, backend: MailBackend, update: bool, progress: Callable[[str], None] | None,
+          renderer: EmailRenderer | None) -> SendReport:
     config = app.config
     now = app.now()
     with app.transaction() as session:

@@ -203,7 +203,14 @@ def _recipients(session: Session, config: Config, digest: Mailing, topics: list[
 
 def send_alert(app: App, mailing_id: int, backend: MailBackend, renderer: EmailRenderer,
                progress: Callable[[str], None] | None = None) -> SendReport:
-    """Send one alert to the members it concerns, once (a re-run resumes); a stale alert is skipped."""
+    """Send one alert to the members it concerns, once (a re-run resumes); a stale alert is skipped.
+    The send lease is held from before the recipients are written."""
+    with sending.lease(app, mailing_id, f"alert {mailing_id}"):
+        return _send_alert(app, mailing_id, backend, renderer, progress)
+
+
+def _send_alert(app: App, mailing_id: int, backend: MailBackend, renderer: EmailRenderer,
+                progress: Callable[[str], None] | None) -> SendReport:
     now = app.now()
     with app.transaction() as session:
         digest = session.get(Mailing, mailing_id)
@@ -226,7 +233,8 @@ def send_alert(app: App, mailing_id: int, backend: MailBackend, renderer: EmailR
 
     compose = _personal(app, renderer, content.context, digest.items[0], alert_id=mailing_id)
     # every alert is personal (own legislators, own link): one request per member, so a crash costs one
-    return sending.send(app, mailing_id, backend, compose, key=lambda member: member.id, progress=progress)
+    return sending.send(app, mailing_id, backend, compose, key=lambda member: member.id, progress=progress,
+                        leased=True)
 
 
 def _personal(app: App, renderer: EmailRenderer, context: m.AlertContext, item: MailingItem, *, alert_id: int,
@@ -257,7 +265,11 @@ def send_reminder(app: App, alert_id: int, backend: MailBackend, *, renderer: Em
     """The one reminder of an alert, to members of the districts that have not acted yet. Raises
     `advocacy.outbound.acted.AlreadyReminded` the second time and `NothingToRemind` when every district acted."""
 
-    renderer = renderer or EmailRenderer()
+    with sending.lease(app, f"reminder-of:{alert_id}", f"the reminder of alert {alert_id}"):
+        return _send_reminder(app, alert_id, backend, renderer or EmailRenderer())
+
+
+def _send_reminder(app: App, alert_id: int, backend: MailBackend, renderer: EmailRenderer) -> SendReport:
     now = app.now()
     key = f"reminder-of:{alert_id}"
     with app.transaction() as session:

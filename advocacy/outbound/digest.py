@@ -365,8 +365,15 @@ def send_digest(app: App, mailing_id: int, backend: MailBackend, *, resend: Sequ
                 ) -> SendReport:
     """Send a digest to every active member once. A second call refuses unless told whom to resend to.
 
-    A send that stopped part-way (a crash, temporary failures) resumes where it stopped.
+    A send that stopped part-way (a crash, temporary failures) resumes where it stopped. The send lease is held
+    from before the recipients are written (`SendInProgress` while another process sends it).
     """
+    with sending.lease(app, mailing_id, f"digest {mailing_id}"):
+        return _send_digest(app, mailing_id, backend, resend, progress, renderer)
+
+
+def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequence[str],
+                 progress: Callable[[str], None] | None, renderer: EmailRenderer | None) -> SendReport:
     with app.transaction() as session:
         digest = session.get(Mailing, mailing_id)
         if digest is None or digest.kind != "digest":
@@ -388,7 +395,7 @@ def send_digest(app: App, mailing_id: int, backend: MailBackend, *, resend: Sequ
         view = load_view(session, digest, app.config)
     render = renderer_for(app.config, view, renderer or EmailRenderer(), app.now())
     compose = compose_with(app, render, substitute=MEMBER_TOKEN)
-    return sending.send(app, mailing_id, backend, compose, key=member_topics_key, progress=progress)
+    return sending.send(app, mailing_id, backend, compose, key=member_topics_key, progress=progress, leased=True)
 
 
 def latest_draft(session: Session) -> Mailing | None:

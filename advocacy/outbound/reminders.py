@@ -11,7 +11,7 @@ from advocacy.app import App
 from advocacy.models import Mailing, Member, Question
 from advocacy.outbound.content import MEMBER_TOKEN, collaborative, footer
 from advocacy.outbound.outgoing import compose_with
-from advocacy.outbound.sending import SendReport, prepare, send
+from advocacy.outbound.sending import SendReport, lease, prepare, send
 from advocacy.people.members import active_members
 from advocacy.schedule import question_cutoff
 from digests.channels.email import MailBackend
@@ -23,6 +23,11 @@ from digests.timefmt import format_when
 def send_cutoff_reminder(app: App, backend: MailBackend | None = None) -> SendReport | None:
     """Within `reminder_hours_before_cutoff` of the next call's question cutoff, remind every active member who
     has not sent a question for that call. None when no reminder is due. Sent at most once per call."""
+    with lease(app, "cutoff-reminder", "the question cutoff reminder"):
+        return _send_cutoff_reminder(app, backend)
+
+
+def _send_cutoff_reminder(app: App, backend: MailBackend | None) -> SendReport | None:
     config, now = app.config, app.now()
     with app.transaction() as session:
         call = calls.upcoming(session, config, now)

@@ -7,26 +7,27 @@ flight in "sending". The next run marks those "interrupted" and does NOT send th
 the provider accepted them); the advocate sees them and can resend to named members explicitly.
 Retryable failures (429, 5xx, network) go back to pending for the next run; permanent ones keep their reason.
 
-A lease in the `lock` table keeps a second process from sending the same email at the same time (it would
-otherwise take the first one's in-flight rows for a crash's leftovers).
+A lease (`advocacy.locks.db_lock` with a heartbeat) keeps a second process from preparing or sending the same email
+at the same time (it would otherwise take the first one's in-flight rows for a crash's leftovers). It knows whether
+its owner lives: on PostgreSQL it is a session advisory lock the server drops with the connection; on SQLite a row
+naming host and pid, renewed by a heartbeat, taken over at once when that pid is gone or the heartbeat is stale.
+So a re-run right after a crash proceeds; a live owner is named in one line ("another process is sending").
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from advocacy.app import App
-from advocacy.models import Delivery, Lock, Mailing, Member
+from advocacy.locks import HEARTBEAT_TTL, db_lock, holder
+from advocacy.models import Delivery, Mailing, Member
 from advocacy.outbound.engagement import WHY_SUPPRESSED, suppressed
 from advocacy.people.members import find_member
 from digests.channels.email import NAME as EMAIL
@@ -35,7 +36,6 @@ from digests.message import MessageError, OutgoingMessage
 from digests.model import ContextError
 
 log = logging.getLogger("advocacy.outbound.sending")
-LEASE = timedelta(minutes=30)
 
 
 class AlreadySent(Exception):
@@ -68,7 +68,8 @@ class SendReport:
     failed: int = 0
     permanent: list[tuple[str, str]] = field(default_factory=list)  # (email, reason)
     retry_later: int = 0
-    interrupted: list[str] = field(default_factory=list)
+    interrupted: list[str] = field(default_factory=list)  # not resent: a crash's leftovers, and `unanswered`
+    unanswered: list[str] = field(default_factory=list)  # this run's requests whose answer was lost (maybe accepted)
     skipped: int = 0
     deferred: int = 0
     requests: int = 0
@@ -81,27 +82,38 @@ class SendReport:
         out += [f"  permanent failure for {email}: {reason}" for email, reason in self.permanent]
         if self.retry_later:
             out.append(f"  {self.retry_later} will be retried on the next run (temporary failure)")
-        if self.interrupted:
-            out.append(f"  {len(self.interrupted)} interrupted by an earlier crash, not resent automatically "
-                       "(check, then use --resend-to): " + ", ".join(self.interrupted[:10])
-                       + (" ..." if len(self.interrupted) > 10 else ""))
+        crashed = [email for email in self.interrupted if email not in set(self.unanswered)]
+        if crashed:
+            out.append(f"  {len(crashed)} interrupted by an earlier crash, not resent automatically "
+                       "(check, then use --resend-to): " + _some(crashed))
+        if self.unanswered:
+            out.append(f"  {len(self.unanswered)} interrupted: the provider's answer was lost (timeout or dropped "
+                       "connection), so it may have accepted them; not resent automatically (check, then use "
+                       "--resend-to): " + _some(self.unanswered))
         return out
+
+
+def _some(emails: list[str]) -> str:
+    return ", ".join(emails[:10]) + (" ..." if len(emails) > 10 else "")
 
 
 def prepare(session: Session, digest: Mailing, members: Sequence[Member], now: datetime,
             decide: Callable[[Member], tuple[str, str]] | None = None) -> int:
-    """Write a delivery for each member who has none yet (pending, or what `decide` says). Returns how many."""
+    """Write a delivery for each member who has none yet (pending, or what `decide` says), in one bulk INSERT.
+    Returns how many."""
+    session.flush()
     have = set(session.scalars(select(Delivery.member_id).where(Delivery.mailing_id == digest.id)))
-    added = 0
+    rows = []
     for member in members:
         if member.id in have:
             continue
+        have.add(member.id)
         status, reason = decide(member) if decide else ("pending", "")
-        session.add(Delivery(mailing_id=digest.id, member_id=member.id, status=status, error=reason,
-                             created_at=now))
-        added += 1
-    session.flush()
-    return added
+        rows.append({"mailing_id": digest.id, "member_id": member.id, "status": status, "error": reason,
+                     "created_at": now})
+    if rows:
+        session.execute(insert(Delivery), rows)
+    return len(rows)
 
 
 def resend_to(session: Session, digest: Mailing, emails: Sequence[str], now: datetime) -> list[str]:
@@ -135,30 +147,17 @@ def _recover(session: Session, mailing_id: int) -> list[str]:
     return emails
 
 
-def _lock_name(mailing_id: int) -> str:
-    return f"send:digest:{mailing_id}"
-
-
-def _acquire(session: Session, name: str, owner: str, now: datetime) -> None:
-    lock = session.get(Lock, name, with_for_update=True)
-    if lock is None:
-        try:
-            with session.begin_nested():
-                session.add(Lock(name=name, owner=owner, acquired_at=now, expires_at=now + LEASE))
-        except IntegrityError as exc:
-            raise SendInProgress(f"{name}: another process started sending it just now") from exc
-    elif lock.owner != owner and lock.expires_at > now:
-        raise SendInProgress(f"{name}: being sent by {lock.owner} since {lock.acquired_at:%Y-%m-%d %H:%M} UTC "
-                             f"(lease until {lock.expires_at:%H:%M} UTC)")
-    else:  # ours, or an expired lease of a process that died
-        lock.owner, lock.acquired_at, lock.expires_at = owner, now, now + LEASE
-
-
-def _release(app: App, name: str, owner: str) -> None:
-    with app.transaction() as session:
-        lock = session.get(Lock, name)
-        if lock is not None and lock.owner == owner:
-            session.delete(lock)
+@contextmanager
+def lease(app: App, what: int | str, label: str = "") -> Iterator[None]:
+    """Hold the send lease of one mailing (its id, or a key such as "agenda-of-call:3" for one not yet created),
+    or raise SendInProgress naming the live owner in one line. Take it before `prepare`."""
+    name = f"send:{what}"
+    with db_lock(app, name, HEARTBEAT_TTL, heartbeat=True) as acquired:
+        if not acquired:
+            owner = holder(app, name) or "it has just finished or is starting"
+            raise SendInProgress(f"{label or f'email {what}'}: another process is sending it ({owner}); "
+                                 "try again when it has finished")
+        yield
 
 
 def _units(rows: Sequence[tuple[int, Member]], key: GroupKey | None, size: int) -> list[list[tuple[int, Member]]]:
@@ -192,19 +191,19 @@ def _message(compose: Compose, digest: Mailing, member: Member) -> OutgoingMessa
 
 
 def send(app: App, mailing_id: int, backend: MailBackend, compose: Compose, *, key: GroupKey | None = None,
-         progress: Callable[[str], None] | None = None) -> SendReport:
-    """Send every pending delivery of `mailing_id` once, one provider request at a time."""
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    lock = _lock_name(mailing_id)
-    with app.transaction() as session:
-        digest = session.get(Mailing, mailing_id)
-        if digest is None:
+         progress: Callable[[str], None] | None = None, leased: bool = False) -> SendReport:
+    """Send every pending delivery of `mailing_id` once, one provider request at a time.
+
+    `leased`: the caller already holds `lease(app, mailing_id)` (taken before `prepare`); otherwise it is taken here.
+    """
+    with app.sessions() as session:
+        if session.get(Mailing, mailing_id) is None:
             raise ValueError(f"no digest {mailing_id}")
-        _acquire(session, lock, owner, app.now())
-    try:
-        report = _send_locked(app, mailing_id, backend, compose, key, progress, lock, owner)
-    finally:
-        _release(app, lock, owner)
+    if leased:
+        report = _send_locked(app, mailing_id, backend, compose, key, progress)
+    else:
+        with lease(app, mailing_id):
+            report = _send_locked(app, mailing_id, backend, compose, key, progress)
     log.info("%s=%s sent=%s failed=%s skipped=%s requests=%s", report.kind, mailing_id, report.sent, report.failed,
              report.skipped, report.requests)
     return report
@@ -225,7 +224,7 @@ def _pending(app: App, mailing_id: int) -> tuple[Mailing, list[tuple[int, Member
 
 
 def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compose, key: GroupKey | None,
-                 progress: Callable[[str], None] | None, lock: str, owner: str) -> SendReport:
+                 progress: Callable[[str], None] | None) -> SendReport:
     with app.transaction() as session:
         digest = session.get(Mailing, mailing_id)
         assert digest is not None
@@ -245,9 +244,6 @@ def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compo
                     for delivery_id, member in unit}
         with app.transaction() as session:
             claimed = _claim(session, list(prepared))
-            held = session.get(Lock, lock)
-            if held is not None and held.owner == owner:
-                held.expires_at = app.now() + LEASE
         built = {delivery_id: message for delivery_id, message in prepared.items() if delivery_id in claimed}
         outgoing = [(delivery_id, m) for delivery_id, m in built.items() if isinstance(m, OutgoingMessage)]
         results: list[SendResult] = backend.send([m for _, m in outgoing]) if outgoing else []
@@ -305,6 +301,7 @@ def _record(row: Delivery, built: OutgoingMessage | Skip | str, result: SendResu
     elif result.unknown:  # like a crash during the request: never resent automatically
         row.status, row.error = "interrupted", f"{result.reason}; not resent automatically"
         report.interrupted.append(email)
+        report.unanswered.append(email)
     else:
         row.status, row.permanent, row.error = "failed", result.permanent, result.reason
         report.failed += 1

@@ -52,8 +52,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     # Starlette's default detail is the bare status phrase; a person deserves a sentence.
     detail = exc.detail if exc.detail and exc.detail != _phrase(exc.status_code) else ""
     message = detail or _MESSAGES.get(exc.status_code, "Something went wrong.")
-    return render(request, "error.html", {"status": exc.status_code, "message": message},
-                  status_code=exc.status_code)
+    response = render(request, "error.html", {"status": exc.status_code, "message": message},
+                      status_code=exc.status_code)
+    response.headers.update(exc.headers or {})  # e.g. Retry-After on a 429
+    return response
 
 
 def _phrase(status: int) -> str:
@@ -87,7 +89,7 @@ def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     middleware = [
-        Middleware(SecurityHeaders),
+        Middleware(SecurityHeaders, hsts=app.config.web.secure_cookies),
         Middleware(
             SessionMiddleware,
             secret_key=app.session_secret,

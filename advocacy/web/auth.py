@@ -78,15 +78,19 @@ def require_role(request: Request, role: str) -> CurrentUser:
 
 
 class LoginLimiter:
-    """At most `limit` failed sign-ins per (email, address) within `window`; kept in memory, per process.
+    """At most `limit` failed sign-ins per (email, address) and `address_limit` per address whatever the email,
+    within `window`; kept in memory, per process.
 
     One process serves the staff pages, so memory is enough; a restart forgets, which costs an attacker at most
-    one more window of guesses, each of them slowed by Argon2.
+    one more window of guesses, each of them slowed by Argon2. The per-address count stops one address from
+    trying many emails; a success clears only its own (email, address) count.
     """
 
-    def __init__(self, clock: Clock, *, limit: int = 5, window: timedelta = timedelta(minutes=15)) -> None:
+    def __init__(self, clock: Clock, *, limit: int = 5, address_limit: int = 20,
+                 window: timedelta = timedelta(minutes=15)) -> None:
         self.clock = clock
         self.limit = limit
+        self.address_limit = address_limit
         self.window = window
         self._failures: dict[tuple[str, str], deque[datetime]] = {}
         self._lock = threading.Lock()
@@ -99,21 +103,22 @@ class LoginLimiter:
 
     def retry_after(self, email: str, address: str) -> timedelta | None:
         """How long until this pair may try again, or None if it may try now."""
-        key = (email.strip().lower(), address)
         now = self.clock()
+        waits = []
         with self._lock:
-            times = self._recent(key, now)
-            if len(times) < self.limit:
-                return None
-            return self.window - (now - times[-self.limit])
+            for key, limit in (((email.strip().lower(), address), self.limit), (("", address), self.address_limit)):
+                times = self._recent(key, now)
+                if len(times) >= limit:
+                    waits.append(self.window - (now - times[-limit]))
+        return max(waits, default=None)
 
     def failed(self, email: str, address: str) -> None:
-        key = (email.strip().lower(), address)
         now = self.clock()
         with self._lock:
-            times = self._recent(key, now)
-            times.append(now)
-            self._failures[key] = times
+            for key in ((email.strip().lower(), address), ("", address)):
+                times = self._recent(key, now)
+                times.append(now)
+                self._failures[key] = times
             if len(self._failures) > 10_000:  # forget pairs whose failures have all expired
                 for stale in [k for k in self._failures if not self._recent(k, now)]:
                     del self._failures[stale]

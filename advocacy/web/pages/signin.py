@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -36,7 +38,8 @@ def login(request: Request) -> Response:
     if wait is not None:
         minutes = max(1, round(wait.total_seconds() / 60))
         raise HTTPException(429, f"Too many failed sign-ins for {email}. Try again in {minutes} minute"
-                                 f"{'s' if minutes != 1 else ''}.")
+                                 f"{'s' if minutes != 1 else ''}.",
+                            headers={"Retry-After": str(max(1, math.ceil(wait.total_seconds())))})
     app = request.app.state.app
     with app.transaction() as session:
         user = staff.authenticate(session, email, password, hasher=request.app.state.hasher)

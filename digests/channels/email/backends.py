@@ -165,6 +165,35 @@ class OutboxBackend:
 # SMTP, through the standard library.
 
 
+class _DataPhase(smtplib.SMTP):
+    """Knows whether the server said 354 to DATA: from then on it may have the message, and a dropped
+    connection or a timeout means "maybe accepted", never "retry"."""
+
+    body_sent = False
+    _in_data = False
+
+    def getreply(self) -> tuple[int, bytes]:
+        code, reply = super().getreply()
+        if self._in_data and code == 354:
+            self.body_sent = True
+        return code, reply
+
+    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+        self._in_data, self.body_sent = True, False
+        try:
+            return super().data(msg)
+        finally:
+            self._in_data = False
+
+
+class _Smtp(_DataPhase):
+    pass
+
+
+class _SmtpSsl(_DataPhase, smtplib.SMTP_SSL):
+    pass
+
+
 class SmtpBackend:
     channel = CHANNEL
 
@@ -190,14 +219,12 @@ class SmtpBackend:
         self.ssl_context = ssl_context
         self.clock = clock
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _DataPhase:
         context = self.ssl_context or ssl.create_default_context()
         if self.use_ssl:
-            connection: smtplib.SMTP = smtplib.SMTP_SSL(
-                self.host, self.port, timeout=self.timeout, context=context
-            )
+            connection: _DataPhase = _SmtpSsl(self.host, self.port, timeout=self.timeout, context=context)
         else:
-            connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            connection = _Smtp(self.host, self.port, timeout=self.timeout)
         try:
             if self.starttls and not self.use_ssl:
                 connection.starttls(context=context)
@@ -210,7 +237,7 @@ class SmtpBackend:
 
     def send(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
         results: list[SendResult] = []
-        connection: smtplib.SMTP | None = None
+        connection: _DataPhase | None = None
         try:
             for message in messages:
                 if connection is None:
@@ -232,16 +259,22 @@ class SmtpBackend:
         return results
 
     def _send_one(
-        self, connection: smtplib.SMTP, message: OutgoingMessage
-    ) -> tuple[SendResult, smtplib.SMTP | None]:
+        self, connection: _DataPhase, message: OutgoingMessage
+    ) -> tuple[SendResult, _DataPhase | None]:
         recipient = message.recipient.email
         mail = build_message(message, self.clock())
         try:
             refused = connection.send_message(mail, from_addr=message.sender.email, to_addrs=[recipient])
-        except smtplib.SMTPServerDisconnected as exc:
-            return _smtp_error(exc, recipient).result(recipient), None
-        except (smtplib.SMTPException, OSError) as exc:
+        except smtplib.SMTPResponseException as exc:  # a definite answer: refused, whatever the phase
             return _smtp_error(exc, recipient).result(recipient), connection
+        except smtplib.SMTPRecipientsRefused as exc:
+            return _smtp_error(exc, recipient).result(recipient), connection
+        except (smtplib.SMTPException, OSError) as exc:  # the connection is gone or unusable: a new one next
+            connection.close()
+            if connection.body_sent:  # dropped or timed out after the message went: it may have been accepted
+                return SendResult(recipient, ok=False, reason=f"{self.host}:{self.port}: {type(exc).__name__} "
+                                  "after DATA; it may have been accepted", unknown=True), None
+            return _smtp_error(exc, recipient).result(recipient), None
         if recipient in refused:
             code, reply = refused[recipient]
             return SendResult(
@@ -401,13 +434,18 @@ class SendGridBackend:
                 status=status,
                 retry_after=retry_after_seconds(headers.get("Retry-After"), self.clock()),
             ) from exc
-        except (URLError, HTTPException, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            if isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError):
-                # sent, never answered: SendGrid may have accepted it; retrying could deliver it twice
-                raise SendError(f"SendGrid {self.host}: no answer within {self.timeout:g}s; it may have been "
-                                "accepted", permanent=False, unknown=True) from exc
-            raise SendError(f"SendGrid {self.host}: {type(exc).__name__}: {exc}", permanent=False) from exc
+        except URLError as exc:
+            # urllib raises URLError only while connecting or writing the request (refused, DNS, TLS handshake,
+            # a reset mid-write): SendGrid never had the whole request, so sending it again is safe.
+            raise SendError(f"SendGrid {self.host}: not sent: {type(exc.reason).__name__}: {exc.reason}",
+                            permanent=False) from exc
+        except (HTTPException, OSError) as exc:
+            # The request was written; the answer never came whole (timeout, reset, closed connection, truncated
+            # answer). SendGrid may have accepted it: retrying could deliver it twice.
+            what = (f"no answer within {self.timeout:g}s" if isinstance(exc, TimeoutError)
+                    else f"{type(exc).__name__} after the request was sent")
+            raise SendError(f"SendGrid {self.host}: {what}; it may have been accepted", permanent=False,
+                            unknown=True) from exc
 
 
 def _error_messages(body: bytes | str | None) -> str:
