@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -74,6 +74,7 @@ class Request:
     params: Mapping[str, Any] | None = None
     secret_params: Mapping[str, str] | None = None
     headers: Mapping[str, str] | None = None
+    timeout: float | None = None  # seconds for this request; None: the fetcher's own
 
 
 @dataclass
@@ -136,6 +137,7 @@ class Run:
             secret_params=request.secret_params,
             headers=request.headers,
             conditional=conditional,
+            **({"timeout": request.timeout} if request.timeout is not None else {}),
         )
         if payload.not_modified:
             self.not_modified += 1
@@ -166,6 +168,10 @@ class Run:
 
     def fail(self, error: ScrapeError) -> None:
         self.errors.append(error)
+
+    def skipped(self, errors: Iterable[ScrapeError]) -> None:
+        """Items skipped inside a unit that parsed: reported (the run is partial), the rest of the unit is kept."""
+        self.errors.extend(errors)
 
     def collected(self, result: ScrapeResult, state: Mapping[str, str] | None = None) -> Collected:
         # Every unit failing is a broken source, not a quiet day: say so loudly.
@@ -207,6 +213,30 @@ def require(mapping: Any, key: str, where: str, kind: type | tuple[type, ...] | 
     if kind is not None and not isinstance(value, kind):
         raise ScrapeError(where, f"field {key!r} has type {type(value).__name__}")
     return value
+
+
+T = TypeVar("T")
+
+
+def skip_or_raise(skipped: list[ScrapeError] | None, error: ScrapeError) -> None:
+    """Per-item isolation. Given a list, a broken item (a calendar entry, a status row, a version...) is reported
+    in it, naming the URL, the item and the field, and the caller goes on with the next item; without a list
+    (a parser called on its own, strict) the error is raised."""
+    if skipped is None:
+        raise error
+    skipped.append(ScrapeError(error.where, f"{error.detail}; this item was skipped, the rest kept"))
+
+
+def each_item(items: Iterable[Any], where: str, label: str, build: Callable[[Any, str], T],
+              skipped: list[ScrapeError] | None) -> list[T]:
+    """`build(item, "<where> [<label> <index>]")` for every item; a broken one goes through `skip_or_raise`."""
+    built = []
+    for index, item in enumerate(items):
+        try:
+            built.append(build(item, f"{where} [{label} {index}]"))
+        except ScrapeError as exc:
+            skip_or_raise(skipped, exc)
+    return built
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:

@@ -138,8 +138,10 @@ class Fetcher:
         secret_params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         conditional: bool = True,
+        timeout: float | None = None,
     ) -> Payload:
-        """GET `url`. With `conditional` and known validators, a 304 returns a Payload with `not_modified`."""
+        """GET `url`. With `conditional` and known validators, a 304 returns a Payload with `not_modified`.
+        `timeout` (seconds) overrides the fetcher's own for this request (an endpoint known to be slow)."""
         public_url = str(httpx.URL(url, params=params)) if params else url
         request_url = httpx.URL(public_url)
         if secret_params:
@@ -158,7 +160,7 @@ class Fetcher:
             attempts += 1
             self._wait_for_host(request_url.host)
             try:
-                response = self._client.get(request_url, headers=sent, timeout=self._timeout)
+                response = self._client.get(request_url, headers=sent, timeout=timeout or self._timeout)
             except httpx.TransportError as exc:
                 if attempts > self.retries:
                     raise FetchError(public_url, None, attempts, f"{type(exc).__name__}: {exc}") from exc

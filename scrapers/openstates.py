@@ -3,6 +3,10 @@
 `since` becomes `updated_since`, so a run asks only for bills that moved. The first page is fetched
 conditionally (a 304 means nothing moved); once it has changed, the following pages are fetched in full.
 `Collected.state["updated_since"]` is the newest `updated_at` seen, kept only when every page parsed.
+
+A row that lacks a field the record needs (New York rows without `actions` are real) is skipped and reported,
+naming the URL, the row and the field; the rest of the page is stored. Checked against real `/bills` rows
+(tests/fixtures/SOURCES.md).
 """
 
 from __future__ import annotations
@@ -14,7 +18,17 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scrapers.base import ApiKey, BudgetExhausted, Collected, Request, Run, load_json, parse_day, require
+from scrapers.base import (
+    ApiKey,
+    BudgetExhausted,
+    Collected,
+    Request,
+    Run,
+    each_item,
+    load_json,
+    parse_day,
+    require,
+)
 from scrapers.http import Fetcher
 from vocabulary.actions import (
     AMENDED,
@@ -159,15 +173,17 @@ def _bill(item: Any, where: str, tz: ZoneInfo, jurisdiction: str) -> BillRecord:
 
 
 def parse_bills_page(
-    body: bytes, where: str, tz: ZoneInfo, jurisdiction: str
+    body: bytes, where: str, tz: ZoneInfo, jurisdiction: str, skipped: list[ScrapeError] | None = None
 ) -> tuple[list[BillRecord], int, str | None]:
-    """(bills, max_page, newest updated_at) of one page of `GET /bills`."""
+    """(bills, max_page, newest updated_at) of one page of `GET /bills`; a broken row goes to `skipped`
+    (raised when it is None)."""
     data = load_json(body, where)
     results = require(data, "results", where, list)
     pagination = require(data, "pagination", where, dict)
     max_page = require(pagination, "max_page", f"{where} pagination", int)
-    bills = [_bill(item, f"{where} [results {index}]", tz, jurisdiction) for index, item in enumerate(results)]
-    updated = [item["updated_at"] for item in results if isinstance(item.get("updated_at"), str)]
+    bills = each_item(results, where, "results", lambda item, at: _bill(item, at, tz, jurisdiction), skipped)
+    updated = [item["updated_at"] for item in results
+               if isinstance(item, dict) and isinstance(item.get("updated_at"), str)]
     return bills, max_page, max(updated, default=None)
 
 
@@ -204,14 +220,16 @@ def collect(
             payload = run.get(request, conditional=page == 1)
             if payload.not_modified:
                 return run.collected(ScrapeResult(), previous)
+            skipped: list[ScrapeError] = []
             try:
-                found, max_page, updated = parse_bills_page(payload.body, payload.url, tz, jurisdiction)
+                found, max_page, updated = parse_bills_page(payload.body, payload.url, tz, jurisdiction, skipped)
             except ScrapeError as exc:
                 if page == 1:
                     raise
                 run.fail(exc)
                 page += 1
                 continue
+            run.skipped(skipped)
             run.accept([payload], index=page == 1)
             bills.extend(found)
             newest.extend([updated] if updated else [])
