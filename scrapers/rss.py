@@ -20,7 +20,7 @@ import feedparser
 from bs4 import BeautifulSoup
 from pydantic import BaseModel, ConfigDict, Field
 
-from scrapers.base import ApiKey, BudgetExhausted, Collected, Run
+from scrapers.base import ApiKey, BudgetExhausted, Collected, Run, skip_or_raise
 from scrapers.http import Fetcher
 from vocabulary.billnum import find_refs
 from vocabulary.records import ActionRecord, BillRecord, NewsRecord, ScrapeError, ScrapeResult
@@ -63,8 +63,10 @@ def _action_text(title: str) -> str:
 
 
 def parse_feed(
-    body: bytes, where: str, tz: ZoneInfo, jurisdiction: str, feed: Feed, content_type: str = ""
+    body: bytes, where: str, tz: ZoneInfo, jurisdiction: str, feed: Feed, content_type: str = "",
+    skipped: list[ScrapeError] | None = None,
 ) -> ScrapeResult:
+    """The feed's entries; an entry with neither title nor link goes to `skipped` (raised when it is None)."""
     headers = {"content-type": content_type} if content_type else None
     parsed = feedparser.parse(body, response_headers=headers)
     notes: list[str] = []
@@ -89,7 +91,8 @@ def parse_feed(
         title = " ".join((entry.get("title") or "").split())
         link = entry.get("link") or ""
         if not title and not link:
-            raise ScrapeError(where, f"entry {index} has neither a title nor a link")
+            skip_or_raise(skipped, ScrapeError(f"{where} [entry {index}]", "neither a title nor a link"))
+            continue
         published = _published(entry, tz)
         refs = find_refs(title) if feed.bill_actions else []
         if refs and published is not None:
@@ -149,11 +152,13 @@ def collect(
             break
         if payload.not_modified:
             continue
+        skipped: list[ScrapeError] = []
         try:
-            result = parse_feed(payload.body, feed.url, tz, jurisdiction, feed, payload.content_type)
+            result = parse_feed(payload.body, feed.url, tz, jurisdiction, feed, payload.content_type, skipped)
         except ScrapeError as exc:
             run.fail(exc)
             continue
+        run.skipped(skipped)
         run.accept([payload])
         run.listing(len(result.news) + sum(len(bill.actions) for bill in result.bills))
         bills.extend(result.bills)

@@ -39,12 +39,14 @@ def scrape(app: App, sources: tuple[str, ...], replay_run: int | None) -> None:
     totals = {k: sum(getattr(s, k) for s in summaries) for k in ("fetched", "not_modified", "new_bills", "events")}
     errors = sum(len(s.errors) for s in summaries)
     failed = [s.name for s in summaries if s.status == "failed"]
+    partial = [s.name for s in summaries if s.status == "partial"]  # stored, but some items were skipped
     click.echo(f"Summary: {len(summaries)} source(s); fetched {totals['fetched']}, not modified "
                f"{totals['not_modified']}, new bills {totals['new_bills']}, events {totals['events']}, errors {errors}"
-               + (f"; failed: {', '.join(failed)}" if failed else ""))
+               + (f"; failed: {', '.join(failed)}" if failed else "")
+               + (f"; partial: {', '.join(partial)}" if partial else ""))
     if totals["events"] == 0 and not errors:
         click.echo("Nothing new.")
-    if failed:
+    if failed or partial:
         sys.exit(EXIT_FAILED)
 
 
