@@ -62,11 +62,8 @@ def _action_text(title: str) -> str:
     return match[1].strip() if match else title.strip()
 
 
-def parse_feed(
-    body: bytes, where: str, tz: ZoneInfo, jurisdiction: str, feed: Feed, content_type: str = "",
-    skipped: list[ScrapeError] | None = None,
-) -> ScrapeResult:
-    """The feed's entries; an entry with neither title nor link goes to `skipped` (raised when it is None)."""
+def _read(body: bytes, where: str, content_type: str) -> tuple[Any, list[str]]:
+    """feedparser's reading of the body, with notes on what it forgave; a body that is no feed is an error."""
     headers = {"content-type": content_type} if content_type else None
     parsed = feedparser.parse(body, response_headers=headers)
     notes: list[str] = []
@@ -83,7 +80,15 @@ def parse_feed(
         raise ScrapeError(where, "not an RSS or Atom feed (no feed element)")
     if not parsed.entries:
         notes.append(f"{where}: the feed lists no entries")
+    return parsed, notes
 
+
+def parse_feed(
+    body: bytes, where: str, tz: ZoneInfo, jurisdiction: str, feed: Feed, content_type: str = "",
+    skipped: list[ScrapeError] | None = None,
+) -> ScrapeResult:
+    """The feed's entries; an entry with neither title nor link goes to `skipped` (raised when it is None)."""
+    parsed, notes = _read(body, where, content_type)
     source = feed.name or parsed.feed.get("title", "")
     news: list[NewsRecord] = []
     actions: dict[str, list[ActionRecord]] = {}
