@@ -10,6 +10,7 @@ May import: `vocabulary` only.
 from __future__ import annotations
 
 from scrapers import (
+    federal_register,
     legiscan,
     legiscan_people,
     ohio,
@@ -25,6 +26,7 @@ SOURCES: dict[str, SourceModule] = {
     "legiscan": legiscan,
     "openstates": openstates,
     "rss": rss,
+    "federal_register": federal_register,
 }
 
 PEOPLE_SOURCES: dict[str, PeopleSourceModule] = {
