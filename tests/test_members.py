@@ -48,7 +48,7 @@ def test_missing_required_column_rejects_the_file_and_names_the_column(app: App)
     with app.transaction() as session:
         report = import_csv(session, "email,name\na@b.org,A\n", origin="members.csv")
     assert report.rejected == [(1, "members.csv: missing column(s) district; expected email, name, district, role, "
-                                   "district_code, topics, alerts, house_districts, senate_districts, aliases")]
+                                   "district_code, topics, alerts, house_districts, senate_districts, aliases, state")]
     assert report.created == 0
 
 
@@ -58,3 +58,17 @@ def test_a_context_only_topic_is_not_one_a_member_can_choose(app: App) -> None:
     with app.transaction() as session:
         report = import_csv(session, "email,name,district,topics\na@b.example.org,A,D,k12\n", known_topics=topics)
     assert report.created == 0 and "unknown topic(s) k12" in report.rejected[0][1]
+
+
+def test_a_state_column_sets_the_district_jurisdiction_and_a_bad_state_is_rejected(app: App) -> None:
+    text = ("email,name,district,state\n"
+            "a@maple.example.org,A,Maple Valley,oh\n"
+            "b@pioneer.example.org,B,Pioneer Valley Regional,MA\n"
+            "c@nowhere.example.org,C,Nowhere,Ohio\n")
+    with app.transaction() as session:
+        report = import_csv(session, text)
+    assert report.created == 2
+    assert report.rejected == [(4, "state 'Ohio' should be a two-letter code (OH, MA, US for federal only)")]
+    with app.sessions() as session:
+        states = {m.email: m.district.jurisdiction for m in session.query(Member) if m.district}
+    assert states == {"a@maple.example.org": "OH", "b@pioneer.example.org": "MA"}
