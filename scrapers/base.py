@@ -49,6 +49,9 @@ class SourceModule(Protocol):
     def collect(self, fetcher: Fetcher, options: Any, jurisdiction: str, tz: ZoneInfo, since: datetime | None, *,
                 state: Mapping[str, str] | None = None, api_key: str | None = None) -> Collected: ...
 
+    def check(self, fetcher: Fetcher, options: Any, jurisdiction: str, tz: ZoneInfo, *,
+              api_key: str | None = None) -> list[str]: ...  # a small live sample: what the parser would miss
+
 
 class PeopleSourceModule(Protocol):
     """A module in `scrapers.PEOPLE_SOURCES`: legislators and rosters, with the `Options` of its bill source."""
@@ -193,6 +196,16 @@ class Run:
             errors=list(self.errors),
             listed=self.listed,
         )
+
+
+def problems_of(check: Callable[[list[ScrapeError]], object]) -> list[str]:
+    """What a parser found missing in a live sample: the error that stopped it, or each item it would skip."""
+    skipped: list[ScrapeError] = []
+    try:
+        check(skipped)
+    except ScrapeError as exc:
+        return [str(exc)]
+    return [str(e) for e in skipped]
 
 
 def load_json(payload_or_bytes: Payload | bytes, where: str) -> Any:

@@ -20,7 +20,17 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scrapers.base import ApiKey, Collected, Request, Run, each_item, load_json, parse_day, require
+from scrapers.base import (
+    ApiKey,
+    Collected,
+    Request,
+    Run,
+    each_item,
+    load_json,
+    parse_day,
+    problems_of,
+    require,
+)
 from scrapers.http import Fetcher
 from vocabulary.records import HearingRecord, NewsRecord, ScrapeError, ScrapeResult
 
@@ -93,3 +103,11 @@ def collect(fetcher: Fetcher, options: Options, jurisdiction: str, tz: ZoneInfo,
     run.accept([payload])
     run.listing(len(result.news))
     return run.collected(result)
+
+
+def check(fetcher: Fetcher, options: Options, jurisdiction: str, tz: ZoneInfo, *, api_key: str | None = None
+          ) -> list[str]:
+    """A live sample (the newest document): what the parser would miss in it."""
+    params = {"conditions[agencies][]": options.agency, "order": "newest", "per_page": 1, "fields[]": list(FIELDS)}
+    page = fetcher.fetch(f"{options.base_url.rstrip('/')}/documents.json", params=params, conditional=False)
+    return problems_of(lambda skipped: parse_documents(page.body, page.url, tz, jurisdiction, options.name, skipped))

@@ -38,6 +38,7 @@ from scrapers.base import (
     each_item,
     load_json,
     parse_day,
+    problems_of,
     require,
 )
 from scrapers.http import Fetcher
@@ -365,3 +366,21 @@ def collect(
         hearings.extend(found)
         hashes[str(entry.bill_id)] = entry.change_hash
     return run.collected(ScrapeResult(bills=tuple(bills), hearings=merge_hearings(hearings)), hashes)
+
+
+def check(fetcher: Fetcher, options: Options, jurisdiction: str, tz: ZoneInfo, *, api_key: str | None = None
+          ) -> list[str]:
+    """A live sample (the master list and its first bill, two queries): what the parsers would miss in it."""
+    if not api_key:
+        return [f"no API key (set ${options.api_key_env})"]
+    secret = {"key": api_key}
+    params: dict[str, str | int] = {"op": "getMasterListRaw"}
+    params.update({"id": options.session_id} if options.session_id else {"state": jurisdiction})
+    index = fetcher.fetch(options.base_url, params=params, secret_params=secret, conditional=False)
+    entries: list[MasterEntry] = []
+    found = problems_of(lambda skipped: entries.extend(parse_master_list(index.body, index.url, skipped)))
+    if found or not entries:
+        return found or [f"{index.url}: the master list holds no bills"]
+    bill = fetcher.fetch(options.base_url, params={"op": "getBill", "id": entries[0].bill_id},
+                         secret_params=secret, conditional=False)
+    return problems_of(lambda skipped: parse_bill(bill.body, bill.url, tz, jurisdiction, skipped))

@@ -42,6 +42,7 @@ from scrapers.base import (
     fingerprint,
     load_json,
     parse_day,
+    problems_of,
     require,
 )
 from scrapers.http import Fetcher, FetchError, Payload
@@ -620,3 +621,20 @@ def collect(
         new = {**old, **new}
     return run.collected(ScrapeResult(bills=tuple(bills), hearings=tuple(hearings)), new)
 
+
+
+def check(fetcher: Fetcher, options: Options, jurisdiction: str, tz: ZoneInfo, *, api_key: str | None = None
+          ) -> list[str]:
+    """A live sample: the calendar of the coming week and the first meeting page on it (the bill list of a whole
+    General Assembly is not a small page; its shape is checked by every run)."""
+    today = fetcher.now().astimezone(tz).date()
+    calendar = fetcher.fetch(f"{options.site_base_url}/schedules/calendar-data", conditional=False,
+                             params={"start": today.isoformat(), "end": (today + timedelta(days=7)).isoformat()})
+    items: list[CalendarItem] = []
+    found = problems_of(lambda skipped: items.extend(parse_calendar(calendar.body, calendar.url, tz, skipped)))
+    page = next((i for i in items if i.path and not i.cancelled), None)
+    if page is not None:
+        url = urljoin(f"{options.site_base_url}/schedules/", page.path)
+        meeting = fetcher.fetch(url, conditional=False, timeout=options.page_timeout)
+        found += problems_of(lambda skipped: parse_meeting(meeting.body, url))
+    return found

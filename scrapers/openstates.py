@@ -27,6 +27,7 @@ from scrapers.base import (
     each_item,
     load_json,
     parse_day,
+    problems_of,
     require,
 )
 from scrapers.http import Fetcher
@@ -241,3 +242,17 @@ def collect(
     complete = not run.errors and page > max_page
     cursor = {"updated_since": max(newest)} if newest and complete else previous
     return run.collected(ScrapeResult(bills=tuple(bills)), cursor)
+
+
+def check(fetcher: Fetcher, options: Options, jurisdiction: str, tz: ZoneInfo, *, api_key: str | None = None
+          ) -> list[str]:
+    """A live sample (one bill of the first page): what the parser would miss in it."""
+    if not api_key:
+        return [f"no API key (set ${options.api_key_env})"]
+    params: dict[str, Any] = {"jurisdiction": options.jurisdiction or jurisdiction.lower(), "per_page": 1,
+                              "include": ["actions", "sponsorships", "versions"], "page": 1}
+    if options.session:
+        params["session"] = options.session
+    page = fetcher.fetch(f"{options.base_url.rstrip('/')}/bills", params=params, headers={"X-API-KEY": api_key},
+                         conditional=False)
+    return problems_of(lambda skipped: parse_bills_page(page.body, page.url, tz, jurisdiction, skipped))

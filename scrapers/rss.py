@@ -20,7 +20,7 @@ import feedparser
 from bs4 import BeautifulSoup
 from pydantic import BaseModel, ConfigDict, Field
 
-from scrapers.base import ApiKey, BudgetExhausted, Collected, Run, skip_or_raise
+from scrapers.base import ApiKey, BudgetExhausted, Collected, Run, problems_of, skip_or_raise
 from scrapers.http import Fetcher
 from vocabulary.billnum import find_refs
 from vocabulary.records import ActionRecord, BillRecord, NewsRecord, ScrapeError, ScrapeResult
@@ -170,3 +170,14 @@ def collect(
         news.extend(result.news)
         notes.extend(result.notes)
     return run.collected(ScrapeResult(bills=tuple(bills), news=tuple(news), notes=tuple(notes)))
+
+
+def check(fetcher: Fetcher, options: Options, jurisdiction: str, tz: ZoneInfo, *, api_key: str | None = None
+          ) -> list[str]:
+    """Each feed, read once: what the parser would miss in it."""
+    found: list[str] = []
+    for feed in options.feeds:
+        payload = fetcher.fetch(feed.url, conditional=False)
+        found += problems_of(lambda skipped, p=payload, f=feed: parse_feed(p.body, f.url, tz, jurisdiction, f,
+                                                                           p.content_type, skipped))
+    return found

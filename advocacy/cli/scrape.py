@@ -9,6 +9,7 @@ import click
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, pass_app
 from advocacy.collect import scrape as scraping
+from advocacy.collect.check import check_sources
 from advocacy.runtime.pipeline import after_scrape
 
 
@@ -50,10 +51,32 @@ def scrape(app: App, sources: tuple[str, ...], replay_run: int | None) -> None:
         sys.exit(EXIT_FAILED)
 
 
-@click.command("sources")
-@pass_app()
-def sources(app: App) -> None:
+@click.group("sources", invoke_without_command=True)
+@click.pass_context
+def sources(ctx: click.Context) -> None:
     """The configured sources, each with its last run: when, status, counts and error."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(sources_list)
+
+
+@sources.command("check")
+@click.option("--source", "names", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@pass_app()
+def sources_check(app: App, names: tuple[str, ...]) -> None:
+    """Fetch one small page of each source and say what its parser would miss (exit 1 when anything)."""
+    try:
+        results = check_sources(app, names)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--source") from exc
+    for result in results:
+        for line in result.lines():
+            click.echo(line)
+    if any(r.problems for r in results):
+        sys.exit(EXIT_FAILED)
+
+
+@pass_app()
+def sources_list(app: App) -> None:
     tz = app.config.collaborative.tz
     with app.sessions() as session:
         last = scraping.last_runs(session)
