@@ -4,7 +4,7 @@ The caller keeps the hashes: it passes the known ones in as `state` ({bill_id: c
 returned `Collected.state`. A bill whose getBill fails to parse keeps its old hash, so it is asked for again.
 Every request is a query against a monthly allowance; `max_queries` stops a run before it spends too many.
 
-Checked against real `getBill` answers (Alaska 2011, Arkansas 2012; ../shared/realdata/legiscan, see
+Checked against real `getBill` answers (Alaska 2011, Arkansas 2012, Georgia 2023; ../shared/realdata/legiscan, see
 tests/fixtures/SOURCES.md). What they taught:
 - `sponsor_type_id`: 0 a generic sponsor, 1 primary, 2 co-sponsor, 3 joint (a joint sponsor shares the primary
   sponsorship). Where a state gives only generic sponsors (Alaska), the first by `sponsor_order` (then as listed)
@@ -185,25 +185,32 @@ def _bodies(bill: dict[str, Any]) -> dict[int, str]:
     return known
 
 
+def _explicit(step: Any, bodies: Mapping[int, str]) -> str:
+    code, number = step.get("chamber"), step.get("chamber_id")
+    return (BODIES.get(code) if isinstance(code, str) else None) or bodies.get(number if isinstance(number, int) else 0, "")
+
+
 def _actions(bill: dict[str, Any], where: str, tz: ZoneInfo, skipped: list[ScrapeError] | None
              ) -> tuple[ActionRecord, ...]:
     bodies = _bodies(bill)
+    history = require(bill, "history", where, list)
+    # A state whose rows carry chambers leaves them blank for what no chamber did ("Act 386", a veto): those
+    # stay without one. Only where no row carries one (Alaska) does a row inherit the chamber the bill is in.
+    inherit = not any(isinstance(step, dict) and _explicit(step, bodies) for step in history)
     current = BODIES.get(bill.get("body") or "", "")
 
     def action(step: Any, at: str) -> ActionRecord:
         nonlocal current
         when = parse_day(require(step, "date", at, str), "%Y-%m-%d", at, tz)
         text = require(step, "action", at, str).strip()
-        code, number = step.get("chamber"), step.get("chamber_id")
-        chamber = (BODIES.get(code) if isinstance(code, str) else None) or bodies.get(number or 0) \
-            or _named_chamber(text) or current
-        current = chamber
+        chamber = _explicit(step, bodies) or _named_chamber(text) or (current if inherit else "")
+        current = chamber or current
         if moved := TRANSMITTED.search(text):  # the rows after this one happen in the other chamber
             current = BODIES.get(moved[1].upper()) or moved[1].title()
         return ActionRecord(when, text, chamber)
 
     actions: list[ActionRecord] = []
-    for found in each_item(require(bill, "history", where, list), where, "history", action, skipped):
+    for found in each_item(history, where, "history", action, skipped):
         same_day = sum(1 for a in actions if a.when == found.when)
         actions.append(replace(found, order=same_day))
     return tuple(actions)

@@ -260,3 +260,17 @@ def test_votes_in_a_payload_are_left_alone() -> None:
     data["bill"]["votes"] = [{"roll_call_id": 1, "date": "2025-03-01", "desc": "Third reading", "yea": 90}]
     bill, _ = legiscan.parse_bill(json.dumps(data).encode(), "b", NY, "OH")
     assert bill.identifier == "HB 12"
+
+
+def test_real_georgia_bills_keep_chambers_sponsor_order_and_joint_sponsors() -> None:
+    bill, hearings = legiscan.parse_bill(real_file("GA_HB82.json").read_bytes(), "GA_HB82.json", NY, "GA")
+    assert bill.session == "2023-2024 Regular Session" and bill.identifier == "HB 82"
+    chambers = [(a.description, a.chamber) for a in bill.actions]
+    assert ("Senate Read and Referred", "Senate") in chambers and ("House Sent to Governor", "House") in chambers
+    assert chambers[-2:] == [("Act 386", ""), ("Effective Date 2024-05-15", "")]  # no chamber did these
+    assert [s.name for s in bill.sponsors][:2] == ["Mack Jackson", "Lee Hawkins"]
+    assert hearings and hearings[0].committee == "House Ways & Means Income Tax Subcommittee"
+    assert [d.kind for d in bill.documents] == ["misc"]
+    for name, joint in (("GA_HB18.json", "Blake Tillery"), ("GA_HB52.json", "Greg Dolezal")):
+        other, _ = legiscan.parse_bill(real_file(name).read_bytes(), name, NY, "GA")
+        assert other.sponsors[-1].name == joint and other.sponsors[-1].primary  # sponsor_type_id 3: joint
