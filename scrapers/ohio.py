@@ -1,8 +1,8 @@
 """Ohio General Assembly: the LIS JSON API for bills and versions, the public site for status, documents and the
 committee calendar.
 
-Indexes (the bill list of a session, the calendar window) are fetched unconditionally: every other request is
-derived from them. The pages of one bill (versions, status or actions, documents) form a unit fetched
+The calendar window is fetched unconditionally; the bill list of a session conditionally (a 304 walks the bills
+known from earlier runs, and the list is fetched in full only when one of their pages changed). The pages of one bill (versions, status or actions, documents) form a unit fetched
 conditionally; a bill is rebuilt when one of them changed or when its entry in the list changed (tracked by a
 fingerprint kept in `Collected.state`).
 
@@ -11,7 +11,7 @@ is not used here), and tolerant in the same places: calendar items may lack `url
 calendar alone); status rows may lack the chamber or committee cell and write dates in other formats; a meeting
 page may answer "Internal Server Error" in a 200 (the hearing is kept without its agenda); the bills on a meeting's
 agenda come from the agenda PDF linked from the meeting page (its text, via pypdf), the page's `.agenda` block
-being the fallback; the bill list may take minutes (`bill_list_timeout`). The agenda PDF's layout and the
+being the fallback; the bill list may take minutes (`bill_list_timeout`) and is asked for conditionally. The agenda PDF's layout and the
 status page's other date formats are guessed from that scraper, not from payloads recorded here.
 One broken item (a bill-list row, a version, a status row, a calendar entry) is skipped and reported.
 """
@@ -470,49 +470,90 @@ def _parse_bill_unit(options: Options, jurisdiction: str, session: str, tz: Zone
     return build_bill(listed, jurisdiction, session, url, versions, actions, documents)
 
 
-def _collect_bills(
-    run: Run,
-    options: Options,
-    jurisdiction: str,
-    tz: ZoneInfo,
-    session: str,
-    old: Mapping[str, str],
-    new: dict[str, str],
-    bills: list[BillRecord],
-) -> None:
-    list_url = f"{options.api_base_url}/api/v2/general_assembly_{session}/legislation/"
-    # Unconditional: a 304 here would leave nothing to walk the bills by, and a bill's status page changes
-    # without its list entry changing.
-    index = run.get(Request(list_url, timeout=options.bill_list_timeout), conditional=False)
-    skipped: list[ScrapeError] = []
-    listed = parse_bill_list(index.body, list_url, skipped)
-    run.skipped(skipped)
-    run.keep(index)
-    run.listing(len(listed))
-    if not listed:
-        run.notes.append(f"Ohio {session}: the bill list is empty")
-    wanted = set(options.only_bills)
-    for bill in listed:
-        if wanted and bill.identifier not in wanted:
-            continue
-        key = f"bill:{session}:{bill.number}"
-        if key in old:  # carried over until this bill is seen through, so a budget stop loses nothing
-            new[key] = old[key]
-        pages = run.unit(_bill_pages(options, session, bill), changed=old.get(key) != bill.fingerprint)
-        if pages is None:
-            new[key] = bill.fingerprint
-            continue
-        skipped = []
+@dataclass
+class _Bills:
+    """One session's bills in one run: the list, then each bill's pages as a unit."""
+
+    run: Run
+    options: Options
+    jurisdiction: str
+    tz: ZoneInfo
+    session: str
+    old: Mapping[str, str]
+    new: dict[str, str]
+    bills: list[BillRecord]
+    _entries: dict[str, ListedBill] | None = None
+
+    @property
+    def list_url(self) -> str:
+        return f"{self.options.api_base_url}/api/v2/general_assembly_{self.session}/legislation/"
+
+    def collect(self) -> None:
+        """Conditionally: a 304 on the (large, slow) list walks the bills known from earlier runs, page by page,
+        and fetches the list in full only when one of them changed (its record needs the list entry)."""
+        index = self.run.get(Request(self.list_url, timeout=self.options.bill_list_timeout))
+        if index.not_modified:
+            known = [k.removeprefix(f"bill:{self.session}:") for k in self.old if k.startswith(f"bill:{self.session}:")]
+            self.run.notes.append(f"Ohio {self.session}: the bill list is not modified; "
+                                  f"{len(known)} known bill(s) checked page by page")
+            listed = [self._known(number) for number in known]
+        else:
+            listed = self._parse(index)
+            if not listed:
+                self.run.notes.append(f"Ohio {self.session}: the bill list is empty")
+        wanted = set(self.options.only_bills)
+        for bill in listed:
+            if not wanted or bill.identifier in wanted:
+                self._bill(bill)
+
+    def _parse(self, index: Payload) -> list[ListedBill]:
+        skipped: list[ScrapeError] = []
+        listed = parse_bill_list(index.body, self.list_url, skipped)
+        self.run.skipped(skipped)
+        self.run.keep(index)
+        self.run.listing(len(listed))
+        self._entries = {bill.number: bill for bill in listed}
+        return listed
+
+    def _known(self, number: str) -> ListedBill:
+        """A bill known from the state, standing in for its list entry until one of its pages changes."""
         try:
-            record = _parse_bill_unit(options, jurisdiction, session, tz, bill, pages, skipped)
+            identifier = normalize(number)
+        except BillNumberError:
+            identifier = ""
+        path = f"/api/v2/general_assembly_{self.session}/legislation/{number}/versions"
+        return ListedBill(number, identifier, "", path, (), (), self.old[f"bill:{self.session}:{number}"])
+
+    def _entry(self, bill: ListedBill) -> ListedBill | None:
+        if self._entries is None:  # the list answered 304 and a page changed: its entry is needed after all
+            self._parse(self.run.get(Request(self.list_url, timeout=self.options.bill_list_timeout),
+                                     conditional=False))
+        return (self._entries or {}).get(bill.number)
+
+    def _bill(self, bill: ListedBill) -> None:
+        key = f"bill:{self.session}:{bill.number}"
+        if key in self.old:  # carried over until this bill is seen through, so a budget stop loses nothing
+            self.new[key] = self.old[key]
+        pages = self.run.unit(_bill_pages(self.options, self.session, bill),
+                              changed=self.old.get(key) != bill.fingerprint)
+        if pages is None:
+            self.new[key] = bill.fingerprint
+            return
+        entry = self._entry(bill)
+        if entry is None:  # gone from the list since the last run
+            self.new.pop(key, None)
+            return
+        skipped: list[ScrapeError] = []
+        try:
+            record = _parse_bill_unit(self.options, self.jurisdiction, self.session, self.tz, entry, pages, skipped)
         except ScrapeError as exc:
-            run.fail(exc)
-            new.pop(key, None)
-            continue
-        run.skipped(skipped)
-        run.accept(pages)
-        bills.append(record)
-        new[key] = bill.fingerprint
+            self.run.fail(exc)
+            self.new.pop(key, None)
+            return
+        self.run.skipped(skipped)
+        self.run.accept(pages)
+        self.bills.append(record)
+        self.new[key] = entry.fingerprint
 
 
 def _meeting(run: Run, options: Options, item: CalendarItem, url: str, changed: bool
@@ -613,7 +654,7 @@ def collect(
     hearings: list[HearingRecord] = []
     try:
         for session in options.sessions:
-            _collect_bills(run, options, jurisdiction, tz, session, old, new, bills)
+            _Bills(run, options, jurisdiction, tz, session, old, new, bills).collect()
         if options.hearings:
             _collect_hearings(run, options, jurisdiction, tz, old, new, hearings)
     except BudgetExhausted as exc:

@@ -77,9 +77,9 @@ def test_scrape_shows_progress_per_source_and_a_summary(configured: Path) -> Non
 
     second = run(configured, "scrape")
     assert second.exit_code == 0, second.output
-    assert "[1/2] ohio-legislature: ok; fetched 2, not modified 11, new bills 0, updated 0, events 0" in second.output
+    assert "[1/2] ohio-legislature: ok; fetched 1, not modified 12, new bills 0, updated 0, events 0" in second.output
     assert second.output.splitlines()[-2:] == [
-        "Summary: 2 source(s); fetched 2, not modified 12, new bills 0, events 0, errors 0",
+        "Summary: 2 source(s); fetched 1, not modified 13, new bills 0, events 0, errors 0",
         "Nothing new.",
     ]
 

@@ -143,10 +143,32 @@ def test_unchanged_rescrape_gets_304s_and_parses_nothing(server: FixtureServer) 
     second = ohio.collect(fetcher, options(server), "OH", NY, None, state=first.state)
     assert second.result.bills == () and second.result.hearings == ()
     assert second.errors == []
-    assert second.not_modified == 11  # 3 pages for each of 3 bills, 2 meeting pages
-    assert second.fetched == 2  # the two indexes: bill list and calendar
+    assert second.not_modified == 12  # the bill list, 3 pages for each of 3 bills, 2 meeting pages
+    assert second.fetched == 1  # the calendar, asked for whole every time
+    assert server.requests_to(f"{API}/")[-1].headers["if-none-match"] == '"ohio/legislation_136.json"'
     assert server.requests_to("/legislation/136/hb45/status")[-1].headers["if-none-match"] == '"ohio/hb45_status.html"'
     assert second.state == first.state
+
+
+def test_an_unchanged_bill_list_still_finds_a_changed_page_and_then_reads_the_list_once(
+    server: FixtureServer,
+) -> None:
+    store = MemoryValidatorStore()
+    fetcher = make_fetcher(validators=store)
+    first = ohio.collect(fetcher, options(server, hearings=False), "OH", NY, None)
+    remember(store, first.payloads)
+    server.clear_log()
+
+    server.route("/legislation/136/hb45/status", Answer(file="ohio/hb12_status.html", etag='"changed"'))
+    second = ohio.collect(fetcher, options(server, hearings=False), "OH", NY, None, state=first.state)
+    (hb45,) = second.result.bills
+    assert (hb45.identifier, hb45.title) == ("HB 45", first_title(first, "HB 45"))  # the list entry, read again
+    assert [r.status for r in server.requests_to(f"{API}/")] == [304, 200]
+    assert second.state == first.state and second.errors == []
+
+
+def first_title(collected: ohio.Collected, identifier: str) -> str:
+    return by_id(collected)[identifier].title
 
 
 def test_one_changed_page_rebuilds_that_bill_in_full(server: FixtureServer) -> None:
