@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from starlette.testclient import TestClient
 
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, cli
 from advocacy.config import Source
 from tests.httpserver import Answer, FixtureServer
+from tests.websupport import text_of
 from tests.test_scrape import (
     LEGISCAN_BILLS,
     MASTER,
@@ -102,3 +104,13 @@ feeds = [{{ url = "{server.url('/news.xml')}" }}]
     assert "partial: statehouse-news" in scraped.output.splitlines()[-1]
     shown = invoke(cli, ["--config", str(config_path), "sources"], env=env).output
     assert ": partial; fetched 1" in shown and "[entry 3]: neither a title nor a link" in shown
+
+
+def test_the_dashboard_shows_a_partial_run_with_the_skipped_item(app: App, server: FixtureServer,
+                                                                 viewer: TestClient) -> None:
+    source = Source(name="ohio-news", kind="rss", options={"feeds": [{"url": server.url("/news.xml")}]})
+    assert run(app, source, "OH").status == "partial"
+    page = text_of(viewer.get("/").text)
+    news = page[page.index("ohio-news"):]
+    assert "partial" in news and "[entry 3]: neither a title nor a link; this item was skipped" in news
+    assert '<span class="badge badge-warn">partial</span>' in viewer.get("/").text
