@@ -14,7 +14,6 @@ from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, cli
 from advocacy.config import Source
 from tests.httpserver import Answer, FixtureServer
-from tests.websupport import text_of
 from tests.test_scrape import (
     LEGISCAN_BILLS,
     MASTER,
@@ -29,6 +28,7 @@ from tests.test_scrape import (
     serve_ohio,
     with_keys,
 )
+from tests.websupport import text_of
 
 
 @pytest.fixture
