@@ -4,8 +4,9 @@
 conditionally (a 304 means nothing moved); once it has changed, the following pages are fetched in full.
 `Collected.state["updated_since"]` is the newest `updated_at` seen, kept only when every page parsed.
 
-A row that lacks a field the record needs (New York rows without `actions` are real) is skipped and reported,
-naming the URL, the row and the field; the rest of the page is stored. Checked against real `/bills` rows
+A row that lacks a field the record needs (real New York rows have come without `actions`) is skipped and
+reported, naming the URL, the row and the field; the rest of the page is stored. The format is taken from the
+API's documentation: no recorded `/bills` page was found in public material, so the fixtures are written here
 (tests/fixtures/SOURCES.md).
 """
 
