@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from advocacy.cli import EXIT_FAILED
-from scrapers import federal_register, legiscan, openstates
+from scrapers import SOURCES, federal_register, legiscan, openstates
 from tests.httpserver import Answer, FixtureServer, make_fetcher
 from tests.test_scrape_cli import configured, run, server  # noqa: F401 - the same sources, served
 
@@ -64,3 +64,9 @@ def test_keyed_and_federal_sources_sample_one_page_each_and_name_what_is_missing
         (missing,) = federal_register.check(fetcher, sample, "US", ny)
         assert "(2026-20299): missing field 'title'" in missing
         assert openstates.check(fetcher, openstates.Options(), "MA", ny) == ["no API key (set $OPENSTATES_API_KEY)"]
+
+
+def test_every_registered_source_can_be_checked_and_collected() -> None:
+    lacking = [kind for kind, module in SOURCES.items() if not (callable(getattr(module, "check", None))
+                                                                and callable(getattr(module, "collect", None)))]
+    assert lacking == []
