@@ -267,32 +267,34 @@ def parse_status_page(body: bytes, where: str, tz: ZoneInfo,
     return _ordered(actions)
 
 
-def parse_actions_api(body: bytes, where: str, tz: ZoneInfo) -> tuple[ActionRecord, ...]:
+def _api_action(item: Any, at: str, tz: ZoneInfo) -> tuple[int, ActionRecord]:
+    """(revno, the action) of one row of the actions API."""
+    occurred = require(item, "occurred", at, str)
+    try:
+        when = datetime.fromisoformat(occurred)
+    except ValueError as exc:
+        raise ScrapeError(at, f"unreadable time {occurred!r}") from exc
+    when = when.replace(tzinfo=tz) if when.tzinfo is None else when.astimezone(tz)
+    description = require(item, "description", at, str).strip()
+    if item.get("result"):
+        description = f"{description} - {item['result']}"
+    chamber = require(item, "chamber", at, str)  # the legislature as a whole: "legislature"
+    revno = item.get("revno")
+    return revno if isinstance(revno, int) else 0, ActionRecord(
+        when=when, description=description, chamber=CHAMBERS.get(chamber.lower(), chamber),
+        committee=(item.get("cmte_name") or "").strip())
+
+
+def parse_actions_api(body: bytes, where: str, tz: ZoneInfo,
+                      skipped: list[ScrapeError] | None = None) -> tuple[ActionRecord, ...]:
     data = load_json(body, where)
     if not isinstance(data, list) or not data:
         raise ScrapeError(where, "expected a non-empty list of actions")
-    actions = []
-    for index, item in enumerate(sorted(data, key=lambda i: i.get("revno", 0) if isinstance(i, dict) else 0)):
-        at = f"{where} [action {index}]"
-        occurred = require(item, "occurred", at, str)
-        try:
-            when = datetime.fromisoformat(occurred)
-        except ValueError as exc:
-            raise ScrapeError(at, f"unreadable time {occurred!r}") from exc
-        when = when.replace(tzinfo=tz) if when.tzinfo is None else when.astimezone(tz)
-        description = require(item, "description", at, str).strip()
-        if item.get("result"):
-            description = f"{description} - {item['result']}"
-        chamber = require(item, "chamber", at, str)
-        actions.append(
-            ActionRecord(
-                when=when,
-                description=description,
-                chamber=CHAMBERS.get(chamber.lower(), chamber),
-                committee=(item.get("cmte_name") or "").strip(),
-            )
-        )
-    return _ordered(actions)
+    # numbered as the API lists them (so a reported item can be found), then put in the order of their revno
+    found = each_item(data, where, "action", lambda item, at: _api_action(item, at, tz), skipped)
+    if not found:
+        raise ScrapeError(where, "no readable action in the list")
+    return _ordered([action for _, action in sorted(found, key=lambda pair: pair[0])])
 
 
 def _document_kind(heading: str) -> str:
@@ -464,7 +466,7 @@ def _parse_bill_unit(options: Options, jurisdiction: str, session: str, tz: Zone
     if options.actions_from == "status_page":
         actions = parse_status_page(pages[1].body, pages[1].url, tz, skipped)
     else:
-        actions = parse_actions_api(pages[1].body, pages[1].url, tz)
+        actions = parse_actions_api(pages[1].body, pages[1].url, tz, skipped)
     documents = parse_documents(pages[2].body, pages[2].url, options.site_base_url) if options.documents else ()
     url = f"{options.site_base_url}/legislation/{session_slug(session)}/{listed.number}"
     return build_bill(listed, jurisdiction, session, url, versions, actions, documents)

@@ -327,6 +327,19 @@ def test_actions_can_come_from_the_api_with_times(server: FixtureServer) -> None
     assert server.requests_to("/legislation/136/hb12/status") == []
 
 
+def test_an_api_action_without_its_time_is_skipped_and_the_bill_kept(server: FixtureServer) -> None:
+    actions = json.loads((FIXTURES / "ohio/hb12_actions.json").read_text())
+    del actions[1]["occurred"]
+    server.route(f"{API}/hb12/actions", Answer(body=json.dumps(actions).encode()))
+    collected = ohio.collect(
+        make_fetcher(), options(server, only_bills=["H.B. 12"], actions_from="api", hearings=False), "OH", NY, None
+    )
+    (hb12,) = collected.result.bills
+    assert len(hb12.actions) == len(actions) - 1
+    (error,) = collected.errors
+    assert error.where.endswith("/hb12/actions [action 1]") and "missing field 'occurred'" in error.detail
+
+
 def test_special_session_uses_its_own_slug_and_api_name(server: FixtureServer) -> None:
     serve_ohio(server, ga="135S1", slug="135-s1")
     collected = ohio.collect(make_fetcher(), options(server, sessions=["135S1"], hearings=False), "OH", NY, None)
