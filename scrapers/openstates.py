@@ -13,6 +13,7 @@ API's documentation: no recorded `/bills` page was found in public material, so 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -99,66 +100,58 @@ def _when(text: str, where: str, tz: ZoneInfo) -> datetime:
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
 
 
-def _actions(item: Any, at: str, tz: ZoneInfo) -> tuple[ActionRecord, ...]:
+def _action(action: Any, here: str, tz: ZoneInfo) -> ActionRecord:
+    when = _when(require(action, "date", here, str), here, tz)
+    organization = action.get("organization") or {}
+    ours = tuple(dict.fromkeys(CLASSIFICATIONS[c] for c in action.get("classification") or [] if c in CLASSIFICATIONS))
+    return ActionRecord(when=when, description=require(action, "description", here, str).strip(),
+                        chamber=CHAMBERS.get(organization.get("classification", ""), ""), classification=ours)
+
+
+def _actions(item: Any, at: str, tz: ZoneInfo, skipped: list[ScrapeError] | None) -> tuple[ActionRecord, ...]:
     listed = sorted(require(item, "actions", at, list), key=lambda a: a.get("order", 0) if isinstance(a, dict) else 0)
     actions: list[ActionRecord] = []
-    for index, action in enumerate(listed):
-        here = f"{at} [actions {index}]"
-        when = _when(require(action, "date", here, str), here, tz)
-        organization = action.get("organization") or {}
-        ours = tuple(dict.fromkeys(CLASSIFICATIONS[c] for c in action.get("classification") or [] if c in CLASSIFICATIONS))
-        same_day = sum(1 for a in actions if a.when.date() == when.date())
-        actions.append(
-            ActionRecord(
-                when=when,
-                description=require(action, "description", here, str).strip(),
-                chamber=CHAMBERS.get(organization.get("classification", ""), ""),
-                classification=ours,
-                order=same_day,
-            )
-        )
+    for found in each_item(listed, at, "actions", lambda action, here: _action(action, here, tz), skipped):
+        same_day = sum(1 for a in actions if a.when.date() == found.when.date())
+        actions.append(replace(found, order=same_day))
     return tuple(actions)
 
 
-def _sponsors(item: Any, at: str) -> tuple[SponsorRecord, ...]:
-    return tuple(
-        SponsorRecord(
-            name=require(s, "name", at, str).strip(),
-            primary=bool(s.get("primary")),
-            party=((s.get("person") or {}).get("party") or ""),
-            district=(((s.get("person") or {}).get("current_role") or {}).get("district") or ""),
-        )
-        for s in require(item, "sponsorships", at, list)
+def _sponsor(s: Any, here: str) -> SponsorRecord:
+    return SponsorRecord(
+        name=require(s, "name", here, str).strip(),
+        primary=bool(s.get("primary")),
+        party=((s.get("person") or {}).get("party") or ""),
+        district=(((s.get("person") or {}).get("current_role") or {}).get("district") or ""),
     )
 
 
-def _versions(item: Any, at: str, tz: ZoneInfo) -> tuple[VersionRecord, ...]:
-    """Each version links to the PDF when there is one (else the HTML, else any link) and keeps the HTML apart."""
-    versions = []
-    for index, version in enumerate(require(item, "versions", at, list)):
-        here = f"{at} [versions {index}]"
-        links = require(version, "links", here, list)
-        by_type = {link.get("media_type", ""): link.get("url", "") for link in links if isinstance(link, dict)}
-        html = by_type.get("text/html", "")
-        versions.append(
-            VersionRecord(
-                name=require(version, "note", here, str),
-                when=_when(version["date"], here, tz) if version.get("date") else None,
-                url=by_type.get("application/pdf") or html or next(iter(by_type.values()), ""),
-                html_url=html,
-            )
-        )
-    return tuple(versions)
+def _version(version: Any, here: str, tz: ZoneInfo) -> VersionRecord:
+    """A version links to the PDF when there is one (else the HTML, else any link) and keeps the HTML apart."""
+    links = require(version, "links", here, list)
+    by_type = {link.get("media_type", ""): link.get("url", "") for link in links if isinstance(link, dict)}
+    html = by_type.get("text/html", "")
+    return VersionRecord(
+        name=require(version, "note", here, str),
+        when=_when(version["date"], here, tz) if version.get("date") else None,
+        url=by_type.get("application/pdf") or html or next(iter(by_type.values()), ""),
+        html_url=html,
+    )
 
 
-def _bill(item: Any, where: str, tz: ZoneInfo, jurisdiction: str) -> BillRecord:
+def _bill(item: Any, where: str, tz: ZoneInfo, jurisdiction: str, skipped: list[ScrapeError] | None = None
+          ) -> BillRecord:
+    """One row; a row without a field it needs raises, one broken action, sponsor or version inside it goes to
+    `skipped` (raised when it is None)."""
     raw_identifier = require(item, "identifier", where, str)
     try:
         identifier = normalize(raw_identifier)
     except BillNumberError as exc:
         raise ScrapeError(where, f"unreadable identifier {raw_identifier!r}") from exc
     at = f"{where} ({raw_identifier})"
-    actions, sponsors, versions = _actions(item, at, tz), _sponsors(item, at), _versions(item, at, tz)
+    sponsors = each_item(require(item, "sponsorships", at, list), at, "sponsorships", _sponsor, skipped)
+    versions = each_item(require(item, "versions", at, list), at, "versions",
+                         lambda version, here: _version(version, here, tz), skipped)
     return BillRecord(
         jurisdiction=jurisdiction,
         session=require(item, "session", at, str),
@@ -168,9 +161,9 @@ def _bill(item: Any, where: str, tz: ZoneInfo, jurisdiction: str) -> BillRecord:
         url=item.get("openstates_url") or "",
         source_id=require(item, "id", at, str),
         subjects=tuple(item.get("subject") or ()),
-        sponsors=sponsors,
-        actions=actions,
-        versions=versions,
+        sponsors=tuple(sponsors),
+        actions=_actions(item, at, tz, skipped),
+        versions=tuple(versions),
     )
 
 
@@ -183,7 +176,15 @@ def parse_bills_page(
     results = require(data, "results", where, list)
     pagination = require(data, "pagination", where, dict)
     max_page = require(pagination, "max_page", f"{where} pagination", int)
-    bills = each_item(results, where, "results", lambda item, at: _bill(item, at, tz, jurisdiction), skipped)
+
+    def row(item: Any, at: str) -> BillRecord:
+        inside: list[ScrapeError] | None = None if skipped is None else []
+        bill = _bill(item, at, tz, jurisdiction, inside)
+        if skipped is not None and inside:  # reported only when the row itself is kept
+            skipped.extend(inside)
+        return bill
+
+    bills = each_item(results, where, "results", row, skipped)
     updated = [item["updated_at"] for item in results
                if isinstance(item, dict) and isinstance(item.get("updated_at"), str)]
     return bills, max_page, max(updated, default=None)
