@@ -1,7 +1,7 @@
 """One module per source. Each turns bytes into `vocabulary.records` and never touches the database.
 
 The registries: `SOURCES` (bills, hearings, news; each module a `scrapers.base.SourceModule`: `Options`, `API_KEY`,
-`collect`) and `PEOPLE_SOURCES` (legislators and rosters; each a `scrapers.base.PeopleSourceModule`, keyed by the
+`collect`, `check`) and `PEOPLE_SOURCES` (legislators and rosters; each a `scrapers.base.PeopleSourceModule`, keyed by the
 same kind, taking the same `Options`, so one `[[jurisdictions.sources]]` entry configures both). Adding a source is
 one module plus one line here. A roster that parses to nobody is an error: a legislature always has members.
 May import: `vocabulary` only.
@@ -10,6 +10,7 @@ May import: `vocabulary` only.
 from __future__ import annotations
 
 from scrapers import (
+    federal_register,
     legiscan,
     legiscan_people,
     ohio,
@@ -25,6 +26,7 @@ SOURCES: dict[str, SourceModule] = {
     "legiscan": legiscan,
     "openstates": openstates,
     "rss": rss,
+    "federal_register": federal_register,
 }
 
 PEOPLE_SOURCES: dict[str, PeopleSourceModule] = {

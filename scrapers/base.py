@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -49,6 +49,9 @@ class SourceModule(Protocol):
     def collect(self, fetcher: Fetcher, options: Any, jurisdiction: str, tz: ZoneInfo, since: datetime | None, *,
                 state: Mapping[str, str] | None = None, api_key: str | None = None) -> Collected: ...
 
+    def check(self, fetcher: Fetcher, options: Any, jurisdiction: str, tz: ZoneInfo, *,
+              api_key: str | None = None) -> list[str]: ...  # a small live sample: what the parser would miss
+
 
 class PeopleSourceModule(Protocol):
     """A module in `scrapers.PEOPLE_SOURCES`: legislators and rosters, with the `Options` of its bill source."""
@@ -74,6 +77,7 @@ class Request:
     params: Mapping[str, Any] | None = None
     secret_params: Mapping[str, str] | None = None
     headers: Mapping[str, str] | None = None
+    timeout: float | None = None  # seconds for this request; None: the fetcher's own
 
 
 @dataclass
@@ -136,6 +140,7 @@ class Run:
             secret_params=request.secret_params,
             headers=request.headers,
             conditional=conditional,
+            **({"timeout": request.timeout} if request.timeout is not None else {}),
         )
         if payload.not_modified:
             self.not_modified += 1
@@ -167,6 +172,10 @@ class Run:
     def fail(self, error: ScrapeError) -> None:
         self.errors.append(error)
 
+    def skipped(self, errors: Iterable[ScrapeError]) -> None:
+        """Items skipped inside a unit that parsed: reported (the run is partial), the rest of the unit is kept."""
+        self.errors.extend(errors)
+
     def collected(self, result: ScrapeResult, state: Mapping[str, str] | None = None) -> Collected:
         # Every unit failing is a broken source, not a quiet day: say so loudly.
         if self.errors and not self.units_ok:
@@ -189,6 +198,16 @@ class Run:
         )
 
 
+def problems_of(check: Callable[[list[ScrapeError]], object]) -> list[str]:
+    """What a parser found missing in a live sample: the error that stopped it, or each item it would skip."""
+    skipped: list[ScrapeError] = []
+    try:
+        check(skipped)
+    except ScrapeError as exc:
+        return [str(exc)]
+    return [str(e) for e in skipped]
+
+
 def load_json(payload_or_bytes: Payload | bytes, where: str) -> Any:
     body = payload_or_bytes.body if isinstance(payload_or_bytes, Payload) else payload_or_bytes
     try:
@@ -207,6 +226,30 @@ def require(mapping: Any, key: str, where: str, kind: type | tuple[type, ...] | 
     if kind is not None and not isinstance(value, kind):
         raise ScrapeError(where, f"field {key!r} has type {type(value).__name__}")
     return value
+
+
+T = TypeVar("T")
+
+
+def skip_or_raise(skipped: list[ScrapeError] | None, error: ScrapeError) -> None:
+    """Per-item isolation. Given a list, a broken item (a calendar entry, a status row, a version...) is reported
+    in it, naming the URL, the item and the field, and the caller goes on with the next item; without a list
+    (a parser called on its own, strict) the error is raised."""
+    if skipped is None:
+        raise error
+    skipped.append(ScrapeError(error.where, f"{error.detail}; this item was skipped, the rest kept"))
+
+
+def each_item(items: Iterable[Any], where: str, label: str, build: Callable[[Any, str], T],
+              skipped: list[ScrapeError] | None) -> list[T]:
+    """`build(item, "<where> [<label> <index>]")` for every item; a broken one goes through `skip_or_raise`."""
+    built = []
+    for index, item in enumerate(items):
+        try:
+            built.append(build(item, f"{where} [{label} {index}]"))
+        except ScrapeError as exc:
+            skip_or_raise(skipped, exc)
+    return built
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:

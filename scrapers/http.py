@@ -149,8 +149,10 @@ class Fetcher:
         secret_params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         conditional: bool = True,
+        timeout: float | None = None,
     ) -> Payload:
-        """GET `url`. With `conditional` and known validators, a 304 returns a Payload with `not_modified`."""
+        """GET `url`. With `conditional` and known validators, a 304 returns a Payload with `not_modified`.
+        `timeout` (seconds) overrides the fetcher's own for this request (an endpoint known to be slow)."""
         public_url = str(httpx.URL(url, params=params)) if params else url
         request_url = httpx.URL(public_url)
         if secret_params:
@@ -169,7 +171,7 @@ class Fetcher:
             attempts += 1
             self._wait_for_host(request_url.host)
             try:
-                response, body = self._get(request_url, sent, public_url, attempts)
+                response, body = self._get(request_url, sent, public_url, attempts, timeout or self._timeout)
             except httpx.TransportError as exc:
                 if attempts > self.retries:
                     raise FetchError(public_url, None, attempts, f"{type(exc).__name__}: {exc}") from exc
@@ -196,7 +198,7 @@ class Fetcher:
             self._sleep(delay)
 
     def _get(self, url: httpx.URL, headers: Mapping[str, str], public_url: str,
-             attempts: int) -> tuple[httpx.Response, bytes]:
+             attempts: int, timeout: float) -> tuple[httpx.Response, bytes]:
         """One GET, its body (of a 2xx) read as it streams, within `max_bytes` and `deadline`."""
         started = self._clock()
 
@@ -204,7 +206,7 @@ class Fetcher:
             return FetchError(public_url, status, attempts, detail)
 
         try:
-            with self._client.stream("GET", url, headers=headers, timeout=self._timeout) as response:
+            with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
                 if not 200 <= response.status_code < 300:
                     return response, b""
                 limit = f"the {self.max_bytes / 1048576:g} MB limit (the source's max_body_mb)"

@@ -3,6 +3,18 @@
 The caller keeps the hashes: it passes the known ones in as `state` ({bill_id: change_hash}) and stores the
 returned `Collected.state`. A bill whose getBill fails to parse keeps its old hash, so it is asked for again.
 Every request is a query against a monthly allowance; `max_queries` stops a run before it spends too many.
+
+Checked against real `getBill` answers (Alaska 2011, Arkansas 2012, Georgia 2023; ../shared/realdata/legiscan, see
+tests/fixtures/SOURCES.md). What they taught:
+- `sponsor_type_id`: 0 a generic sponsor, 1 primary, 2 co-sponsor, 3 joint (a joint sponsor shares the primary
+  sponsorship). Where a state gives only generic sponsors (Alaska), the first by `sponsor_order` (then as listed)
+  is the primary one and the others co-sponsors.
+- History rows may carry `"chamber": ""` and `chamber_id: 0`. The chamber then comes from `chamber_id` (matched
+  against the bill's `body_id` / `current_body_id`), else from the text ("House ...", "SENATE ...", "(H)", "(S)"),
+  else it is the chamber the bill was last in: the bill's own body until a row says it was transmitted to the
+  other (Alaska: "TRANSMITTED TO (S)").
+- One broken item (a master-list entry, a history row, a sponsor, a text, a calendar entry) is skipped and
+  reported; the rest of the bill is kept. `votes` are not read here.
 """
 
 from __future__ import annotations
@@ -11,12 +23,24 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scrapers.base import ApiKey, BudgetExhausted, Collected, Request, Run, load_json, parse_day, require
+from scrapers.base import (
+    ApiKey,
+    BudgetExhausted,
+    Collected,
+    Request,
+    Run,
+    each_item,
+    load_json,
+    parse_day,
+    problems_of,
+    require,
+)
 from scrapers.http import Fetcher
 from vocabulary.billnum import BillNumberError, normalize
 from vocabulary.records import (
@@ -42,8 +66,9 @@ PROGRESS_NAMES = {
 }
 BODIES = {"H": "House", "S": "Senate", "A": "Assembly", "J": "Joint"}
 ROLES = {"Rep": "House", "Sen": "Senate"}
-PRIMARY_SPONSOR_TYPES = {0, 1}  # 0 generic sponsor, 1 primary; 2 is a cosponsor, 3 a joint sponsor
-LEADING_CHAMBER = re.compile(r"^(House|Senate|Assembly)\b")
+GENERIC_SPONSOR, PRIMARY_SPONSOR, COSPONSOR, JOINT_SPONSOR = 0, 1, 2, 3
+LEADING_CHAMBER = re.compile(r"^\s*(?:(House|Senate|Assembly)\b|\((H|S|A)\))", re.IGNORECASE)
+TRANSMITTED = re.compile(r"\btransmitted to (?:the )?\(?(H|S|A|House|Senate|Assembly)\b\)?", re.IGNORECASE)
 
 API_KEY = ApiKey(env="LEGISCAN_API_KEY", label="LegiScan")
 
@@ -76,64 +101,54 @@ def _check_status(data: Any, where: str) -> None:
         raise ScrapeError(where, f"LegiScan answered {status}: {message or 'no message'}")
 
 
-def parse_master_list(body: bytes, where: str) -> list[MasterEntry]:
+def parse_master_list(body: bytes, where: str, skipped: list[ScrapeError] | None = None) -> list[MasterEntry]:
     data = load_json(body, where)
     _check_status(data, where)
     masterlist = require(data, "masterlist", where, dict)
-    entries = []
-    for key, item in masterlist.items():
-        if key == "session":
-            continue
-        at = f"{where} [masterlist {key}]"
-        entries.append(
-            MasterEntry(
-                bill_id=require(item, "bill_id", at, int),
-                number=require(item, "number", at, str),
-                change_hash=require(item, "change_hash", at, str),
-            )
-        )
-    return entries
+    rows = [item for key, item in masterlist.items() if key != "session"]
+    return each_item(rows, where, "masterlist entry", _master_entry, skipped)
 
 
-def _chamber(code: Any, text: str = "") -> str:
-    if isinstance(code, str) and code in BODIES:
-        return BODIES[code]
+def _master_entry(item: Any, at: str) -> MasterEntry:
+    return MasterEntry(
+        bill_id=require(item, "bill_id", at, int),
+        number=require(item, "number", at, str),
+        change_hash=require(item, "change_hash", at, str),
+    )
+
+
+def _named_chamber(text: str) -> str:
+    """ "House Prefiled" -> "House", "(S) READ THE FIRST TIME" -> "Senate"; "" when the text names none."""
     found = LEADING_CHAMBER.match(text)
-    return found[1] if found else ""
+    if not found:
+        return ""
+    return found[1].title() if found[1] else BODIES[found[2].upper()]
 
 
-def _hearings(
-    bill: dict[str, Any], where: str, tz: ZoneInfo, jurisdiction: str, session: str, identifier: str
-) -> tuple[HearingRecord, ...]:
-    hearings = []
-    for index, event in enumerate(require(bill, "calendar", where, list)):
-        at = f"{where} [calendar {index}]"
-        day = require(event, "date", at, str)
-        clock = (event.get("time") or "").strip()
-        start = parse_day(day, "%Y-%m-%d", at, tz)
-        if clock:
-            try:
-                hour, minute = (int(part) for part in clock.split(":")[:2])
-            except ValueError as exc:
-                raise ScrapeError(at, f"unreadable time {clock!r}") from exc
-            start = start.replace(hour=hour, minute=minute)
-        description = (event.get("description") or "").strip()
-        kind = (event.get("type") or "Hearing").strip()
-        hearings.append(
-            HearingRecord(
-                jurisdiction=jurisdiction,
-                session=session,
-                committee=description or kind,
-                start=start,
-                # No meeting id in LegiScan: the day and the committee name one meeting; the time is left out
-                # so that a moved start reads as a reschedule of the same meeting.
-                key=f"legiscan:{jurisdiction}:{kind}:{day}:{description}",
-                location=(event.get("location") or "").strip(),
-                bills=(identifier,),
-                chamber=_chamber(None, description),
-            )
-        )
-    return tuple(hearings)
+def _event(event: Any, at: str, tz: ZoneInfo, jurisdiction: str, session: str, identifier: str) -> HearingRecord:
+    day = require(event, "date", at, str)
+    clock = (event.get("time") or "").strip()
+    start = parse_day(day, "%Y-%m-%d", at, tz)
+    if clock:
+        try:
+            hour, minute = (int(part) for part in clock.split(":")[:2])
+        except ValueError as exc:
+            raise ScrapeError(at, f"unreadable time {clock!r}") from exc
+        start = start.replace(hour=hour, minute=minute)
+    description = (event.get("description") or "").strip()
+    kind = (event.get("type") or "Hearing").strip()
+    return HearingRecord(
+        jurisdiction=jurisdiction,
+        session=session,
+        committee=description or kind,
+        start=start,
+        # No meeting id in LegiScan: the day and the committee name one meeting; the time is left out
+        # so that a moved start reads as a reschedule of the same meeting.
+        key=f"legiscan:{jurisdiction}:{kind}:{day}:{description}",
+        location=(event.get("location") or "").strip(),
+        bills=(identifier,),
+        chamber=_named_chamber(description),
+    )
 
 
 def _identifier(bill: dict[str, Any], where: str) -> str:
@@ -144,83 +159,122 @@ def _identifier(bill: dict[str, Any], where: str) -> str:
         raise ScrapeError(where, f"unreadable bill_number {number!r}") from exc
 
 
-def _status(bill: dict[str, Any], where: str, tz: ZoneInfo) -> str:
+def _status(bill: dict[str, Any], where: str, tz: ZoneInfo, skipped: list[ScrapeError] | None) -> str:
     """The bill's status by name; a code we cannot name falls back to the latest step of its progress."""
-    progress = []
-    for index, step in enumerate(require(bill, "progress", where, list)):
-        at = f"{where} [progress {index}]"
-        event = require(step, "event", at, int)
-        progress.append((parse_day(require(step, "date", at, str), "%Y-%m-%d", at, tz), event))
+
+    def step(item: Any, at: str) -> tuple[datetime, int]:
+        return parse_day(require(item, "date", at, str), "%Y-%m-%d", at, tz), require(item, "event", at, int)
+
+    progress = each_item(require(bill, "progress", where, list), where, "progress", step, skipped)
     status = STATUS_NAMES.get(require(bill, "status", where, int), "")
     if not status and progress:
         status = PROGRESS_NAMES.get(max(progress)[1], "")
     return status
 
 
-def _actions(bill: dict[str, Any], where: str, tz: ZoneInfo) -> tuple[ActionRecord, ...]:
-    actions: list[ActionRecord] = []
-    for index, step in enumerate(require(bill, "history", where, list)):
-        at = f"{where} [history {index}]"
+def _bodies(bill: dict[str, Any]) -> dict[int, str]:
+    """LegiScan's chamber ids of this bill's state, as far as the bill tells them: its body, its current body,
+    its committee's chamber."""
+    known: dict[int, str] = {}
+    committee = bill.get("committee") if isinstance(bill.get("committee"), dict) else {}
+    for code_key, id_key, holder in (("body", "body_id", bill), ("current_body", "current_body_id", bill),
+                                     ("chamber", "chamber_id", committee)):
+        code, number = holder.get(code_key), holder.get(id_key)
+        if isinstance(number, int) and number and code in BODIES:
+            known[number] = BODIES[code]
+    return known
+
+
+def _explicit(step: Any, bodies: Mapping[int, str]) -> str:
+    code, number = step.get("chamber"), step.get("chamber_id")
+    return (BODIES.get(code) if isinstance(code, str) else None) or bodies.get(number if isinstance(number, int) else 0, "")
+
+
+def _actions(bill: dict[str, Any], where: str, tz: ZoneInfo, skipped: list[ScrapeError] | None
+             ) -> tuple[ActionRecord, ...]:
+    bodies = _bodies(bill)
+    history = require(bill, "history", where, list)
+    # A state whose rows carry chambers leaves them blank for what no chamber did ("Act 386", a veto): those
+    # stay without one. Only where no row carries one (Alaska) does a row inherit the chamber the bill is in.
+    inherit = not any(isinstance(step, dict) and _explicit(step, bodies) for step in history)
+    current = BODIES.get(bill.get("body") or "", "")
+
+    def action(step: Any, at: str) -> ActionRecord:
+        nonlocal current
         when = parse_day(require(step, "date", at, str), "%Y-%m-%d", at, tz)
         text = require(step, "action", at, str).strip()
-        same_day = sum(1 for a in actions if a.when == when)
-        actions.append(ActionRecord(when, text, _chamber(step.get("chamber"), text), order=same_day))
+        chamber = _explicit(step, bodies) or _named_chamber(text) or (current if inherit else "")
+        current = chamber or current
+        if moved := TRANSMITTED.search(text):  # the rows after this one happen in the other chamber
+            current = BODIES.get(moved[1].upper()) or moved[1].title()
+        return ActionRecord(when, text, chamber)
+
+    actions: list[ActionRecord] = []
+    for found in each_item(history, where, "history", action, skipped):
+        same_day = sum(1 for a in actions if a.when == found.when)
+        actions.append(replace(found, order=same_day))
     return tuple(actions)
 
 
-def _sponsors(bill: dict[str, Any], where: str) -> tuple[SponsorRecord, ...]:
-    sponsors = []
-    for index, person in enumerate(require(bill, "sponsors", where, list)):
-        at = f"{where} [sponsors {index}]"
-        sponsors.append(
-            SponsorRecord(
-                name=require(person, "name", at, str).strip(),
-                primary=person.get("sponsor_type_id", 0) in PRIMARY_SPONSOR_TYPES,
-                party=person.get("party") or "",
-                district=person.get("district") or "",
-                chamber=ROLES.get(person.get("role") or "", ""),
-            )
+def _sponsors(bill: dict[str, Any], where: str, skipped: list[ScrapeError] | None) -> tuple[SponsorRecord, ...]:
+    def sponsor(person: Any, at: str) -> tuple[int, int, SponsorRecord]:
+        kind = person.get("sponsor_type_id", GENERIC_SPONSOR)
+        record = SponsorRecord(
+            name=require(person, "name", at, str).strip(),
+            primary=kind in (PRIMARY_SPONSOR, JOINT_SPONSOR),
+            party=person.get("party") or "",
+            district=person.get("district") or "",
+            chamber=ROLES.get(person.get("role") or "", ""),
         )
-    return tuple(sponsors)
+        order = person.get("sponsor_order")
+        return (kind, order if isinstance(order, int) else 0, record)
+
+    found = each_item(require(bill, "sponsors", where, list), where, "sponsors", sponsor, skipped)
+    ranked = sorted(range(len(found)), key=lambda i: (found[i][1], i))  # by sponsor_order, then as listed
+    ordered = [(found[i][0], found[i][2]) for i in ranked]
+    explicit = any(kind in (PRIMARY_SPONSOR, JOINT_SPONSOR) for kind, _ in ordered)
+    result = []
+    for position, (kind, record) in enumerate(ordered):
+        if kind == GENERIC_SPONSOR:  # only generic sponsors: the first named is the primary one
+            record = replace(record, primary=not explicit and position == 0)
+        result.append(record)
+    return tuple(result)
+def _version(text: Any, at: str, tz: ZoneInfo) -> VersionRecord:
+    link = text.get("state_link") or require(text, "url", at, str)
+    return VersionRecord(
+        name=require(text, "type", at, str),
+        code=str(require(text, "doc_id", at, int)),
+        when=parse_day(require(text, "date", at, str), "%Y-%m-%d", at, tz),
+        url=link,
+        html_url=link if text.get("mime") == "text/html" else "",
+    )
 
 
-def _versions(bill: dict[str, Any], where: str, tz: ZoneInfo) -> tuple[VersionRecord, ...]:
-    versions = []
-    for index, text in enumerate(require(bill, "texts", where, list)):
-        at = f"{where} [texts {index}]"
-        link = text.get("state_link") or require(text, "url", at, str)
-        versions.append(
-            VersionRecord(
-                name=require(text, "type", at, str),
-                code=str(require(text, "doc_id", at, int)),
-                when=parse_day(require(text, "date", at, str), "%Y-%m-%d", at, tz),
-                url=link,
-                html_url=link if text.get("mime") == "text/html" else "",
-            )
-        )
-    return tuple(versions)
+def _document(doc: Any, at: str, tz: ZoneInfo, kind_of: str | None) -> DocumentRecord:
+    kind = kind_of or require(doc, "type", at, str).lower()
+    return DocumentRecord(
+        kind=kind,
+        title=(doc.get("title") or doc.get("type") or kind).strip(),
+        url=doc.get("state_link") or require(doc, "url", at, str),
+        when=parse_day(doc["date"], "%Y-%m-%d", at, tz) if doc.get("date") else None,
+    )
 
 
-def _documents(bill: dict[str, Any], where: str, tz: ZoneInfo) -> tuple[DocumentRecord, ...]:
+def _documents(bill: dict[str, Any], where: str, tz: ZoneInfo, skipped: list[ScrapeError] | None
+               ) -> tuple[DocumentRecord, ...]:
     """Supplements (each one's type, lowercased, is its kind) and amendments."""
-    documents = []
+    documents: list[DocumentRecord] = []
     for key, kind_of in (("supplements", None), ("amendments", "amendment")):
-        for index, doc in enumerate(bill.get(key) or []):
-            at = f"{where} [{key} {index}]"
-            kind = kind_of or require(doc, "type", at, str).lower()
-            documents.append(
-                DocumentRecord(
-                    kind=kind,
-                    title=(doc.get("title") or doc.get("type") or kind).strip(),
-                    url=doc.get("state_link") or require(doc, "url", at, str),
-                    when=parse_day(doc["date"], "%Y-%m-%d", at, tz) if doc.get("date") else None,
-                )
-            )
+        build = partial(_document, tz=tz, kind_of=kind_of)
+        documents.extend(each_item(bill.get(key) or [], where, key, build, skipped))
     return tuple(documents)
 
 
-def parse_bill(body: bytes, where: str, tz: ZoneInfo, jurisdiction: str) -> tuple[BillRecord, tuple[HearingRecord, ...]]:
-    """A `getBill` answer (with or without its {"status": "OK"} envelope) -> the bill and its calendar."""
+def parse_bill(body: bytes, where: str, tz: ZoneInfo, jurisdiction: str, skipped: list[ScrapeError] | None = None
+               ) -> tuple[BillRecord, tuple[HearingRecord, ...]]:
+    """A `getBill` answer (with or without its {"status": "OK"} envelope) -> the bill and its calendar.
+
+    With a `skipped` list, a broken item inside the bill is reported there and left out; without, it raises."""
     data = load_json(body, where)
     _check_status(data, where)
     bill = require(data, "bill", where, dict)
@@ -228,9 +282,6 @@ def parse_bill(body: bytes, where: str, tz: ZoneInfo, jurisdiction: str) -> tupl
     session = require(require(bill, "session", where, dict), "session_name", where, str)
     title = require(bill, "title", where, str).strip()
     description = require(bill, "description", where, str).strip()
-    status = _status(bill, where, tz)
-    actions, sponsors = _actions(bill, where, tz), _sponsors(bill, where)
-    versions, documents = _versions(bill, where, tz), _documents(bill, where, tz)
     committee = bill.get("committee")
     record = BillRecord(
         jurisdiction=jurisdiction,
@@ -238,19 +289,20 @@ def parse_bill(body: bytes, where: str, tz: ZoneInfo, jurisdiction: str) -> tupl
         identifier=identifier,
         title=title,
         synopsis=description if description != title else "",
-        status=status,
+        status=_status(bill, where, tz, skipped),
         url=bill.get("state_link") or bill.get("url") or "",
         source_id=str(require(bill, "bill_id", where, int)),
         committee=committee.get("name", "") if isinstance(committee, dict) else "",
-        subjects=tuple(
-            require(s, "subject_name", where, str) for s in require(bill, "subjects", where, list)
-        ),
-        sponsors=sponsors,
-        actions=actions,
-        versions=versions,
-        documents=documents,
+        subjects=tuple(each_item(require(bill, "subjects", where, list), where, "subjects",
+                                 lambda s, at: require(s, "subject_name", at, str), skipped)),
+        sponsors=_sponsors(bill, where, skipped),
+        actions=_actions(bill, where, tz, skipped),
+        versions=tuple(each_item(require(bill, "texts", where, list), where, "texts", partial(_version, tz=tz),
+                                 skipped)),
+        documents=_documents(bill, where, tz, skipped),
     )
-    return record, _hearings(bill, where, tz, jurisdiction, session, identifier)
+    event = partial(_event, tz=tz, jurisdiction=jurisdiction, session=session, identifier=identifier)
+    return record, tuple(each_item(require(bill, "calendar", where, list), where, "calendar", event, skipped))
 
 
 def merge_hearings(hearings: list[HearingRecord]) -> tuple[HearingRecord, ...]:
@@ -290,7 +342,9 @@ def collect(
     if index.not_modified:
         run.notes.append(f"LegiScan {jurisdiction}: master list not modified")
         return run.collected(ScrapeResult(), hashes)
-    entries = parse_master_list(index.body, index.url)
+    skipped: list[ScrapeError] = []
+    entries = parse_master_list(index.body, index.url, skipped)
+    run.skipped(skipped)
     run.keep(index)
     run.listing(len(entries))
     if not entries:
@@ -307,13 +361,33 @@ def collect(
                 f"{len(changed) - position} changed bill(s) left for the next run"
             )
             break
+        skipped = []
         try:
-            record, found = parse_bill(payload.body, payload.url, tz, jurisdiction)
+            record, found = parse_bill(payload.body, payload.url, tz, jurisdiction, skipped)
         except ScrapeError as exc:
             run.fail(exc)
             continue
+        run.skipped(skipped)
         run.accept([payload])
         bills.append(record)
         hearings.extend(found)
         hashes[str(entry.bill_id)] = entry.change_hash
     return run.collected(ScrapeResult(bills=tuple(bills), hearings=merge_hearings(hearings)), hashes)
+
+
+def check(fetcher: Fetcher, options: Options, jurisdiction: str, tz: ZoneInfo, *, api_key: str | None = None
+          ) -> list[str]:
+    """A live sample (the master list and its first bill, two queries): what the parsers would miss in it."""
+    if not api_key:
+        return [f"no API key (set ${options.api_key_env})"]
+    secret = {"key": api_key}
+    params: dict[str, str | int] = {"op": "getMasterListRaw"}
+    params.update({"id": options.session_id} if options.session_id else {"state": jurisdiction})
+    index = fetcher.fetch(options.base_url, params=params, secret_params=secret, conditional=False)
+    entries: list[MasterEntry] = []
+    found = problems_of(lambda skipped: entries.extend(parse_master_list(index.body, index.url, skipped)))
+    if found or not entries:
+        return found or [f"{index.url}: the master list holds no bills"]
+    bill = fetcher.fetch(options.base_url, params={"op": "getBill", "id": entries[0].bill_id},
+                         secret_params=secret, conditional=False)
+    return problems_of(lambda skipped: parse_bill(bill.body, bill.url, tz, jurisdiction, skipped))

@@ -1,24 +1,36 @@
 """Ohio General Assembly: the LIS JSON API for bills and versions, the public site for status, documents and the
 committee calendar.
 
-Indexes (the bill list of a session, the calendar window) are fetched unconditionally: every other request is
-derived from them. The pages of one bill (versions, status or actions, documents) form a unit fetched
+The calendar window is fetched unconditionally; the bill list of a session conditionally (a 304 walks the bills
+known from earlier runs, and the list is fetched in full only when one of their pages changed). The pages of one bill (versions, status or actions, documents) form a unit fetched
 conditionally; a bill is rebuilt when one of them changed or when its entry in the list changed (tracked by a
 fingerprint kept in `Collected.state`).
+
+Compared with the live LIS v2 API as openstates-scrapers `scrapers/oh` reads it (a maintained scraper; its code
+is not used here), and tolerant in the same places: calendar items may lack `url` (the hearing is kept from the
+calendar alone); status rows may lack the chamber or committee cell and write dates in other formats; a meeting
+page may answer "Internal Server Error" in a 200 (the hearing is kept without its agenda); the bills on a meeting's
+agenda come from the agenda PDF linked from the meeting page (its text, via pypdf), the page's `.agenda` block
+being the fallback; the bill list may take minutes (`bill_list_timeout`) and is asked for conditionally. The agenda PDF's layout and the
+status page's other date formats are guessed from that scraper, not from payloads recorded here.
+One broken item (a bill-list row, a version, a status row, a calendar entry) is skipped and reported.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup, Tag
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 
 from scrapers.base import (
     ApiKey,
@@ -26,12 +38,14 @@ from scrapers.base import (
     Collected,
     Request,
     Run,
+    each_item,
     fingerprint,
     load_json,
     parse_day,
+    problems_of,
     require,
 )
-from scrapers.http import Fetcher, Payload
+from scrapers.http import Fetcher, FetchError, Payload
 from vocabulary.billnum import BillNumberError, find_refs, normalize
 from vocabulary.records import (
     ActionRecord,
@@ -54,6 +68,7 @@ VERSION_NAMES = {
 }
 CHAMBERS = {"house": "House", "senate": "Senate", "governor": "Governor", "joint": "Joint"}
 FLOOR_SESSIONS = re.compile(r"\b(house|senate) session\b", re.IGNORECASE)
+STATUS_DATE_FORMATS = ("%m-%d-%Y", "%m/%d/%Y", "%Y-%m-%d", "%m/%d/%y", "%B %d, %Y", "%b %d, %Y", "%b. %d, %Y")
 
 API_KEY: ApiKey | None = None  # the Ohio API is open
 
@@ -74,6 +89,9 @@ class Options(BaseModel):
     hearing_days_back: int = Field(default=7, ge=0)
     hearing_days_ahead: int = Field(default=28, ge=1)
     max_requests: int | None = Field(default=3000, ge=1)
+    # Seconds to wait for one answer: the bill list of a whole General Assembly can take minutes to come.
+    bill_list_timeout: float = Field(default=300.0, gt=0)
+    page_timeout: float = Field(default=30.0, gt=0)
 
     @field_validator("only_bills")
     @classmethod
@@ -110,7 +128,7 @@ class VersionsInfo:
 class CalendarItem:
     title: str
     start: datetime
-    path: str
+    path: str  # "" when the calendar gives no page for this meeting
     cancelled: bool
     fingerprint: str
 
@@ -126,74 +144,87 @@ def session_slug(session: str) -> str:
 # --- pure parsers -------------------------------------------------------------------------------------------
 
 
-def parse_bill_list(body: bytes, where: str) -> list[ListedBill]:
+def _listed_bill(item: Any, at: str) -> ListedBill:
+    number = require(item, "number", at, str).strip().lower()
+    name = require(item, "name", at, str)
+    try:
+        identifier = normalize(name)
+    except BillNumberError as exc:
+        raise ScrapeError(at, f"unreadable bill name {name!r}") from exc
+    subjects: dict[str, None] = {}
+    for subject in require(item, "subjects", at, list):
+        for part in ("primary", "secondary"):
+            text = (subject.get(part) or "").strip() if isinstance(subject, dict) else ""
+            if text:
+                subjects.setdefault(text, None)
+    sponsors = tuple(
+        SponsorRecord(name=require(s, "full_name", at, str).strip(), primary=primary)
+        for key, primary in (("sponsors", True), ("cosponsors", False))
+        for s in require(item, key, at, list)
+    )
+    return ListedBill(
+        number=number,
+        identifier=identifier,
+        title=(item.get("short_title") or "").strip(),
+        versions_path=require(item, "versions", at, str),
+        subjects=tuple(subjects),
+        sponsors=sponsors,
+        fingerprint=fingerprint(item),
+    )
+
+
+def parse_bill_list(body: bytes, where: str, skipped: list[ScrapeError] | None = None) -> list[ListedBill]:
     data = load_json(body, where)
     if not isinstance(data, list):
         raise ScrapeError(where, f"expected a list of bills, got {type(data).__name__}")
     seen: dict[str, ListedBill] = {}
-    for index, item in enumerate(data):
-        at = f"{where} [item {index}]"
-        number = require(item, "number", at, str).strip().lower()
-        if number in seen:  # the API repeats some bills; the first is as good as the next
-            continue
-        name = require(item, "name", at, str)
-        try:
-            identifier = normalize(name)
-        except BillNumberError as exc:
-            raise ScrapeError(at, f"unreadable bill name {name!r}") from exc
-        subjects: dict[str, None] = {}
-        for subject in require(item, "subjects", at, list):
-            for part in ("primary", "secondary"):
-                text = (subject.get(part) or "").strip() if isinstance(subject, dict) else ""
-                if text:
-                    subjects.setdefault(text, None)
-        sponsors = tuple(
-            SponsorRecord(name=require(s, "full_name", at, str).strip(), primary=primary)
-            for key, primary in (("sponsors", True), ("cosponsors", False))
-            for s in require(item, key, at, list)
-        )
-        seen[number] = ListedBill(
-            number=number,
-            identifier=identifier,
-            title=(item.get("short_title") or "").strip(),
-            versions_path=require(item, "versions", at, str),
-            subjects=tuple(subjects),
-            sponsors=sponsors,
-            fingerprint=fingerprint(item),
-        )
+    for bill in each_item(data, where, "item", _listed_bill, skipped):
+        seen.setdefault(bill.number, bill)  # the API repeats some bills; the first is as good as the next
     return list(seen.values())
 
 
-def parse_versions(body: bytes, where: str, api_base_url: str, tz: ZoneInfo) -> VersionsInfo:
+def _version(item: Any, at: str, api_base_url: str, tz: ZoneInfo) -> tuple[VersionRecord, str, datetime | None]:
+    code = require(item, "version", at, str)
+    record = VersionRecord(
+        name=VERSION_NAMES.get(code.rpartition("_")[2], code),
+        code=code,
+        url=urljoin(api_base_url, require(item, "download", at, str)),
+        html_url=urljoin(api_base_url, item.get("download_html") or ""),
+    )
+    effective = parse_day(item["effective_date"], "%Y-%m-%d", at, tz) if item.get("effective_date") else None
+    return record, str(item.get("long_title") or "").strip(), effective
+
+
+def parse_versions(body: bytes, where: str, api_base_url: str, tz: ZoneInfo,
+                   skipped: list[ScrapeError] | None = None) -> VersionsInfo:
     data = load_json(body, where)
     if not isinstance(data, list) or not data:
         raise ScrapeError(where, "expected a non-empty list of versions")
-    versions = []
-    effective = None
-    for index, item in enumerate(data):
-        at = f"{where} [version {index}]"
-        code = require(item, "version", at, str)
-        versions.append(
-            VersionRecord(
-                name=VERSION_NAMES.get(code.rpartition("_")[2], code),
-                code=code,
-                url=urljoin(api_base_url, require(item, "download", at, str)),
-                html_url=urljoin(api_base_url, item.get("download_html") or ""),
-            )
-        )
-        if item.get("effective_date") and effective is None:
-            effective = parse_day(item["effective_date"], "%Y-%m-%d", at, tz)
-    versions.sort(key=lambda v: v.code)
+    found = each_item(data, where, "version", lambda item, at: _version(item, at, api_base_url, tz), skipped)
+    if not found:
+        raise ScrapeError(where, "no readable version in the list")
+    effective = next((e for _, _, e in found if e is not None), None)
+    found.sort(key=lambda v: v[0].code)
     # "00_IN" < "01_RH" < ... : the highest code is the current text, whose long title is the current one.
-    latest = max(data, key=lambda i: i["version"])
-    return VersionsInfo(tuple(versions), str(latest.get("long_title") or "").strip(), effective)
+    return VersionsInfo(tuple(v for v, _, _ in found), found[-1][1], effective)
 
 
-def _cell(row: Tag, name: str, where: str) -> str:
+def _cell(row: Tag, name: str, where: str, *, required: bool = True) -> str:
     cell = row.select_one(f".{name}-cell")
     if cell is None:
-        raise ScrapeError(where, f"status row without a {name} cell")
+        if required:
+            raise ScrapeError(where, f"status row without a {name} cell")
+        return ""
     return cell.get_text(" ", strip=True)
+
+
+def _status_day(text: str, where: str, tz: ZoneInfo) -> datetime:
+    for fmt in STATUS_DATE_FORMATS:
+        try:
+            return parse_day(text, fmt, where, tz)
+        except ScrapeError:
+            continue
+    raise ScrapeError(where, f"unreadable date {text!r} (expected e.g. 03-04-2025 or 3/4/2025)")
 
 
 def _ordered(actions: list[ActionRecord]) -> tuple[ActionRecord, ...]:
@@ -207,7 +238,21 @@ def _ordered(actions: list[ActionRecord]) -> tuple[ActionRecord, ...]:
     return tuple(ordered)
 
 
-def parse_status_page(body: bytes, where: str, tz: ZoneInfo) -> tuple[ActionRecord, ...]:
+def _status_row(row: Tag, at: str, tz: ZoneInfo) -> ActionRecord:
+    description = _cell(row, "action", at)
+    if not description:
+        raise ScrapeError(at, "status row with an empty action")
+    chamber = _cell(row, "chamber", at, required=False)  # rows of the legislature as a whole have none
+    return ActionRecord(
+        when=_status_day(_cell(row, "date", at), at, tz),
+        description=description,
+        chamber=CHAMBERS.get(chamber.lower(), chamber),
+        committee=_cell(row, "committee", at, required=False),
+    )
+
+
+def parse_status_page(body: bytes, where: str, tz: ZoneInfo,
+                      skipped: list[ScrapeError] | None = None) -> tuple[ActionRecord, ...]:
     """Rows of `table.legislation-status-table` (newest first on the page), oldest first in the result."""
     soup = BeautifulSoup(body, "lxml")
     table = soup.select_one("table.legislation-status-table")
@@ -216,49 +261,40 @@ def parse_status_page(body: bytes, where: str, tz: ZoneInfo) -> tuple[ActionReco
     rows = table.select("tbody tr")
     if not rows:
         raise ScrapeError(where, "the status table has no rows (every bill has at least its introduction)")
-    actions = []
-    for row in reversed(rows):
-        description = _cell(row, "action", where)
-        if not description:
-            raise ScrapeError(where, "status row with an empty action")
-        chamber = _cell(row, "chamber", where)
-        actions.append(
-            ActionRecord(
-                when=parse_day(_cell(row, "date", where), "%m-%d-%Y", where, tz),
-                description=description,
-                chamber=CHAMBERS.get(chamber.lower(), chamber),
-                committee=_cell(row, "committee", where),
-            )
-        )
+    actions = each_item(reversed(rows), where, "status row", lambda row, at: _status_row(row, at, tz), skipped)
+    if not actions:
+        raise ScrapeError(where, "no readable row in the status table")
     return _ordered(actions)
 
 
-def parse_actions_api(body: bytes, where: str, tz: ZoneInfo) -> tuple[ActionRecord, ...]:
+def _api_action(item: Any, at: str, tz: ZoneInfo) -> tuple[int, ActionRecord]:
+    """(revno, the action) of one row of the actions API."""
+    occurred = require(item, "occurred", at, str)
+    try:
+        when = datetime.fromisoformat(occurred)
+    except ValueError as exc:
+        raise ScrapeError(at, f"unreadable time {occurred!r}") from exc
+    when = when.replace(tzinfo=tz) if when.tzinfo is None else when.astimezone(tz)
+    description = require(item, "description", at, str).strip()
+    if item.get("result"):
+        description = f"{description} - {item['result']}"
+    chamber = require(item, "chamber", at, str)  # the legislature as a whole: "legislature"
+    revno = item.get("revno")
+    return revno if isinstance(revno, int) else 0, ActionRecord(
+        when=when, description=description, chamber=CHAMBERS.get(chamber.lower(), chamber),
+        committee=(item.get("cmte_name") or "").strip())
+
+
+def parse_actions_api(body: bytes, where: str, tz: ZoneInfo,
+                      skipped: list[ScrapeError] | None = None) -> tuple[ActionRecord, ...]:
     data = load_json(body, where)
     if not isinstance(data, list) or not data:
         raise ScrapeError(where, "expected a non-empty list of actions")
-    actions = []
-    for index, item in enumerate(sorted(data, key=lambda i: i.get("revno", 0) if isinstance(i, dict) else 0)):
-        at = f"{where} [action {index}]"
-        occurred = require(item, "occurred", at, str)
-        try:
-            when = datetime.fromisoformat(occurred)
-        except ValueError as exc:
-            raise ScrapeError(at, f"unreadable time {occurred!r}") from exc
-        when = when.replace(tzinfo=tz) if when.tzinfo is None else when.astimezone(tz)
-        description = require(item, "description", at, str).strip()
-        if item.get("result"):
-            description = f"{description} - {item['result']}"
-        chamber = require(item, "chamber", at, str)
-        actions.append(
-            ActionRecord(
-                when=when,
-                description=description,
-                chamber=CHAMBERS.get(chamber.lower(), chamber),
-                committee=(item.get("cmte_name") or "").strip(),
-            )
-        )
-    return _ordered(actions)
+    # numbered as the API lists them (so a reported item can be found), then put in the order of their revno
+    found = each_item(data, where, "action", lambda item, at: _api_action(item, at, tz), skipped)
+    if not found:
+        raise ScrapeError(where, "no readable action in the list")
+    return _ordered([action for _, action in sorted(found, key=lambda pair: pair[0])])
 
 
 def _document_kind(heading: str) -> str:
@@ -295,33 +331,31 @@ def parse_documents(body: bytes, where: str, site_base_url: str) -> tuple[Docume
     return tuple(documents)
 
 
-def parse_calendar(body: bytes, where: str, tz: ZoneInfo) -> list[CalendarItem]:
+def _calendar_item(item: Any, at: str, tz: ZoneInfo) -> CalendarItem | None:
+    title = require(item, "title", at, str).strip()
+    if FLOOR_SESSIONS.search(title):
+        return None
+    raw_start = require(item, "start", at, str)
+    try:
+        start = datetime.fromisoformat(raw_start)
+    except ValueError as exc:
+        raise ScrapeError(at, f"unreadable start {raw_start!r}") from exc
+    start = start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
+    path = item.get("url")
+    if path is not None and not isinstance(path, str):
+        raise ScrapeError(at, f"field 'url' has type {type(path).__name__}")
+    return CalendarItem(title=title, start=start, path=(path or "").strip(), cancelled="cancel" in title.lower(),
+                        fingerprint=fingerprint(item))
+
+
+def parse_calendar(body: bytes, where: str, tz: ZoneInfo,
+                   skipped: list[ScrapeError] | None = None) -> list[CalendarItem]:
     """Committee meetings of the calendar window (floor sessions are not hearings)."""
     data = load_json(body, where)
     if not isinstance(data, list):
         raise ScrapeError(where, f"expected a list of calendar items, got {type(data).__name__}")
-    items = []
-    for index, item in enumerate(data):
-        at = f"{where} [item {index}]"
-        title = require(item, "title", at, str).strip()
-        if FLOOR_SESSIONS.search(title):
-            continue
-        raw_start = require(item, "start", at, str)
-        try:
-            start = datetime.fromisoformat(raw_start)
-        except ValueError as exc:
-            raise ScrapeError(at, f"unreadable start {raw_start!r}") from exc
-        start = start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
-        items.append(
-            CalendarItem(
-                title=title,
-                start=start,
-                path=require(item, "url", at, str),
-                cancelled="cancel" in title.lower(),
-                fingerprint=fingerprint(item),
-            )
-        )
-    return items
+    found = each_item(data, where, "item", lambda item, at: _calendar_item(item, at, tz), skipped)
+    return [item for item in found if item is not None]
 
 
 def committee_of(title: str) -> tuple[str, str]:
@@ -334,17 +368,47 @@ def committee_of(title: str) -> tuple[str, str]:
     return name, CHAMBERS.get(first, "")
 
 
-def parse_meeting(body: bytes, where: str) -> tuple[str, tuple[str, ...]]:
-    """The location and the bills on the agenda of a committee meeting page."""
+@dataclass(frozen=True)
+class Meeting:
+    location: str
+    bills: tuple[str, ...]  # from the page's agenda block (the fallback when there is no agenda PDF)
+    agenda_url: str  # the agenda PDF, "" when the page links none
+
+
+def parse_meeting(body: bytes, where: str) -> Meeting:
+    """The location, the agenda PDF's address and the bills in the agenda block of a committee meeting page."""
     soup = BeautifulSoup(body, "lxml")
+    if "internal server error" in soup.get_text(" ", strip=True).lower()[:500]:
+        raise ScrapeError(where, "the meeting page answered 'Internal Server Error'")
     heading = next((h for h in soup.find_all("h2") if h.get_text(strip=True).lower() == "location"), None)
     if heading is None or heading.parent is None:
         raise ScrapeError(where, "no Location section on the meeting page")
     lines = [p.get_text(" ", strip=True) for p in heading.parent.find_all("p")]
-    location = lines[-1] if lines else ""
     agenda = soup.select_one(".agenda")
-    bills = tuple(find_refs(agenda.get_text(" ", strip=True))) if agenda else ()
-    return location, bills
+    return Meeting(
+        location=lines[-1] if lines else "",
+        bills=tuple(find_refs(agenda.get_text(" ", strip=True))) if agenda else (),
+        agenda_url=_agenda_link(soup, where),
+    )
+
+
+def _agenda_link(soup: BeautifulSoup, where: str) -> str:
+    """The meeting's agenda document: a link labelled "Agenda" that is a PDF or the page's agenda button."""
+    for link in soup.select("a[href]"):
+        href = str(link["href"]).strip()
+        is_pdf = href.lower().split("?")[0].endswith(".pdf")
+        if "agenda" in link.get_text(" ", strip=True).lower() and (is_pdf or "link-button" in (link.get("class") or [])):
+            return urljoin(where, href)
+    return ""
+
+
+def parse_agenda_pdf(body: bytes, where: str) -> tuple[str, ...]:
+    """The bills an agenda PDF names ("Am. Sub. H. B. No. 33", "HB 234"), each once, in order of mention."""
+    try:
+        text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(body)).pages)
+    except (PyPdfError, ValueError, KeyError, TypeError) as exc:
+        raise ScrapeError(where, f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    return tuple(dict.fromkeys(find_refs(text)))
 
 
 def build_bill(
@@ -387,63 +451,138 @@ def build_bill(
 def _bill_pages(options: Options, session: str, listed: ListedBill) -> list[Request]:
     site = f"{options.site_base_url}/legislation/{session_slug(session)}/{listed.number}"
     api = f"{options.api_base_url}/api/v2/general_assembly_{session}/legislation/{listed.number}"
-    pages = [Request(urljoin(options.api_base_url, listed.versions_path))]
-    pages.append(Request(f"{site}/status" if options.actions_from == "status_page" else f"{api}/actions"))
+    timeout = options.page_timeout
+    pages = [Request(urljoin(options.api_base_url, listed.versions_path), timeout=timeout)]
+    pages.append(Request(f"{site}/status" if options.actions_from == "status_page" else f"{api}/actions",
+                         timeout=timeout))
     if options.documents:
-        pages.append(Request(f"{site}/documents"))
+        pages.append(Request(f"{site}/documents", timeout=timeout))
     return pages
 
 
-def _parse_bill_unit(
-    options: Options, jurisdiction: str, session: str, tz: ZoneInfo, listed: ListedBill, pages: list[Payload]
-) -> BillRecord:
-    versions = parse_versions(pages[0].body, pages[0].url, options.api_base_url, tz)
+def _parse_bill_unit(options: Options, jurisdiction: str, session: str, tz: ZoneInfo, listed: ListedBill,
+                     pages: list[Payload], skipped: list[ScrapeError]) -> BillRecord:
+    versions = parse_versions(pages[0].body, pages[0].url, options.api_base_url, tz, skipped)
     if options.actions_from == "status_page":
-        actions = parse_status_page(pages[1].body, pages[1].url, tz)
+        actions = parse_status_page(pages[1].body, pages[1].url, tz, skipped)
     else:
-        actions = parse_actions_api(pages[1].body, pages[1].url, tz)
+        actions = parse_actions_api(pages[1].body, pages[1].url, tz, skipped)
     documents = parse_documents(pages[2].body, pages[2].url, options.site_base_url) if options.documents else ()
     url = f"{options.site_base_url}/legislation/{session_slug(session)}/{listed.number}"
     return build_bill(listed, jurisdiction, session, url, versions, actions, documents)
 
 
-def _collect_bills(
-    run: Run,
-    options: Options,
-    jurisdiction: str,
-    tz: ZoneInfo,
-    session: str,
-    old: Mapping[str, str],
-    new: dict[str, str],
-    bills: list[BillRecord],
-) -> None:
-    list_url = f"{options.api_base_url}/api/v2/general_assembly_{session}/legislation/"
-    index = run.get(list_url, conditional=False)
-    listed = parse_bill_list(index.body, list_url)
-    run.keep(index)
-    run.listing(len(listed))
-    if not listed:
-        run.notes.append(f"Ohio {session}: the bill list is empty")
-    wanted = set(options.only_bills)
-    for bill in listed:
-        if wanted and bill.identifier not in wanted:
-            continue
-        key = f"bill:{session}:{bill.number}"
-        if key in old:  # carried over until this bill is seen through, so a budget stop loses nothing
-            new[key] = old[key]
-        pages = run.unit(_bill_pages(options, session, bill), changed=old.get(key) != bill.fingerprint)
-        if pages is None:
-            new[key] = bill.fingerprint
-            continue
+@dataclass
+class _Bills:
+    """One session's bills in one run: the list, then each bill's pages as a unit."""
+
+    run: Run
+    options: Options
+    jurisdiction: str
+    tz: ZoneInfo
+    session: str
+    old: Mapping[str, str]
+    new: dict[str, str]
+    bills: list[BillRecord]
+    _entries: dict[str, ListedBill] | None = None
+
+    @property
+    def list_url(self) -> str:
+        return f"{self.options.api_base_url}/api/v2/general_assembly_{self.session}/legislation/"
+
+    def collect(self) -> None:
+        """Conditionally: a 304 on the (large, slow) list walks the bills known from earlier runs, page by page,
+        and fetches the list in full only when one of them changed (its record needs the list entry)."""
+        index = self.run.get(Request(self.list_url, timeout=self.options.bill_list_timeout))
+        if index.not_modified:
+            known = [k.removeprefix(f"bill:{self.session}:") for k in self.old if k.startswith(f"bill:{self.session}:")]
+            self.run.notes.append(f"Ohio {self.session}: the bill list is not modified; "
+                                  f"{len(known)} known bill(s) checked page by page")
+            listed = [self._known(number) for number in known]
+        else:
+            listed = self._parse(index)
+            if not listed:
+                self.run.notes.append(f"Ohio {self.session}: the bill list is empty")
+        wanted = set(self.options.only_bills)
+        for bill in listed:
+            if not wanted or bill.identifier in wanted:
+                self._bill(bill)
+
+    def _parse(self, index: Payload) -> list[ListedBill]:
+        skipped: list[ScrapeError] = []
+        listed = parse_bill_list(index.body, self.list_url, skipped)
+        self.run.skipped(skipped)
+        self.run.keep(index)
+        self.run.listing(len(listed))
+        self._entries = {bill.number: bill for bill in listed}
+        return listed
+
+    def _known(self, number: str) -> ListedBill:
+        """A bill known from the state, standing in for its list entry until one of its pages changes."""
         try:
-            record = _parse_bill_unit(options, jurisdiction, session, tz, bill, pages)
+            identifier = normalize(number)
+        except BillNumberError:
+            identifier = ""
+        path = f"/api/v2/general_assembly_{self.session}/legislation/{number}/versions"
+        return ListedBill(number, identifier, "", path, (), (), self.old[f"bill:{self.session}:{number}"])
+
+    def _entry(self, bill: ListedBill) -> ListedBill | None:
+        if self._entries is None:  # the list answered 304 and a page changed: its entry is needed after all
+            self._parse(self.run.get(Request(self.list_url, timeout=self.options.bill_list_timeout),
+                                     conditional=False))
+        return (self._entries or {}).get(bill.number)
+
+    def _bill(self, bill: ListedBill) -> None:
+        key = f"bill:{self.session}:{bill.number}"
+        if key in self.old:  # carried over until this bill is seen through, so a budget stop loses nothing
+            self.new[key] = self.old[key]
+        pages = self.run.unit(_bill_pages(self.options, self.session, bill),
+                              changed=self.old.get(key) != bill.fingerprint)
+        if pages is None:
+            self.new[key] = bill.fingerprint
+            return
+        entry = self._entry(bill)
+        if entry is None:  # gone from the list since the last run
+            self.new.pop(key, None)
+            return
+        skipped: list[ScrapeError] = []
+        try:
+            record = _parse_bill_unit(self.options, self.jurisdiction, self.session, self.tz, entry, pages, skipped)
         except ScrapeError as exc:
-            run.fail(exc)
-            new.pop(key, None)
-            continue
-        run.accept(pages)
-        bills.append(record)
-        new[key] = bill.fingerprint
+            self.run.fail(exc)
+            self.new.pop(key, None)
+            return
+        self.run.skipped(skipped)
+        self.run.accept(pages)
+        self.bills.append(record)
+        self.new[key] = entry.fingerprint
+
+
+def _meeting(run: Run, options: Options, item: CalendarItem, url: str, changed: bool
+             ) -> tuple[list[Payload], Meeting] | None:
+    """The meeting page (and its agenda PDF) parsed, or None when unchanged. A page that cannot be had or read
+    is reported; the hearing is then kept from the calendar alone (no location, no bills)."""
+    if item.cancelled or not item.path:  # a cancelled meeting's page may be gone; some items link no page
+        pages = run.unit([], changed=changed)
+        return None if pages is None else (pages, Meeting("", (), ""))
+    try:
+        pages = run.unit([Request(url, timeout=options.page_timeout)], changed=changed)
+        if pages is None:
+            return None
+        meeting = parse_meeting(pages[0].body, url)
+    except (FetchError, ScrapeError) as exc:
+        run.skipped([ScrapeError(url, f"{exc}; the hearing is kept from the calendar, without its agenda")])
+        return [], Meeting("", (), "")
+    if meeting.agenda_url:
+        try:
+            agenda = run.get(Request(meeting.agenda_url, timeout=options.page_timeout), conditional=False)
+            bills = parse_agenda_pdf(agenda.body, agenda.url)
+        except (FetchError, ScrapeError) as exc:
+            run.skipped([ScrapeError(meeting.agenda_url, f"{exc}; the bills come from the meeting page instead")])
+        else:
+            pages.append(agenda)
+            meeting = Meeting(meeting.location, bills or meeting.bills, meeting.agenda_url)
+    return pages, meeting
 
 
 def _collect_hearings(
@@ -458,28 +597,24 @@ def _collect_hearings(
     today = run.fetcher.now().astimezone(tz).date()
     start, end = today - timedelta(days=options.hearing_days_back), today + timedelta(days=options.hearing_days_ahead)
     calendar_url = f"{options.site_base_url}/schedules/calendar-data"
-    index = run.get(Request(calendar_url, params={"start": start.isoformat(), "end": end.isoformat()}), conditional=False)
-    items = parse_calendar(index.body, index.url, tz)
+    index = run.get(Request(calendar_url, params={"start": start.isoformat(), "end": end.isoformat()},
+                            timeout=options.page_timeout), conditional=False)
+    skipped: list[ScrapeError] = []
+    items = parse_calendar(index.body, index.url, tz, skipped)
+    run.skipped(skipped)
     run.keep(index)
     if not items:
         run.notes.append(f"Ohio calendar {start}..{end}: no committee meetings scheduled")
     for item in items:
-        url = urljoin(f"{options.site_base_url}/schedules/", item.path)
-        key = f"hearing:{url}"
+        url = urljoin(f"{options.site_base_url}/schedules/", item.path) if item.path else ""
+        key = f"hearing:{url or f'{item.title}@{item.start.isoformat()}'}"
         if key in old:
             new[key] = old[key]
-        changed = old.get(key) != item.fingerprint
-        # A cancelled meeting's page may already be gone; the calendar says all we need.
-        pages = run.unit([] if item.cancelled else [url], changed=changed)
-        if pages is None:
+        found = _meeting(run, options, item, url, old.get(key) != item.fingerprint)
+        if found is None:
             new[key] = item.fingerprint
             continue
-        try:
-            location, bills = parse_meeting(pages[0].body, url) if pages else ("", ())
-        except ScrapeError as exc:
-            run.fail(exc)
-            new.pop(key, None)
-            continue
+        pages, meeting = found
         committee, chamber = committee_of(item.title)
         run.accept(pages)
         hearings.append(
@@ -488,15 +623,15 @@ def _collect_hearings(
                 session=options.sessions[0],
                 committee=committee,
                 start=item.start,
-                key=url,
-                location=location,
-                bills=bills,
+                key=key.removeprefix("hearing:"),
+                location=meeting.location,
+                bills=meeting.bills,
                 cancelled=item.cancelled,
                 url=url,
                 chamber=chamber,
             )
         )
-        new[key] = item.fingerprint
+        new[key] = item.fingerprint if pages or not url or item.cancelled else ""
 
 
 def collect(
@@ -521,7 +656,7 @@ def collect(
     hearings: list[HearingRecord] = []
     try:
         for session in options.sessions:
-            _collect_bills(run, options, jurisdiction, tz, session, old, new, bills)
+            _Bills(run, options, jurisdiction, tz, session, old, new, bills).collect()
         if options.hearings:
             _collect_hearings(run, options, jurisdiction, tz, old, new, hearings)
     except BudgetExhausted as exc:
@@ -529,3 +664,20 @@ def collect(
         new = {**old, **new}
     return run.collected(ScrapeResult(bills=tuple(bills), hearings=tuple(hearings)), new)
 
+
+
+def check(fetcher: Fetcher, options: Options, jurisdiction: str, tz: ZoneInfo, *, api_key: str | None = None
+          ) -> list[str]:
+    """A live sample: the calendar of the coming week and the first meeting page on it (the bill list of a whole
+    General Assembly is not a small page; its shape is checked by every run)."""
+    today = fetcher.now().astimezone(tz).date()
+    calendar = fetcher.fetch(f"{options.site_base_url}/schedules/calendar-data", conditional=False,
+                             params={"start": today.isoformat(), "end": (today + timedelta(days=7)).isoformat()})
+    items: list[CalendarItem] = []
+    found = problems_of(lambda skipped: items.extend(parse_calendar(calendar.body, calendar.url, tz, skipped)))
+    page = next((i for i in items if i.path and not i.cancelled), None)
+    if page is not None:
+        url = urljoin(f"{options.site_base_url}/schedules/", page.path)
+        meeting = fetcher.fetch(url, conditional=False, timeout=options.page_timeout)
+        found += problems_of(lambda skipped: parse_meeting(meeting.body, url))
+    return found

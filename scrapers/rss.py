@@ -20,7 +20,7 @@ import feedparser
 from bs4 import BeautifulSoup
 from pydantic import BaseModel, ConfigDict, Field
 
-from scrapers.base import ApiKey, BudgetExhausted, Collected, Run
+from scrapers.base import ApiKey, BudgetExhausted, Collected, Run, problems_of, skip_or_raise
 from scrapers.http import Fetcher
 from vocabulary.billnum import find_refs
 from vocabulary.records import ActionRecord, BillRecord, NewsRecord, ScrapeError, ScrapeResult
@@ -62,9 +62,8 @@ def _action_text(title: str) -> str:
     return match[1].strip() if match else title.strip()
 
 
-def parse_feed(
-    body: bytes, where: str, tz: ZoneInfo, jurisdiction: str, feed: Feed, content_type: str = ""
-) -> ScrapeResult:
+def _read(body: bytes, where: str, content_type: str) -> tuple[Any, list[str]]:
+    """feedparser's reading of the body, with notes on what it forgave; a body that is no feed is an error."""
     headers = {"content-type": content_type} if content_type else None
     parsed = feedparser.parse(body, response_headers=headers)
     notes: list[str] = []
@@ -81,7 +80,15 @@ def parse_feed(
         raise ScrapeError(where, "not an RSS or Atom feed (no feed element)")
     if not parsed.entries:
         notes.append(f"{where}: the feed lists no entries")
+    return parsed, notes
 
+
+def parse_feed(
+    body: bytes, where: str, tz: ZoneInfo, jurisdiction: str, feed: Feed, content_type: str = "",
+    skipped: list[ScrapeError] | None = None,
+) -> ScrapeResult:
+    """The feed's entries; an entry with neither title nor link goes to `skipped` (raised when it is None)."""
+    parsed, notes = _read(body, where, content_type)
     source = feed.name or parsed.feed.get("title", "")
     news: list[NewsRecord] = []
     actions: dict[str, list[ActionRecord]] = {}
@@ -89,7 +96,8 @@ def parse_feed(
         title = " ".join((entry.get("title") or "").split())
         link = entry.get("link") or ""
         if not title and not link:
-            raise ScrapeError(where, f"entry {index} has neither a title nor a link")
+            skip_or_raise(skipped, ScrapeError(f"{where} [entry {index}]", "neither a title nor a link"))
+            continue
         published = _published(entry, tz)
         refs = find_refs(title) if feed.bill_actions else []
         if refs and published is not None:
@@ -149,14 +157,27 @@ def collect(
             break
         if payload.not_modified:
             continue
+        skipped: list[ScrapeError] = []
         try:
-            result = parse_feed(payload.body, feed.url, tz, jurisdiction, feed, payload.content_type)
+            result = parse_feed(payload.body, feed.url, tz, jurisdiction, feed, payload.content_type, skipped)
         except ScrapeError as exc:
             run.fail(exc)
             continue
+        run.skipped(skipped)
         run.accept([payload])
         run.listing(len(result.news) + sum(len(bill.actions) for bill in result.bills))
         bills.extend(result.bills)
         news.extend(result.news)
         notes.extend(result.notes)
     return run.collected(ScrapeResult(bills=tuple(bills), news=tuple(news), notes=tuple(notes)))
+
+
+def check(fetcher: Fetcher, options: Options, jurisdiction: str, tz: ZoneInfo, *, api_key: str | None = None
+          ) -> list[str]:
+    """Each feed, read once: what the parser would miss in it."""
+    found: list[str] = []
+    for feed in options.feeds:
+        payload = fetcher.fetch(feed.url, conditional=False)
+        found += problems_of(lambda skipped, p=payload, f=feed: parse_feed(p.body, f.url, tz, jurisdiction, f,
+                                                                           p.content_type, skipped))
+    return found

@@ -48,7 +48,7 @@ def test_missing_required_column_rejects_the_file_and_names_the_column(app: App)
     with app.transaction() as session:
         report = import_csv(session, "email,name\na@b.org,A\n", origin="members.csv")
     assert report.rejected == [(1, "members.csv: missing column(s) district; expected email, name, district, role, "
-                                   "district_code, topics, alerts, house_districts, senate_districts, aliases")]
+                                   "district_code, topics, alerts, house_districts, senate_districts, aliases, state")]
     assert report.created == 0
 
 
@@ -71,3 +71,15 @@ def test_a_row_with_several_problems_reports_them_all_at_once(app: App) -> None:
         "role 'janitor-in-chief' is not one of: superintendent, chief academic officer, treasurer, board member, "
         "curriculum director, principal, communications, staff, other",
         "alerts 'maybe' should be yes or no", "unknown topic(s) astrology (known: funding)"]
+def test_a_state_column_sets_the_district_jurisdiction_and_a_bad_state_is_rejected(app: App) -> None:
+    text = ("email,name,district,state\n"
+            "a@maple.example.org,A,Maple Valley,oh\n"
+            "b@pioneer.example.org,B,Pioneer Valley Regional,MA\n"
+            "c@nowhere.example.org,C,Nowhere,Ohio\n")
+    with app.transaction() as session:
+        report = import_csv(session, text)
+    assert report.created == 2
+    assert report.rejected == [(4, "state 'Ohio' should be a two-letter code (OH, MA, US for federal only)")]
+    with app.sessions() as session:
+        states = {m.email: m.district.jurisdiction for m in session.query(Member) if m.district}
+    assert states == {"a@maple.example.org": "OH", "b@pioneer.example.org": "MA"}

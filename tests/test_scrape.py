@@ -53,6 +53,8 @@ def serve_ohio(server: FixtureServer) -> None:
     server.serve("/schedules/calendar-data", "ohio/calendar.json")
     for path, file in MEETINGS.items():
         server.serve(path, file)
+    server.serve("/download", "ohio/agenda_h_education.pdf", query={"key": "99120"})
+    server.serve("/download", "ohio/agenda_s_finance.pdf", query={"key": "99121"})
 
 
 def legiscan_file(name: str) -> Path:
@@ -166,21 +168,21 @@ def bills(app: App) -> list[str]:
 def test_first_ohio_run_stores_bills_and_hearings_and_archives_every_body(app: App, server: FixtureServer) -> None:
     summary = run(app, ohio(server))
     assert (summary.status, summary.errors) == ("ok", [])
-    assert (summary.new_bills, summary.fetched, summary.not_modified) == (3, 13, 0)
+    assert (summary.new_bills, summary.fetched, summary.not_modified) == (3, 15, 0)  # 13 pages, 2 agenda PDFs
     assert bills(app) == ["HB 12", "HB 45", "SB 8"]
     kinds = sorted(kind for kind, _ in events(app, summary.run_id))
     assert kinds == ["bill_hearing"] * 3 + ["hearing_cancelled", "hearing_scheduled", "hearing_scheduled"] + ["new_bill"] * 3
     assert summary.events == len(kinds) == len(summary.event_ids)
 
     row = run_row(app, summary.run_id)
-    assert (row.status, row.fetched, row.records, row.listed, row.new_bills, row.events) == ("ok", 13, 6, 3, 3, 9)
+    assert (row.status, row.fetched, row.records, row.listed, row.new_bills, row.events) == ("ok", 15, 6, 3, 3, 9)
     assert row.finished_at is not None and row.error == ""
     # every body, byte for byte, compressed once per content
     bodies = archived(app, summary.run_id)
-    assert len(bodies) == 13
+    assert len(bodies) == 15
     assert bodies[server.url(f"{API}/")] == (FIXTURES / "ohio/legislation_136.json").read_bytes()
     assert bodies[server.url("/legislation/136/sb8/status")] == (FIXTURES / "ohio/sb8_status.html").read_bytes()
-    assert count(app, PayloadBlob) == 13
+    assert count(app, PayloadBlob) == 15
     # validators of what was stored, for the next run's conditional GET
     assert validators(app)[server.url("/legislation/136/hb45/status")] == '"ohio/hb45_status.html"'
     assert "bill:136:hb45" in state(app, "ohio-legislature")
@@ -190,13 +192,12 @@ def test_unchanged_ohio_rerun_answers_304_and_records_nothing(app: App, server: 
     run(app, ohio(server))
     server.clear_log()
     second = run(app, ohio(server))
-    assert (second.status, second.fetched, second.not_modified) == ("ok", 2, 11)
+    assert (second.status, second.fetched, second.not_modified) == ("ok", 1, 12)
     assert (second.new_bills, second.updated_bills, second.events) == (0, 0, 0)
     assert events(app, second.run_id) == []
     assert server.requests_to("/legislation/136/hb12/status")[0].headers["if-none-match"] == '"ohio/hb12_status.html"'
-    assert set(archived(app, second.run_id)) == {server.url(f"{API}/"),
-                                                  server.url("/schedules/calendar-data?start=2026-11-17&end=2026-12-22")}
-    assert count(app, PayloadBlob) == 13 + 1  # the same bodies again, stored once; and the state it started from
+    assert set(archived(app, second.run_id)) == {server.url("/schedules/calendar-data?start=2026-11-17&end=2026-12-22")}
+    assert count(app, PayloadBlob) == 15 + 1  # the same bodies again, stored once; and the state it started from
 
 
 def test_same_content_without_validators_is_parsed_and_stored_as_no_op(app: App, server: FixtureServer) -> None:
@@ -445,7 +446,7 @@ def test_a_store_that_fails_leaves_nothing_half_written(sqlite_app: App, server:
     failed = run(app, ohio(server))
     assert failed.status == "failed" and "storing failed" in failed.errors[0] and "disk full" in failed.errors[0]
     assert (bills(app), events(app), state(app, "ohio-legislature"), validators(app)) == ([], [], {}, {})
-    assert len(archived(app, failed.run_id)) == 13  # the bodies are kept
+    assert len(archived(app, failed.run_id)) == 15  # the bodies are kept
     assert (failed.new_bills, failed.events, failed.changed_bill_ids) == (0, 0, [])
 
     with app.engine.begin() as conn:

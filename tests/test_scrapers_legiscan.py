@@ -16,6 +16,7 @@ from vocabulary.records import ScrapeError
 
 CHICAGO = ZoneInfo("America/Chicago")  # Arkansas
 NY = ZoneInfo("America/New_York")
+ANCHORAGE = ZoneInfo("America/Anchorage")
 REAL = realdata("legiscan")
 BILL_IDS = {396373: "AR_HB1044.json", 396374: "AR_HB1045.json", 396375: "AR_HB1046.json"}
 KEY = "test-key-0000"
@@ -192,3 +193,84 @@ def test_one_meeting_listed_under_two_bills_is_one_hearing() -> None:
 def test_collect_refuses_to_run_without_a_key(server: FixtureServer) -> None:
     with pytest.raises(ValueError, match="LEGISCAN_API_KEY"):
         legiscan.collect(make_fetcher(), options(server), "AR", CHICAGO, None)
+
+
+def test_real_alaska_bills_name_one_primary_sponsor_and_the_rest_cosponsors() -> None:
+    bill, _ = legiscan.parse_bill(real_file("AK_HB3.json").read_bytes(), "AK_HB3.json", ANCHORAGE, "AK")
+    assert len(bill.sponsors) == 19  # all "generic" (sponsor_type_id 0) in the real payload
+    assert [s.name for s in bill.sponsors if s.primary] == ["Carl Gatto"]
+    for name in ("AK_HB1.json", "AK_HB2.json"):
+        other, _ = legiscan.parse_bill(real_file(name).read_bytes(), name, ANCHORAGE, "AK")
+        assert sum(s.primary for s in other.sponsors) == 1 and other.session == "27th Legislature"
+
+
+def test_real_alaska_history_without_chambers_follows_the_bill_across_the_transmittal() -> None:
+    bill, _ = legiscan.parse_bill(real_file("AK_HB1.json").read_bytes(), "AK_HB1.json", ANCHORAGE, "AK")
+    chambers = [(a.description, a.chamber) for a in bill.actions]
+    sent = chambers.index(("TRANSMITTED TO (S)", "House"))
+    assert {chamber for _, chamber in chambers[:sent]} == {"House"}
+    assert chambers[sent + 2] == ("READ THE FIRST TIME - REFERRALS", "Senate")  # not a new introduction
+    assert {chamber for _, chamber in chambers[sent + 1:]} == {"Senate"}
+
+
+def _with_sponsors(sponsors: list[dict[str, object]], history: list[dict[str, object]] | None = None) -> bytes:
+    data = json.loads((FIXTURES / "legiscan/getbill_school_funding.json").read_text())
+    data["bill"]["sponsors"] = sponsors
+    if history is not None:
+        data["bill"]["history"] = history
+    return json.dumps(data).encode()
+
+
+def test_sponsor_roles_follow_sponsor_type_and_order() -> None:
+    sponsors = [
+        {"name": "Co One", "sponsor_type_id": 2, "sponsor_order": 3},
+        {"name": "Joint", "sponsor_type_id": 3, "sponsor_order": 2},
+        {"name": "Prime", "sponsor_type_id": 1, "sponsor_order": 1},
+        {"name": "Generic", "sponsor_type_id": 0, "sponsor_order": 4},
+    ]
+    bill, _ = legiscan.parse_bill(_with_sponsors(sponsors), "b", NY, "OH")
+    assert [(s.name, s.primary) for s in bill.sponsors] == [
+        ("Prime", True), ("Joint", True), ("Co One", False), ("Generic", False)]
+
+
+def test_action_chamber_comes_from_chamber_id_then_the_text() -> None:
+    history = [
+        {"date": "2025-01-28", "action": "Introduced", "chamber": "", "chamber_id": 69},
+        {"date": "2025-02-04", "action": "(S) Referred to Rules", "chamber": "", "chamber_id": 0},
+        {"date": "2025-02-05", "action": "SENATE Reported", "chamber": "", "chamber_id": 0},
+        {"date": "2025-02-06", "action": "Read the first time", "chamber": "H", "chamber_id": 0},
+    ]
+    bill, _ = legiscan.parse_bill(_with_sponsors([], history), "b", NY, "OH")
+    assert [a.chamber for a in bill.actions] == ["House", "Senate", "Senate", "House"]
+
+
+def test_one_broken_sponsor_or_text_is_skipped_and_reported_when_asked() -> None:
+    body = _with_sponsors([{"sponsor_type_id": 1}, {"name": "Kept", "sponsor_type_id": 1}])
+    skipped: list[ScrapeError] = []
+    bill, _ = legiscan.parse_bill(body, "getBill 1", NY, "OH", skipped)
+    assert [s.name for s in bill.sponsors] == ["Kept"]
+    (error,) = skipped
+    assert error.where == "getBill 1 [sponsors 0]" and "missing field 'name'" in error.detail
+    with pytest.raises(ScrapeError, match="missing field 'name'"):
+        legiscan.parse_bill(body, "getBill 1", NY, "OH")
+
+
+def test_votes_in_a_payload_are_left_alone() -> None:
+    data = json.loads((FIXTURES / "legiscan/getbill_school_funding.json").read_text())
+    data["bill"]["votes"] = [{"roll_call_id": 1, "date": "2025-03-01", "desc": "Third reading", "yea": 90}]
+    bill, _ = legiscan.parse_bill(json.dumps(data).encode(), "b", NY, "OH")
+    assert bill.identifier == "HB 12"
+
+
+def test_real_georgia_bills_keep_chambers_sponsor_order_and_joint_sponsors() -> None:
+    bill, hearings = legiscan.parse_bill(real_file("GA_HB82.json").read_bytes(), "GA_HB82.json", NY, "GA")
+    assert bill.session == "2023-2024 Regular Session" and bill.identifier == "HB 82"
+    chambers = [(a.description, a.chamber) for a in bill.actions]
+    assert ("Senate Read and Referred", "Senate") in chambers and ("House Sent to Governor", "House") in chambers
+    assert chambers[-2:] == [("Act 386", ""), ("Effective Date 2024-05-15", "")]  # no chamber did these
+    assert [s.name for s in bill.sponsors][:2] == ["Mack Jackson", "Lee Hawkins"]
+    assert hearings and hearings[0].committee == "House Ways & Means Income Tax Subcommittee"
+    assert [d.kind for d in bill.documents] == ["misc"]
+    for name, joint in (("GA_HB18.json", "Blake Tillery"), ("GA_HB52.json", "Greg Dolezal")):
+        other, _ = legiscan.parse_bill(real_file(name).read_bytes(), name, NY, "GA")
+        assert other.sponsors[-1].name == joint and other.sponsors[-1].primary  # sponsor_type_id 3: joint

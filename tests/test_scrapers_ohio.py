@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from bs4 import BeautifulSoup
 
 from scrapers import SOURCES, ohio
 from scrapers.http import MemoryValidatorStore, remember
@@ -40,6 +43,8 @@ def serve_ohio(server: FixtureServer, ga: str = "136", slug: str = "136") -> Non
     server.serve("/schedules/calendar-data", "ohio/calendar.json")
     for path, file in MEETINGS.items():
         server.serve(path, file)
+    server.serve("/download", "ohio/agenda_h_education.pdf", query={"key": "99120"})
+    server.serve("/download", "ohio/agenda_s_finance.pdf", query={"key": "99121"})
 
 
 def options(server: FixtureServer, **overrides: object) -> ohio.Options:
@@ -130,7 +135,7 @@ def test_unchanged_rescrape_gets_304s_and_parses_nothing(server: FixtureServer) 
     store = MemoryValidatorStore()
     fetcher = make_fetcher(validators=store)
     first = ohio.collect(fetcher, options(server), "OH", NY, None)
-    assert first.fetched == 13 and first.not_modified == 0
+    assert first.fetched == 15 and first.not_modified == 0  # 13 pages and 2 agenda PDFs
     remember(store, first.payloads)
 
     # Same validator, unparseable body: were it parsed, the scrape would fail.
@@ -138,10 +143,32 @@ def test_unchanged_rescrape_gets_304s_and_parses_nothing(server: FixtureServer) 
     second = ohio.collect(fetcher, options(server), "OH", NY, None, state=first.state)
     assert second.result.bills == () and second.result.hearings == ()
     assert second.errors == []
-    assert second.not_modified == 11  # 3 pages for each of 3 bills, 2 meeting pages
-    assert second.fetched == 2  # the two indexes: bill list and calendar
+    assert second.not_modified == 12  # the bill list, 3 pages for each of 3 bills, 2 meeting pages
+    assert second.fetched == 1  # the calendar, asked for whole every time
+    assert server.requests_to(f"{API}/")[-1].headers["if-none-match"] == '"ohio/legislation_136.json"'
     assert server.requests_to("/legislation/136/hb45/status")[-1].headers["if-none-match"] == '"ohio/hb45_status.html"'
     assert second.state == first.state
+
+
+def test_an_unchanged_bill_list_still_finds_a_changed_page_and_then_reads_the_list_once(
+    server: FixtureServer,
+) -> None:
+    store = MemoryValidatorStore()
+    fetcher = make_fetcher(validators=store)
+    first = ohio.collect(fetcher, options(server, hearings=False), "OH", NY, None)
+    remember(store, first.payloads)
+    server.clear_log()
+
+    server.route("/legislation/136/hb45/status", Answer(file="ohio/hb12_status.html", etag='"changed"'))
+    second = ohio.collect(fetcher, options(server, hearings=False), "OH", NY, None, state=first.state)
+    (hb45,) = second.result.bills
+    assert (hb45.identifier, hb45.title) == ("HB 45", first_title(first, "HB 45"))  # the list entry, read again
+    assert [r.status for r in server.requests_to(f"{API}/")] == [304, 200]
+    assert second.state == first.state and second.errors == []
+
+
+def first_title(collected: ohio.Collected, identifier: str) -> str:
+    return by_id(collected)[identifier].title
 
 
 def test_one_changed_page_rebuilds_that_bill_in_full(server: FixtureServer) -> None:
@@ -194,11 +221,17 @@ def test_malformed_bill_list_is_an_error_naming_the_url(server: FixtureServer) -
     assert info.value.where == server.url(f"{API}/")
 
 
-def test_list_item_without_a_field_is_an_error_naming_item_and_field(server: FixtureServer) -> None:
-    server.route(f"{API}/", Answer(body=b'[{"name": "H. B. No. 1", "number": "hb1", "subjects": [], "sponsors": [], "cosponsors": []}]'))
-    with pytest.raises(ScrapeError, match="missing field 'versions'") as info:
-        ohio.collect(make_fetcher(), options(server), "OH", NY, None)
-    assert info.value.where == server.url(f"{API}/") + " [item 0]"
+def test_list_item_without_a_field_is_skipped_and_reported_naming_item_and_field(server: FixtureServer) -> None:
+    listing = json.loads((FIXTURES / "ohio/legislation_136.json").read_text())
+    broken = {"name": "H. B. No. 1", "number": "hb1", "subjects": [], "sponsors": [], "cosponsors": []}
+    server.route(f"{API}/", Answer(body=json.dumps([*listing, broken]).encode()))
+    collected = ohio.collect(make_fetcher(), options(server, hearings=False), "OH", NY, None)
+    assert sorted(by_id(collected)) == ["HB 12", "HB 45", "SB 8"]
+    (error,) = collected.errors
+    assert error.where == server.url(f"{API}/") + f" [item {len(listing)}]"
+    assert "missing field 'versions'" in error.detail and "skipped" in error.detail
+    with pytest.raises(ScrapeError, match="missing field 'versions'"):  # the parser alone stays strict
+        ohio.parse_bill_list(json.dumps([broken]).encode(), "list")
 
 
 def test_removed_status_table_fails_that_bill_loudly_and_keeps_the_others(server: FixtureServer) -> None:
@@ -219,13 +252,66 @@ def test_every_bill_failing_is_raised_not_returned_empty(server: FixtureServer) 
         ohio.collect(make_fetcher(), options(server, hearings=False), "OH", NY, None)
 
 
-def test_meeting_page_without_location_is_an_error_naming_the_page(server: FixtureServer) -> None:
+def test_meeting_page_without_location_is_reported_and_the_hearing_kept_from_the_calendar(
+    server: FixtureServer,
+) -> None:
     path = "/schedules/committee-meeting/cmte_s_finance_1/2025-03-06"
     server.route(path, Answer(body=b"<html><body><h1>Senate Finance</h1><p>Moved.</p></body></html>"))
     collected = ohio.collect(make_fetcher(), options(server), "OH", NY, None)
     (error,) = collected.errors
     assert error.where == server.url(path) and "Location" in error.detail
-    assert "Senate Finance" not in {h.committee for h in collected.result.hearings}
+    finance = next(h for h in collected.result.hearings if h.committee == "Senate Finance")
+    assert (finance.location, finance.bills) == ("", ())
+    assert len(collected.result.bills) == 3
+
+
+def test_a_meeting_page_answering_internal_server_error_keeps_the_hearing(server: FixtureServer) -> None:
+    path = "/schedules/committee-meeting/cmte_s_finance_1/2025-03-06"
+    server.route(path, Answer(body=b"<html><body><h1>Internal Server Error</h1></body></html>"))
+    collected = ohio.collect(make_fetcher(), options(server), "OH", NY, None)
+    (error,) = collected.errors
+    assert "Internal Server Error" in error.detail
+    assert "Senate Finance" in {h.committee for h in collected.result.hearings}
+
+
+def test_agenda_bills_come_from_the_agenda_pdf_before_the_page(server: FixtureServer) -> None:
+    path = "/schedules/committee-meeting/cmte_h_primary_secondary_education_1/2025-03-04"
+    server.serve("/download", "ohio/agenda_pdf_only.pdf", query={"key": "99120"})
+    page = (FIXTURES / "ohio/meeting_h_education.html").read_text()
+    without_block = re.sub(r'<section class="agenda">.*?</section>', "", page, flags=re.DOTALL)
+    server.route(path, Answer(body=without_block.encode(), content_type="text/html"))
+    collected = ohio.collect(make_fetcher(), options(server), "OH", NY, None)
+    hearing = next(h for h in collected.result.hearings if h.committee == "House Primary and Secondary Education")
+    assert hearing.bills == ("HB 12", "HB 96", "HJR 3")
+    assert collected.errors == []
+
+
+def test_agenda_pdf_that_cannot_be_read_falls_back_to_the_page(server: FixtureServer) -> None:
+    server.route("/download", Answer(body=b"not a pdf"), query={"key": "99120"})
+    collected = ohio.collect(make_fetcher(), options(server), "OH", NY, None)
+    hearing = next(h for h in collected.result.hearings if h.committee == "House Primary and Secondary Education")
+    assert hearing.bills == ("HB 12", "HB 45")
+    (error,) = collected.errors
+    assert "not a readable PDF" in error.detail and "key=99120" in error.where
+
+
+def test_calendar_item_without_url_is_a_hearing_without_a_page_and_a_broken_item_is_skipped(
+    server: FixtureServer,
+) -> None:
+    items = json.loads((FIXTURES / "ohio/calendar.json").read_text())
+    items.append({"title": "House Finance Committee Meeting", "start": "2025-03-07T09:00:00"})
+    items.append({"title": "Senate Health Committee Meeting", "start": "next Tuesday", "url": "x"})
+    server.route("/schedules/calendar-data", Answer(body=json.dumps(items).encode()))
+    collected = ohio.collect(make_fetcher(), options(server), "OH", NY, None)
+    finance = next(h for h in collected.result.hearings if h.committee == "House Finance")
+    assert (finance.url, finance.bills, finance.start.hour) == ("", (), 9)
+    (error,) = collected.errors
+    assert error.where.endswith(f"[item {len(items) - 1}]") and "unreadable start 'next Tuesday'" in error.detail
+    assert len(collected.result.bills) == 3
+
+
+def test_bill_list_gets_its_own_long_timeout() -> None:
+    assert ohio.Options().bill_list_timeout == 300 and ohio.Options().page_timeout == 30
 
 
 def test_actions_can_come_from_the_api_with_times(server: FixtureServer) -> None:
@@ -239,6 +325,19 @@ def test_actions_can_come_from_the_api_with_times(server: FixtureServer) -> None
         (datetime(2025, 2, 25, 10, 41, 7, tzinfo=NY), "Reported - Substitute - Passed", "Primary and Secondary Education"),
     ]
     assert server.requests_to("/legislation/136/hb12/status") == []
+
+
+def test_an_api_action_without_its_time_is_skipped_and_the_bill_kept(server: FixtureServer) -> None:
+    actions = json.loads((FIXTURES / "ohio/hb12_actions.json").read_text())
+    del actions[1]["occurred"]
+    server.route(f"{API}/hb12/actions", Answer(body=json.dumps(actions).encode()))
+    collected = ohio.collect(
+        make_fetcher(), options(server, only_bills=["H.B. 12"], actions_from="api", hearings=False), "OH", NY, None
+    )
+    (hb12,) = collected.result.bills
+    assert len(hb12.actions) == len(actions) - 1
+    (error,) = collected.errors
+    assert error.where.endswith("/hb12/actions [action 1]") and "missing field 'occurred'" in error.detail
 
 
 def test_special_session_uses_its_own_slug_and_api_name(server: FixtureServer) -> None:
@@ -289,4 +388,25 @@ def test_status_row_with_a_bad_date_names_the_page() -> None:
     page = (FIXTURES / "ohio/hb45_status.html").read_text().replace("02-05-2025", "Feb 5")
     with pytest.raises(ScrapeError, match="unreadable date 'Feb 5'") as info:
         ohio.parse_status_page(page.encode(), "hb45/status", NY)
-    assert info.value.where == "hb45/status"
+    assert info.value.where == "hb45/status [status row 0]"  # rows are read oldest (last on the page) first
+
+
+def test_status_rows_without_chamber_or_committee_and_in_other_date_formats_are_read() -> None:
+    page = (FIXTURES / "ohio/hb45_status.html").read_text()
+    soup = BeautifulSoup(page, "lxml")
+    rows = soup.select("table.legislation-status-table tbody tr")
+    for cell in rows[0].select(".chamber-cell, .committee-cell"):
+        cell.decompose()
+    rows[0].select_one(".date-cell").string = "2/12/2025"
+    actions = ohio.parse_status_page(str(soup).encode(), "hb45/status", NY)
+    assert [(a.when.date().isoformat(), a.chamber, a.committee) for a in actions][-1] == ("2025-02-12", "", "")
+
+
+def test_one_unreadable_status_row_is_skipped_and_the_bill_kept(server: FixtureServer) -> None:
+    page = (FIXTURES / "ohio/hb45_status.html").read_text().replace("02-05-2025", "Feb 5")
+    server.route("/legislation/136/hb45/status", Answer(body=page.encode(), content_type="text/html"))
+    collected = ohio.collect(make_fetcher(), options(server, hearings=False), "OH", NY, None)
+    hb45 = by_id(collected)["HB 45"]
+    assert [a.description for a in hb45.actions] == ["Refer to Committee"]
+    (error,) = collected.errors
+    assert error.where.endswith("/legislation/136/hb45/status [status row 0]") and "Feb 5" in error.detail

@@ -148,3 +148,15 @@ def test_page_budget_stops_with_a_note(server: FixtureServer) -> None:
 def test_per_page_cannot_exceed_the_api_maximum() -> None:
     with pytest.raises(ValueError):
         openstates.Options(per_page=50)
+
+
+def test_one_broken_version_inside_a_row_is_skipped_and_the_row_kept() -> None:
+    page = json.loads((FIXTURES / "openstates/bills_page1.json").read_text())
+    row = next(r for r in page["results"] if r["versions"])
+    row["versions"].append({"date": "2025-02-01", "links": []})  # no note
+    skipped: list[ScrapeError] = []
+    bills, _, _ = openstates.parse_bills_page(json.dumps(page).encode(), "p1", BOSTON, "MA", skipped)
+    assert len(bills) == len(page["results"])
+    (error,) = skipped
+    assert f"({row['identifier']}) [versions {len(row['versions']) - 1}]" in error.where
+    assert "missing field 'note'" in error.detail

@@ -119,9 +119,9 @@ def test_valid_feed_without_entries_is_an_explicit_empty_result() -> None:
     assert result.notes == ("empty.xml: the feed lists no entries",)
 
 
-def test_entry_without_title_or_link_is_an_error() -> None:
+def test_entry_without_title_or_link_is_an_error_for_the_parser_alone() -> None:
     body = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><description>x</description></item></channel></rss>'
-    with pytest.raises(ScrapeError, match="entry 0 has neither a title nor a link"):
+    with pytest.raises(ScrapeError, match=r"f.xml \[entry 0\]: neither a title nor a link"):
         rss.parse_feed(body, "f.xml", NY, "OH", rss.Feed(url="f.xml"))
 
 

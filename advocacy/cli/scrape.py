@@ -9,6 +9,7 @@ import click
 from advocacy.app import App
 from advocacy.cli import EXIT_FAILED, pass_app
 from advocacy.collect import scrape as scraping
+from advocacy.collect.check import check_sources
 from advocacy.runtime.pipeline import after_scrape
 
 
@@ -39,19 +40,43 @@ def scrape(app: App, sources: tuple[str, ...], replay_run: int | None) -> None:
     totals = {k: sum(getattr(s, k) for s in summaries) for k in ("fetched", "not_modified", "new_bills", "events")}
     errors = sum(len(s.errors) for s in summaries)
     failed = [s.name for s in summaries if s.status == "failed"]
+    partial = [s.name for s in summaries if s.status == "partial"]  # stored, but some items were skipped
     click.echo(f"Summary: {len(summaries)} source(s); fetched {totals['fetched']}, not modified "
                f"{totals['not_modified']}, new bills {totals['new_bills']}, events {totals['events']}, errors {errors}"
-               + (f"; failed: {', '.join(failed)}" if failed else ""))
+               + (f"; failed: {', '.join(failed)}" if failed else "")
+               + (f"; partial: {', '.join(partial)}" if partial else ""))
     if totals["events"] == 0 and not errors:
         click.echo("Nothing new.")
-    if failed:
+    if failed or partial:
         sys.exit(EXIT_FAILED)
 
 
-@click.command("sources")
-@pass_app()
-def sources(app: App) -> None:
+@click.group("sources", invoke_without_command=True)
+@click.pass_context
+def sources(ctx: click.Context) -> None:
     """The configured sources, each with its last run: when, status, counts and error."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(sources_list)
+
+
+@sources.command("check")
+@click.option("--source", "names", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@pass_app()
+def sources_check(app: App, names: tuple[str, ...]) -> None:
+    """Fetch one small page of each source and say what its parser would miss (exit 1 when anything)."""
+    try:
+        results = check_sources(app, names)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--source") from exc
+    for result in results:
+        for line in result.lines():
+            click.echo(line)
+    if any(r.problems for r in results):
+        sys.exit(EXIT_FAILED)
+
+
+@pass_app()
+def sources_list(app: App) -> None:
     tz = app.config.collaborative.tz
     with app.sessions() as session:
         last = scraping.last_runs(session)

@@ -34,6 +34,7 @@ from advocacy.models import (
 )
 from advocacy.outbound import sending
 from advocacy.outbound.acted import AlreadyReminded, acted_url, remind_not_acted
+from advocacy.outbound.audience import bill_state, member_state, reaches
 from advocacy.outbound.content import (
     MEMBER_TOKEN,
     action_item,
@@ -189,7 +190,9 @@ def alerts_today(session: Session, config: Config, now: datetime, exclude: int |
 
 def _recipients(session: Session, config: Config, digest: Mailing, topics: list[str], now: datetime
                 ) -> tuple[list[Member], Callable[[Member], tuple[str, str]]]:
-    members = [mem for mem in active_members(session, alerts=True) if concerns(mem.topics, topics)]
+    state = bill_state(session, digest.items[0].bill_id)  # members of that state (and of none known) get it
+    members = [mem for mem in active_members(session, alerts=True)
+               if concerns(mem.topics, topics) and reaches(member_state(mem), state)]
     today = alerts_today(session, config, now, exclude=digest.id)
     cap = config.email.alerts_per_member_per_day
 

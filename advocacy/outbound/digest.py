@@ -8,7 +8,7 @@ sections and items that match their topics.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +30,7 @@ from advocacy.models import (
     TagAssessment,
 )
 from advocacy.outbound import sending
+from advocacy.outbound.audience import member_states, reaches
 from advocacy.outbound.content import (
     MEMBER_TOKEN,
     MOVING_EVENTS,
@@ -271,9 +272,11 @@ def member_topics_key(member: Member) -> tuple[str, ...] | None:
 
 
 def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None, now: datetime,
-                items_cache: dict[int, m.BillItem] | None = None) -> m.DigestContext | None:
-    """The digest as members with these topics see it, or None when nothing new in it concerns them."""
-    sections, watch_moved = _sections_for(config, view, topics, now, items_cache if items_cache is not None else {})
+                items_cache: dict[int, m.BillItem] | None = None, state: str = "") -> m.DigestContext | None:
+    """The digest as members with these topics (in this state: its bills and federal ones; "" any) see it, or None
+    when nothing new in it concerns them."""
+    sections, watch_moved = _sections_for(config, view, topics, now, items_cache if items_cache is not None else {},
+                                          state)
     news_for_member = any(sections[s] for s in SECTIONS if s != "watch_list") or watch_moved or bool(view.answers)
     # a digest made with nothing new on purpose (skip_empty_digest off) goes to everyone; otherwise only to those
     # who have something new in it
@@ -302,11 +305,13 @@ def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None
 
 
 def _sections_for(config: Config, view: DigestView, topics: tuple[str, ...] | None, now: datetime,
-                  cache: dict[int, m.BillItem]) -> tuple[dict[str, list], bool]:
+                  cache: dict[int, m.BillItem], state: str = "") -> tuple[dict[str, list], bool]:
     """Each section's entries for members with these topics, and whether a watch-list bill of theirs moved."""
 
     def item(bill_id: int) -> m.BillItem | None:
         if not concerns(topics, view.topics_of(bill_id)):
+            return None
+        if not reaches(state, view.bills[bill_id].session.jurisdiction.code):
             return None
         if bill_id not in cache:
             cache[bill_id] = bill_item(config, view.bills[bill_id], view.curations.get(bill_id),
@@ -347,17 +352,19 @@ def digest_app_context(app: App, mailing_id: int, topics: tuple[str, ...] | None
         return context_for(app.config, load_view(session, digest, app.config), topics, app.now())
 
 
-def renderer_for(config: Config, view: DigestView, renderer: EmailRenderer, now: datetime
-                 ) -> Callable[[Member], m.RenderedEmail | None]:
-    """One rendering per distinct set of topics, shared by every member who chose it."""
+def renderer_for(config: Config, view: DigestView, renderer: EmailRenderer, now: datetime,
+                 states: Mapping[int, str] | None = None) -> Callable[[Member], m.RenderedEmail | None]:
+    """One rendering per distinct set of topics and state (`states`: member id -> state), shared by every member
+    who chose it."""
     cache: dict[int, m.BillItem] = {}
+    known = states or {}
 
-    def render(topics: tuple[str, ...] | None) -> m.RenderedEmail | None:
-        ctx = context_for(config, view, topics, now, cache)
+    def render(key: tuple[tuple[str, ...] | None, str]) -> m.RenderedEmail | None:
+        ctx = context_for(config, view, key[0], now, cache, key[1])
         return renderer.digest(ctx) if ctx else None
 
     get = cached(render)
-    return lambda member: get(member_topics_key(member))
+    return lambda member: get((member_topics_key(member), known.get(member.id, "")))
 
 
 def send_digest(app: App, mailing_id: int, backend: MailBackend, *, resend: Sequence[str] = (),
@@ -393,9 +400,11 @@ def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequen
             sending.prepare(session, digest, active_members(session), app.now())
         digest.status = "sending"
         view = load_view(session, digest, app.config)
-    render = renderer_for(app.config, view, renderer or EmailRenderer(), app.now())
+        states = member_states(session)
+    render = renderer_for(app.config, view, renderer or EmailRenderer(), app.now(), states)
     compose = compose_with(app, render, substitute=MEMBER_TOKEN)
-    return sending.send(app, mailing_id, backend, compose, key=member_topics_key, progress=progress, leased=True)
+    return sending.send(app, mailing_id, backend, compose, progress=progress, leased=True,
+                        key=lambda member: (member_topics_key(member), states.get(member.id, "")))
 
 
 def latest_draft(session: Session) -> Mailing | None:

@@ -17,7 +17,8 @@ from advocacy.models import District, Member, MemberAlias
 ROLES = ("superintendent", "chief academic officer", "treasurer", "board member", "curriculum director",
          "principal", "communications", "staff", "other")
 REQUIRED = ("email", "name", "district")
-KNOWN = (*REQUIRED, "role", "district_code", "topics", "alerts", "house_districts", "senate_districts", "aliases")
+KNOWN = (*REQUIRED, "role", "district_code", "topics", "alerts", "house_districts", "senate_districts", "aliases",
+         "state")  # state: the district's jurisdiction code
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _YES = {"yes", "y", "true", "1", ""}
 _NO = {"no", "n", "false", "0"}
@@ -76,6 +77,8 @@ def _row_problems(row: dict[str, str], email: str, seen: set[str]) -> list[str]:
         problems.append("district is empty")
     if row.get("role") and row["role"].lower() not in ROLES:
         problems.append(f"role {row['role']!r} is not one of: {', '.join(ROLES)}")
+    if row.get("state") and not re.fullmatch(r"[A-Za-z]{2}", row["state"].strip()):
+        problems.append(f"state {row['state']!r} should be a two-letter code (OH, MA, US for federal only)")
     if row.get("alerts", "").lower() not in _YES | _NO:
         problems.append(f"alerts {row['alerts']!r} should be yes or no")
     return problems
@@ -89,6 +92,8 @@ def _district(session: Session, row: dict[str, str]) -> District:
         session.add(district)
     if row.get("district_code"):
         district.code = row["district_code"]
+    if row.get("state"):  # the district's jurisdiction: its members get that state's bills (and federal ones)
+        district.jurisdiction = row["state"].strip().upper()
     if row.get("house_districts"):
         district.house_districts = _split(row["house_districts"])
     if row.get("senate_districts"):
