@@ -41,6 +41,7 @@ from advocacy.outbound.content import (
     concerns,
     footer,
     hearing_item,
+    member_url,
     shown,
 )
 from advocacy.outbound.opportunities import testimony_info
@@ -297,7 +298,7 @@ def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None
         watch_list=tuple(sections["watch_list"]),
         questions_call=questions_call(config, now),
         answers=tuple(view.answers),
-        tracker_url=f"{config.collaborative.base_url}/bills",
+        tracker_url=member_url(config, "bills"),
     )
 
 

@@ -13,6 +13,7 @@ from advocacy.web.pages import (
     digest,
     member_links,
     members,
+    portal,
     questions,
     queue,
     signin,
@@ -21,4 +22,5 @@ from advocacy.web.pages import (
 ROUTES = [
     *signin.ROUTES, *dashboard.ROUTES, *queue.ROUTES, *bills.ROUTES, *curate.ROUTES, *digest.ROUTES,
     *questions.ROUTES, *agenda.ROUTES, *members.ROUTES, *member_links.ROUTES,
+    *portal.ROUTES,
 ]
