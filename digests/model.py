@@ -2,7 +2,7 @@
 
 `advocacy/` builds these from its rows; `digests.render` turns one of them into subject, text and HTML.
 They are frozen dataclasses so a context can be cached, compared and rendered twice with the same result.
-Every URL field must be absolute (http, https or mailto): a relative link in an email goes nowhere, so
+Every URL field must be absolute (http, https, mailto or tel): a relative link in an email goes nowhere, so
 construction fails with the field's name instead.
 """
 
@@ -48,7 +48,7 @@ class Priority(StrEnum):
     LOW = "low"
 
 
-_URL_SCHEMES = ("http", "https", "mailto")
+_URL_SCHEMES = ("http", "https", "mailto", "tel")  # tel: a tap-to-call phone number (RFC 3966)
 
 
 def require_absolute_url(value: str, where: str, *, optional: bool = False) -> None:
@@ -56,8 +56,8 @@ def require_absolute_url(value: str, where: str, *, optional: bool = False) -> N
     if not value and optional:
         return
     parts = urlsplit(value)
-    if parts.scheme not in _URL_SCHEMES or (parts.scheme != "mailto" and not parts.netloc):
-        raise ContextError(f"{where}: links in email must be absolute http(s) or mailto URLs, got {value!r}")
+    if parts.scheme not in _URL_SCHEMES or (parts.scheme in ("http", "https") and not parts.netloc):
+        raise ContextError(f"{where}: links in email must be absolute http(s), mailto or tel URLs, got {value!r}")
 
 
 def _require_aware(value: datetime | None, where: str) -> None:
