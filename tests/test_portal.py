@@ -151,3 +151,35 @@ def test_the_calendar_feed_holds_the_members_hearings_and_calls_with_a_vtimezone
     assert any("Q&A call" in s for s in summaries)
     assert len({str(e["uid"]) for e in events}) == len(events)
     assert all(e.decoded("dtstart") >= app.now() - timedelta(minutes=1) for e in events)
+
+
+def test_head_requests_answer_like_gets_and_a_scanners_head_records_no_action(
+        app: App, sent: dict[str, list], member: TestClient) -> None:
+    from sqlalchemy import func, select
+
+    from advocacy.models import ActionTaken
+
+    assert member.head("/login").status_code == 200
+    alert = next(m for m in sent["alert"] if recipient(m) == ANA)
+    acted = next(u for u in our_links(app, alert) if "/a/" in u)
+    assert member.head(path_of(app, acted)).status_code == 200
+    with app.sessions() as session:
+        assert session.scalar(select(func.count(ActionTaken.id))) == 0
+    asked = member.get(path_of(app, acted)).text
+    assert "<title>Did you contact your legislators?" in asked  # not "Thank you" before anything was done
+    done = member.post(path_of(app, acted), data={"csrf_token": csrf_from(asked)})
+    assert "<title>Thank you" in done.text
+    with app.sessions() as session:
+        assert session.scalar(select(func.count(ActionTaken.id))) == 1
+
+
+def test_the_call_invite_carries_the_vtimezone_its_times_name(app: App, sent: dict[str, list]) -> None:
+    message = sent["agenda"][0]
+    invite = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    raw = invite.get_payload(decode=True)
+    calendar = Calendar.from_ical(raw)
+    assert Calendar.from_ical(calendar.to_ical()).to_ical() == calendar.to_ical()
+    (event,) = calendar.walk("VEVENT")
+    assert event["dtstart"].params["TZID"] == "America/New_York"
+    assert [str(z["tzid"]) for z in calendar.walk("VTIMEZONE")] == ["America/New_York"]
+    assert {c.name for c in calendar.walk("VTIMEZONE")[0].subcomponents} == {"STANDARD", "DAYLIGHT"}
