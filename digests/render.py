@@ -88,6 +88,10 @@ class _Format:
             break_on_hyphens=False,
         )
 
+    def heading(self, title: str) -> str:
+        """A text-part heading as written when it fits the text width, else wrapped (its rule follows suit)."""
+        return title if len(title) <= TEXT_WIDTH else self.wrap(title)
+
     def tel(self, phone: str) -> str:
         """A `tel:` URI for a phone number as written ("(614) 466-8140" -> "tel:+16144668140"); "" when the text
         holds no dialable number. Ten digits are read as a North American number."""
