@@ -156,6 +156,7 @@ class BillItem:
     priority: Priority = Priority.NORMAL
     commentary: str = ""  # the advocate's Markdown: what it does, why it matters to districts
     tag_reasons: tuple[str, ...] = ()  # "Topic: school funding", "Mentions: open enrollment"
+    topic: str = ""  # the topic label the digest groups the bill under ("" : grouped under "Other bills")
     sponsors: tuple[Sponsor, ...] = ()
     committee: str = ""
     latest_actions: tuple[ActionLine, ...] = ()  # newest first

@@ -88,6 +88,13 @@ class _Format:
             break_on_hyphens=False,
         )
 
+    def by_topic(self, bills: Any) -> list[tuple[str, list[Any]]]:
+        """Bills grouped under their topic label, groups in the order their first bill comes (newest first)."""
+        groups: dict[str, list[Any]] = {}
+        for bill in bills:
+            groups.setdefault(bill.topic, []).append(bill)
+        return list(groups.items())
+
     def heading(self, title: str) -> str:
         """A text-part heading as written when it fits the text width, else wrapped (its rule follows suit)."""
         return title if len(title) <= TEXT_WIDTH else self.wrap(title)

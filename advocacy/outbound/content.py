@@ -125,6 +125,7 @@ def bill_item(config: Config, bill: Bill, curation: Curation | None, tags: Seque
         priority=PRIORITIES.get(curation.priority or "", m.Priority.NORMAL) if curation else m.Priority.NORMAL,
         commentary=curation.commentary if curation else "",
         tag_reasons=topic_line(tags),
+        topic=(tags[0].label or tags[0].tag.replace("_", " ").capitalize()) if tags else "",
         sponsors=tuple(m.Sponsor(name=s.name, party=s.party, place=s.district) for s in bill.sponsors[:3]),
         committee=bill.committee,
         latest_actions=tuple(

@@ -161,15 +161,22 @@ def _add_approved(session: Session, frozen: _Frozen, tracked: dict[int, Curation
         if cur.priority == "watch":
             watch.append(cur.bill_id)
             frozen.news += moving or cur.bill_id not in reported
-        elif cur.bill_id not in reported:
+        elif cur.bill_id not in reported and not _past_a_chamber(cur):
             new.append(cur.bill_id)
-        elif moving:
+        elif moving or cur.bill_id not in reported:  # unreported here: it passed a chamber, so it is not "new"
             moved.append(cur.bill_id)
     for bill_id in moved:
         frozen.add("moved", bill_id, new=True)
     for bill_id in new:
         frozen.add("new_bills", bill_id, new=True)
     return watch
+
+
+FAR_ALONG = frozenset({"passed-chamber", "concurred", "signed", "vetoed", "effective"})
+
+
+def _past_a_chamber(cur: Curation) -> bool:
+    return any(FAR_ALONG & set(a.classification or ()) for a in cur.bill.actions)
 
 
 def _add_hearings(session: Session, frozen: _Frozen, tracked: dict[int, Curation], now: datetime) -> None:
