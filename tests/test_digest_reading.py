@@ -68,3 +68,64 @@ def test_a_bill_that_already_passed_a_chamber_is_not_listed_as_new(world: App, c
     assert "S.B. 77" not in [b.number for b in ctx.new_bills]
     assert "S.B. 77" in [b.number for b in ctx.moved]
     assert "S.B. 52" in [b.number for b in ctx.new_bills]  # introduced only: new indeed
+
+
+def _recipients(app: App, digest_id: int) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from advocacy.models import Delivery, Member
+
+    with app.sessions() as session:
+        rows = session.execute(select(Member.email, Delivery.status, Delivery.error)
+                               .join(Delivery, Delivery.member_id == Member.id).where(Delivery.mailing_id == digest_id))
+        return {email.split("@")[0]: status if status == "sent" else f"{status}: {error}" for email, status, error in rows}
+
+
+def _send(app: App, **options: object) -> int:
+    with app.transaction() as session:
+        digest_id = create_digest(session, app.config, app.now(), **options).id  # type: ignore[arg-type]
+    send_digest(app, digest_id, app.mail)
+    return digest_id
+
+
+def test_the_frequency_each_member_chose_decides_who_gets_a_digest(world: App, clock: FakeClock) -> None:
+    from advocacy.models import Member
+    from advocacy.people.members import set_preferences
+
+    with world.transaction() as session:
+        for email, frequency in (("ana.rivera@cedarfalls.example.org", "monthly"),
+                                 ("ben.osei@maplevalley.example.org", "alerts")):
+            member = session.query(Member).filter_by(email=email).one()
+            assert set_preferences(session, member, frequency=frequency) == {"frequency": frequency}
+    first = _recipients(world, _send(world))
+    assert first["ana.rivera"] == "sent" and first["dev.patel"] == "sent"
+    assert first["ben.osei"] == "skipped: the member asked for action alerts only"
+    clock.advance(days=1)
+    second = _recipients(world, _send(world, note="A note for everyone."))
+    assert second["ana.rivera"].startswith("skipped: the member asked for a monthly summary")
+    assert second["dev.patel"] == "sent"
+    clock.advance(days=31)
+    third = _recipients(world, _send(world, note="A note for everyone."))
+    assert third["ana.rivera"] == "sent" and third["ben.osei"].startswith("skipped")
+
+
+def test_a_member_chooses_the_frequency_on_their_preferences_page(world: App) -> None:
+    from starlette.testclient import TestClient
+
+    from advocacy.models import Member
+    from advocacy.outbound.outgoing import member_token
+    from tests.websupport import csrf_from, web_app
+
+    with world.sessions() as session:
+        ana = session.query(Member).filter_by(email="ana.rivera@cedarfalls.example.org").one().id
+    client = TestClient(web_app(world))
+    path = f"/m/{member_token(world, ana)}/preferences"
+    page = client.get(path).text
+    assert 'name="frequency" value="every" checked' in page
+    saved = client.post(path, data={"csrf_token": csrf_from(page), "topics_mode": "all", "alerts": "1",
+                                     "frequency": "alerts"}, follow_redirects=False)
+    assert saved.status_code == 303
+    with world.sessions() as session:
+        assert session.get(Member, ana).digest_frequency == "alerts"  # type: ignore[union-attr]
+    refused = client.post(path, data={"csrf_token": csrf_from(page), "topics_mode": "all", "frequency": "daily"})
+    assert refused.status_code == 400 and "Choose one of" in refused.text

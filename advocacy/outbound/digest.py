@@ -22,6 +22,7 @@ from advocacy.models import (
     Bill,
     ChangeEvent,
     Curation,
+    Delivery,
     Hearing,
     LegislativeSession,
     Mailing,
@@ -391,12 +392,32 @@ def send_digest(app: App, mailing_id: int, backend: MailBackend, *, resend: Sequ
                               "use --resend-to EMAIL to send it again to named members")
         elif digest.status == "draft":
             # who receives it is decided once, when sending starts; a resumed send keeps that list
-            sending.prepare(session, digest, active_members(session), app.now())
+            sending.prepare(session, digest, active_members(session), app.now(),
+                            decide=by_frequency(session, app.config, app.now()))
         digest.status = "sending"
         view = load_view(session, digest, app.config)
     render = renderer_for(app.config, view, renderer or EmailRenderer(), app.now())
     compose = compose_with(app, render, substitute=MEMBER_TOKEN)
     return sending.send(app, mailing_id, backend, compose, key=member_topics_key, progress=progress)
+
+
+def by_frequency(session: Session, config: Config, now: datetime) -> Callable[[Member], tuple[str, str]]:
+    """Each member's delivery as their frequency asks: "alerts" members get no digest, "monthly" members only
+    the first digest of each month (in the collaborative's zone); the rest, every digest."""
+    local = now.astimezone(config.collaborative.tz)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    had = set(session.scalars(select(Delivery.member_id).join(Mailing, Mailing.id == Delivery.mailing_id)
+                              .where(Mailing.kind == "digest", Delivery.status == "sent",
+                                     Delivery.sent_at >= month_start)))
+
+    def decide(member: Member) -> tuple[str, str]:
+        if member.digest_frequency == "alerts":
+            return "skipped", "the member asked for action alerts only"
+        if member.digest_frequency == "monthly" and member.id in had:
+            return "skipped", f"the member asked for a monthly summary and had {local:%B}'s"
+        return "pending", ""
+
+    return decide
 
 
 def latest_draft(session: Session) -> Mailing | None:
