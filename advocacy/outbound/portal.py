@@ -28,6 +28,7 @@ from advocacy.models import (
     Question,
     TagAssessment,
 )
+from advocacy.outbound.agenda import similarity
 from advocacy.outbound.content import display_number, plain_status, shown
 from advocacy.outbound.opportunities import call_to_action, testimony_info
 from advocacy.outbound.outgoing import member_token
@@ -190,3 +191,20 @@ def send_fresh_link(app: App, address: str) -> bool:
             return False
         message = fresh_link_message(app, member)
     return app.mail.send([message])[0].ok
+
+
+SIMILAR_AT = 0.25  # Dice overlap of content words below which a past answer is not offered
+
+
+def similar_answers(session: Session, question: Question, limit: int = 3) -> list[Question]:
+    """Past answers worth offering for `question`: those naming the same bill first, then by shared words."""
+    bills = {b.upper() for b in question.bill_identifiers}
+    scored = []
+    for past in search_answered(session, "", limit=500):
+        if past.id == question.id:
+            continue
+        same_bill = bool(bills & {b.upper() for b in past.bill_identifiers})
+        score = similarity(question.text, past.text) + (1.0 if same_bill else 0.0)
+        if score >= SIMILAR_AT:
+            scored.append((score, past.id, past))
+    return [past for _, _, past in sorted(scored, key=lambda s: (-s[0], -s[1]))[:limit]]
