@@ -4,6 +4,8 @@ tagger's reasons), and a bill first heard of after it passed a chamber is news, 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from advocacy.app import App
@@ -39,6 +41,7 @@ def test_the_digest_opens_with_in_this_issue_and_groups_bills_under_topic_headin
     funding, choice = "SCHOOL FUNDING FORMULA AND STATE AID", "VOUCHERS, SCHOLARSHIPS AND CHARTER SCHOOLS"
     assert new_bills.index(funding) < new_bills.index("H.B. 96") < new_bills.index(choice) < new_bills.index("H.B. 114")
     assert "Why you see this: Topic" in text and "in title" not in text
+    assert not re.search(r"\b[HS]B ?\d", text)  # one spelling of bill numbers: the state's own, "H.B. 96"
     assert "School funding formula and state aid</h3>" in email.html and 'class="item-title"' in email.html
 
 
