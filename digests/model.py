@@ -293,9 +293,11 @@ class Footer:
     reason: str  # "You receive this because Maple Grove City Schools is a member of ..."
     preferences_url: str
     unsubscribe_url: str
+    calendar_url: str = ""  # the member's hearing and call calendar (.ics) to subscribe to
+    tracker_url: str = ""  # the member's page of every bill we track
 
     def __post_init__(self) -> None:
-        _check(self, urls=("preferences_url", "unsubscribe_url"))
+        _check(self, urls=("preferences_url", "unsubscribe_url"), optional_urls=("calendar_url", "tracker_url"))
 
 
 @dataclass(frozen=True)

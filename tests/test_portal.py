@@ -38,9 +38,14 @@ def test_every_link_of_a_digest_alert_and_agenda_opens_for_its_member_without_si
         for message in sent[kind]:
             links = our_links(app, message)
             assert links, f"{kind} to {recipient(message)} has no link to the portal"
+            assert any(u.endswith("/calendar.ics") for u in links) and any(u.endswith("/bills") for u in links)
             for url in links:
                 if "/unsubscribe" in url or "/a/" in url:
                     continue  # confirmations with their own tests; opening them changes nothing
+                if url.endswith("/calendar.ics"):
+                    assert member.get(path_of(app, url)).headers["content-type"].startswith("text/calendar")
+                    opened += 1
+                    continue
                 response = member.get(path_of(app, url), follow_redirects=False)
                 assert response.status_code == 200, (kind, url, response.status_code)
                 assert "Sign in" not in response.text and "/login" not in response.text

@@ -174,6 +174,8 @@ def footer(config: Config) -> m.Footer:
         reason=f"You receive this because your district is a member of {config.collaborative.name}.",
         preferences_url=f"{base}/m/{MEMBER_TOKEN}/preferences",
         unsubscribe_url=f"{base}/m/{MEMBER_TOKEN}/unsubscribe",
+        calendar_url=member_url(config, "calendar.ics"),
+        tracker_url=member_url(config, "bills"),
     )
 
 
