@@ -62,6 +62,8 @@ def test_a_bill_link_shows_that_bill_with_status_sponsors_position_and_hearing(
     assert "Our position: Oppose" in page and "Paid for by deductions" in page
     assert "Status: Introduced (House)" in page or "Status: Referred" in page
     assert "Written testimony due" in page
+    assert "What has happened" in page and "Introduced (House)" in page and "Versions and documents" in page
+    assert "Sponsors" in page and "Your legislators" in page
     assert "Why it was flagged" not in page and "score" not in page  # the tagger's internals stay on staff pages
 
 
