@@ -37,6 +37,10 @@ class TokenError(ValueError):
     """A signed value was tampered with, made for another purpose, malformed or expired."""
 
 
+class TokenExpired(TokenError):
+    """A genuine token, older than the reader accepts: its holder may ask for a fresh one."""
+
+
 class _LowercaseSigner(Signer):
     """itsdangerous' Signer with a truncated, lowercase base-32 signature that survives case folding."""
 
@@ -160,6 +164,6 @@ def unsign(
     try:
         return _serializer(secret, purpose, clock).loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise TokenError(f"{purpose} token expired") from exc
+        raise TokenExpired(f"{purpose} token expired") from exc
     except BadData as exc:
         raise TokenError(f"{purpose} token is not valid") from exc

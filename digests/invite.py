@@ -6,6 +6,7 @@ from datetime import datetime
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from digests.calendar import with_timezones
 from digests.message import Address, Attachment
 from digests.model import AgendaContext
 
@@ -49,7 +50,7 @@ def call_invite(
     calendar.add_component(event)
     return Attachment(
         filename="invite.ics",
-        content=calendar.to_ical(),
+        content=with_timezones(calendar, now).to_ical(),
         mime_type="text/calendar",
         params=(("method", "REQUEST"), ("charset", "utf-8")),
     )

@@ -2,7 +2,7 @@
 
 `advocacy/` builds these from its rows; `digests.render` turns one of them into subject, text and HTML.
 They are frozen dataclasses so a context can be cached, compared and rendered twice with the same result.
-Every URL field must be absolute (http, https or mailto): a relative link in an email goes nowhere, so
+Every URL field must be absolute (http, https, mailto or tel): a relative link in an email goes nowhere, so
 construction fails with the field's name instead.
 """
 
@@ -48,7 +48,7 @@ class Priority(StrEnum):
     LOW = "low"
 
 
-_URL_SCHEMES = ("http", "https", "mailto")
+_URL_SCHEMES = ("http", "https", "mailto", "tel")  # tel: a tap-to-call phone number (RFC 3966)
 
 
 def require_absolute_url(value: str, where: str, *, optional: bool = False) -> None:
@@ -56,8 +56,8 @@ def require_absolute_url(value: str, where: str, *, optional: bool = False) -> N
     if not value and optional:
         return
     parts = urlsplit(value)
-    if parts.scheme not in _URL_SCHEMES or (parts.scheme != "mailto" and not parts.netloc):
-        raise ContextError(f"{where}: links in email must be absolute http(s) or mailto URLs, got {value!r}")
+    if parts.scheme not in _URL_SCHEMES or (parts.scheme in ("http", "https") and not parts.netloc):
+        raise ContextError(f"{where}: links in email must be absolute http(s), mailto or tel URLs, got {value!r}")
 
 
 def _require_aware(value: datetime | None, where: str) -> None:
@@ -156,6 +156,7 @@ class BillItem:
     priority: Priority = Priority.NORMAL
     commentary: str = ""  # the advocate's Markdown: what it does, why it matters to districts
     tag_reasons: tuple[str, ...] = ()  # "Topic: school funding", "Mentions: open enrollment"
+    topic: str = ""  # the topic label the digest groups the bill under ("" : grouped under "Other bills")
     sponsors: tuple[Sponsor, ...] = ()
     committee: str = ""
     latest_actions: tuple[ActionLine, ...] = ()  # newest first
@@ -292,9 +293,11 @@ class Footer:
     reason: str  # "You receive this because Maple Grove City Schools is a member of ..."
     preferences_url: str
     unsubscribe_url: str
+    calendar_url: str = ""  # the member's hearing and call calendar (.ics) to subscribe to
+    tracker_url: str = ""  # the member's page of every bill we track
 
     def __post_init__(self) -> None:
-        _check(self, urls=("preferences_url", "unsubscribe_url"))
+        _check(self, urls=("preferences_url", "unsubscribe_url"), optional_urls=("calendar_url", "tracker_url"))
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,31 @@ class _Format:
             break_on_hyphens=False,
         )
 
+    def by_topic(self, bills: Any) -> list[tuple[str, list[Any]]]:
+        """Bills grouped under their topic label, groups in the order their first bill comes (newest first)."""
+        groups: dict[str, list[Any]] = {}
+        for bill in bills:
+            groups.setdefault(bill.topic, []).append(bill)
+        return list(groups.items())
+
+    def heading(self, title: str) -> str:
+        """A text-part heading as written when it fits the text width, else wrapped (its rule follows suit)."""
+        return title if len(title) <= TEXT_WIDTH else self.wrap(title)
+
+    def tel(self, phone: str) -> str:
+        """A `tel:` URI for a phone number as written ("(614) 466-8140" -> "tel:+16144668140"); "" when the text
+        holds no dialable number. Ten digits are read as a North American number."""
+        digits = "".join(ch for ch in phone.split("x")[0].split("ext")[0] if ch.isdigit())
+        if len(digits) == 10:
+            return f"tel:+1{digits}"
+        if len(digits) == 11 and digits.startswith("1"):
+            return f"tel:+{digits}"
+        return f"tel:{'+' if phone.strip().startswith('+') else ''}{digits}" if len(digits) >= 7 else ""
+
+    def anchor(self, key: str) -> str:
+        """An `id` from a bill key: no spaces (`OH-136-HB-96`), so `#` links work."""
+        return re.sub(r"[^A-Za-z0-9_.-]+", "-", key).strip("-")
+
     def action(self, line: ActionLine) -> str:
         where = ", ".join(part for part in (line.chamber, line.committee) if part)
         return f"{self.date(line.when)}: {line.description}" + (f" ({where})" if where else "")

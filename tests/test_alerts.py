@@ -190,3 +190,16 @@ def test_curate_alerts_send_and_list_from_the_command_line(config_path: Path,
     assert "Alert: H.B. 114: act by" in result.output and "2 sent" in result.output
     result = runner.invoke(cli, ["--config", str(config_path), "alerts", "send"])
     assert result.exit_code == EXIT_NOTHING and "No alerts to send." in result.output
+
+
+def test_an_action_alert_carries_the_bills_coming_hearing_with_room_notice_and_testimony_deadline(
+        world: App) -> None:
+    make(world)
+    send_alerts(world, world.mail)
+    message = next(m for m in outbox(world) if m["To"].addresses[0].addr_spec == ANA)
+    text = " ".join(message.get_body(("plain",)).get_content().split())
+    html = message.get_body(("html",)).get_content()
+    assert "THE HEARING" in text
+    assert "Tuesday, Dec 1, 10:00 a.m. ET" in text and "Statehouse Room 121" in text
+    assert "Testimony due" in text
+    assert "The hearing</h2>" in html and "Testimony due" in html

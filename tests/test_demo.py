@@ -35,13 +35,15 @@ def test_demo_runs_the_pipeline_and_a_second_run_finds_nothing_new(config: Confi
     assert first.new_events > 0 and not first.nothing_new
     assert first.sent == 6
     text = first.digest_files["text"].read_text()
-    # the sections, in the order members read them, with the advocate's words and the tagger's reasons
+    # the sections, in the order members read them, with the advocate's words and topic labels (never the
+    # tagger's reasons: those stay on the staff pages)
     order = [text.index(h) for h in ("ACTION NEEDED", "NEW BILLS WE ARE WATCHING", "HEARINGS IN THE NEXT TWO WEEKS",
                                      "WATCH LIST", "YOUR QUESTIONS FOR THE CALL")]
     assert order == sorted(order)
     assert "H.B. 96 [Support if amended]" in text
     assert "our estimate is a\n  loss of $80 to $140 per pupil" in text
-    assert "'school\n  funding formula' in title" in text
+    assert "Why you see this: Topic: School funding" in text
+    assert "in title" not in text and "in synopsis" not in text
     assert "https://www.legislature.ohio.gov/legislation/136/hb114" in text
     assert "Tuesday, Dec 1, 10:00 a.m. ET" in text
     assert "Thursday, Dec 3, 10:00 a.m. ET" in text

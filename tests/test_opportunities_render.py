@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -40,6 +41,7 @@ def test_alert_names_the_members_legislators_the_committee_role_and_the_acted_li
     assert "Our template testimony" in email.text and "thank you for hearing our views" in flowing
     assert 'href="https://updates.example.org/a/tok123"' in email.html
     assert 'href="mailto:rep61@ohiohouse.gov"' in email.html
+    assert re.search(r'<a href="tel:\+16144661061"[^>]*>\(614\) 466-1061</a>', email.html)  # tap to call
     assert "who represents your district, is chair" in email.html
 
 

@@ -72,6 +72,7 @@ def test_bill_page_shows_everything_known_about_the_bill(app: App, viewer: TestC
     assert "Ohio · session 136 · H.B. 96" in page  # the state's own style
     assert "Make operating appropriations and revise the school foundation funding formula" in page
     assert "In House Finance" in page
+    assert "Referred to committee: Finance (House), Feb 19" in page  # the status is the latest action
     assert "Rep. Dana Whitfield, Rep. Marcus Oyelaran" in page
     # The timeline, newest first, with dates in the state's zone.
     assert page.index("Feb 19, 2026 Referred to committee: Finance") < page.index("Feb 18, 2026 Introduced")

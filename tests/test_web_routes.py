@@ -26,7 +26,8 @@ from tests.websupport import (
 
 NO_TOKEN = {"/m/{token}/unsubscribe"}  # RFC 8058: posted by mail providers, checked by the endpoint otherwise
 ANY_SIGNED_IN = {"/logout"}
-PUBLIC = {"/login", "/m/{token}/preferences", "/m/{token}/unsubscribe", "/a/{token}"}
+PUBLIC = {"/login", "/m/{token}/preferences", "/m/{token}/unsubscribe", "/a/{token}", "/m/renew",
+          "/m/{token}/bills", "/m/{token}/bills/{bill_id:int}", "/m/{token}/questions", "/m/{token}/calendar.ics"}
 
 
 def guarded() -> list[GuardedRoute]:

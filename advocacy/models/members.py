@@ -30,6 +30,8 @@ class Member(Base):
     role: Mapped[str] = mapped_column(String(64), default="")
     topics: Mapped[list[str] | None] = mapped_column(default=None)  # None: all topics
     alerts: Mapped[bool] = mapped_column(default=True)
+    # every (each digest), alerts (no digest, alerts only), monthly (the first digest of each month)
+    digest_frequency: Mapped[str] = mapped_column(String(16), default="every", server_default="every")
     paused: Mapped[bool] = mapped_column(default=False)
     unsubscribed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -366,6 +366,42 @@ def edit(session: Session, item_id: int, *, title: str | None = None, notes: str
     return item
 
 
+def add_item(session: Session, call: Call, title: str, *, notes: str = "", minutes: int = 5,
+             position: int | None = None) -> AgendaItem:
+    """A free-form item (a welcome, a budget update, a guest): at `position` (1 = first), else before open Q&A."""
+    if not title.strip():
+        raise AgendaError("an agenda item needs a title")
+    if minutes <= 0:
+        raise AgendaError(f"minutes must be positive, got {minutes}")
+    items = sorted(call.agenda, key=lambda i: i.position)
+    item = AgendaItem(call_id=call.id, kind="other", title=title.strip(), notes=notes, minutes=minutes)
+    if position is None:
+        position = next((n for n, i in enumerate(items, 1) if i.kind == "other" and i.title == OPEN_QA),
+                        len(items) + 1)
+    items.insert(min(max(position, 1), len(items) + 1) - 1, item)
+    _reposition(call, items)
+    session.flush()
+    return item
+
+
+def remove_item(session: Session, item_id: int) -> AgendaItem:
+    """Take an item off the agenda. Its questions stay open: "Add new questions" brings them back; answer or
+    merge them to settle them."""
+    item = _item(session, item_id)
+    call = item.call
+    call.agenda.remove(item)
+    session.delete(item)
+    _reposition(call, sorted(call.agenda, key=lambda i: i.position))
+    session.flush()
+    return item
+
+
+def past_calls(session: Session, now: datetime, limit: int = 12) -> list[Call]:
+    """Calls already held that had an agenda, newest first: their agendas stay readable."""
+    return list(session.scalars(select(Call).where(Call.starts_at <= now, Call.agenda.any())
+                                .order_by(Call.starts_at.desc()).limit(limit)))
+
+
 def merge_questions(session: Session, keep_id: int, other_id: int) -> Question:
     """The advocate's merge: `other` is answered with `keep`, and leaves the agenda; its district stays listed."""
     keep, other = session.get(Question, keep_id), session.get(Question, other_id)

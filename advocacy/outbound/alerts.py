@@ -26,6 +26,7 @@ from advocacy.models import (
     Curation,
     Delivery,
     Hearing,
+    HearingBill,
     LegislativeSession,
     Mailing,
     MailingItem,
@@ -151,8 +152,10 @@ def alert_content(session: Session, config: Config, digest: Mailing, now: dateti
         if cur.alert_deadline <= now:
             return AlertContent(None, topics, "the deadline has passed")
         headline = f"{view.number}: act by {format_when(cur.alert_deadline, zone)}"
-        return AlertContent(m.AlertContext(headline=headline, actions=(action_item(config, cur, view),), **common),
-                            topics)
+        coming = next_hearing(session, bill.id, now)  # the member needs its day, room and deadline to act
+        heard = hearing_item(config, coming, [view], testimony_info(session, config, coming, bill)) if coming else None
+        return AlertContent(m.AlertContext(headline=headline, actions=(action_item(config, cur, view),),
+                                           hearing=heard, **common), topics)
     hearing = session.get(Hearing, item.hearing_id)
     if hearing is None or hearing.cancelled:
         return AlertContent(None, topics, "the hearing was cancelled")
@@ -164,6 +167,13 @@ def alert_content(session: Session, config: Config, digest: Mailing, now: dateti
 
     return AlertContent(m.AlertContext(headline=headline, hearing=hearing_item(
         config, hearing, [view], testimony_info(session, config, hearing, bill)), **common), topics)
+
+
+def next_hearing(session: Session, bill_id: int, now: datetime) -> Hearing | None:
+    """The bill's next hearing that will take place, if one is scheduled."""
+    return session.scalar(select(Hearing).join(HearingBill, HearingBill.hearing_id == Hearing.id)
+                          .where(HearingBill.bill_id == bill_id, Hearing.start > now, Hearing.cancelled.is_(False))
+                          .order_by(Hearing.start).limit(1))
 
 
 def local_day(config: Config, now: datetime) -> tuple[datetime, datetime]:

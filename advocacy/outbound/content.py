@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from advocacy.config import Config
 from advocacy.models import Bill, ChangeEvent, Curation, Hearing, Member, Question, TagAssessment
 from digests import model as m
+from digests.timefmt import format_date
 from vocabulary import billnum
+from vocabulary.rosters import chamber_name
 
 # What moves a bill in the members' eyes; hearings have their own section, documents are not news by themselves.
 MOVING_EVENTS = frozenset({"new_action", "status_change", "new_version"})
@@ -67,6 +69,37 @@ def display_number(config: Config, bill: Bill) -> str:
     return billnum.display(bill.identifier, config.bill_style(bill.session.jurisdiction.code))
 
 
+def action_status(bill: Bill) -> str:
+    """The bill's status as members read it: its latest action with the chamber, "Passed (House)". A version
+    name ("As Reported by House Committee") is no status; the source's status is kept only when there is no
+    action at all."""
+    if not bill.actions:
+        return bill.status
+    latest = max(bill.actions, key=lambda a: (a.when, a.order))
+    chamber = chamber_name(latest.chamber) or latest.chamber.strip()
+    said = chamber and chamber.lower() in latest.description.lower()
+    return f"{latest.description} ({chamber})" if chamber and not said else latest.description
+
+
+def plain_status(config: Config, bill: Bill) -> str:
+    """ "Passed (House), Nov 19": the latest action, its chamber and its day in the collaborative's zone."""
+    if not bill.actions:
+        return bill.status
+    latest = max(bill.actions, key=lambda a: (a.when, a.order))
+    return f"{action_status(bill)}, {format_date(latest.when.astimezone(config.collaborative.tz).date())}"
+
+
+def topic_line(tags: Sequence[TagAssessment]) -> tuple[str, ...]:
+    """What members see of the tagging: topic labels, never the tagger's reasons (those stay on staff pages)."""
+    labels = list(dict.fromkeys(t.label or t.tag.replace("_", " ").capitalize() for t in tags[:2]))
+    return (f"{'Topic' if len(labels) == 1 else 'Topics'}: {', '.join(labels)}",) if labels else ()
+
+
+def member_url(config: Config, path: str) -> str:
+    """A link into the member portal; the member's own token replaces MEMBER_TOKEN when the email is sent."""
+    return f"{config.collaborative.base_url}/m/{MEMBER_TOKEN}/{path.lstrip('/')}"
+
+
 def _http(url: str) -> str:
     return url if url.startswith(("http://", "https://")) else ""
 
@@ -86,12 +119,13 @@ def bill_item(config: Config, bill: Bill, curation: Curation | None, tags: Seque
         number=display_number(config, bill),
         title=bill.title,
         url=official_url(config, bill),
-        status=bill.status,
+        status=action_status(bill),
         status_date=actions[0].when.astimezone(zone).date() if actions else None,
         position=POSITIONS.get(curation.position or "", m.Position.NONE) if curation else m.Position.NONE,
         priority=PRIORITIES.get(curation.priority or "", m.Priority.NORMAL) if curation else m.Priority.NORMAL,
         commentary=curation.commentary if curation else "",
-        tag_reasons=tuple(f"{t.label or t.tag}: {'; '.join(t.reasons)}" for t in tags[:2]),
+        tag_reasons=topic_line(tags),
+        topic=(tags[0].label or tags[0].tag.replace("_", " ").capitalize()) if tags else "",
         sponsors=tuple(m.Sponsor(name=s.name, party=s.party, place=s.district) for s in bill.sponsors[:3]),
         committee=bill.committee,
         latest_actions=tuple(
@@ -102,7 +136,7 @@ def bill_item(config: Config, bill: Bill, curation: Curation | None, tags: Seque
         new_versions=tuple(m.VersionLine(name=v.name, url=_http(v.url) or _http(v.html_url),
                                          when=v.when.astimezone(zone).date() if v.when else None)
                            for v in new_versions),
-        tracker_url=f"{config.collaborative.base_url}/bills/{bill.id}",
+        tracker_url=member_url(config, f"bills/{bill.id}"),
     )
 
 
@@ -140,6 +174,8 @@ def footer(config: Config) -> m.Footer:
         reason=f"You receive this because your district is a member of {config.collaborative.name}.",
         preferences_url=f"{base}/m/{MEMBER_TOKEN}/preferences",
         unsubscribe_url=f"{base}/m/{MEMBER_TOKEN}/unsubscribe",
+        calendar_url=member_url(config, "calendar.ics"),
+        tracker_url=member_url(config, "bills"),
     )
 
 

@@ -22,6 +22,7 @@ from advocacy.models import (
     Bill,
     ChangeEvent,
     Curation,
+    Delivery,
     Hearing,
     LegislativeSession,
     Mailing,
@@ -42,6 +43,7 @@ from advocacy.outbound.content import (
     concerns,
     footer,
     hearing_item,
+    member_url,
     shown,
 )
 from advocacy.outbound.opportunities import testimony_info
@@ -161,15 +163,22 @@ def _add_approved(session: Session, frozen: _Frozen, tracked: dict[int, Curation
         if cur.priority == "watch":
             watch.append(cur.bill_id)
             frozen.news += moving or cur.bill_id not in reported
-        elif cur.bill_id not in reported:
+        elif cur.bill_id not in reported and not _past_a_chamber(cur):
             new.append(cur.bill_id)
-        elif moving:
+        elif moving or cur.bill_id not in reported:  # unreported here: it passed a chamber, so it is not "new"
             moved.append(cur.bill_id)
     for bill_id in moved:
         frozen.add("moved", bill_id, new=True)
     for bill_id in new:
         frozen.add("new_bills", bill_id, new=True)
     return watch
+
+
+FAR_ALONG = frozenset({"passed-chamber", "concurred", "signed", "vetoed", "effective"})
+
+
+def _past_a_chamber(cur: Curation) -> bool:
+    return any(FAR_ALONG & set(a.classification or ()) for a in cur.bill.actions)
 
 
 def _add_hearings(session: Session, frozen: _Frozen, tracked: dict[int, Curation], now: datetime) -> None:
@@ -300,7 +309,7 @@ def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None
         watch_list=tuple(sections["watch_list"]),
         questions_call=questions_call(config, now),
         answers=tuple(view.answers),
-        tracker_url=f"{config.collaborative.base_url}/bills",
+        tracker_url=member_url(config, "bills"),
     )
 
 
@@ -397,7 +406,8 @@ def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequen
                               "use --resend-to EMAIL to send it again to named members")
         elif digest.status == "draft":
             # who receives it is decided once, when sending starts; a resumed send keeps that list
-            sending.prepare(session, digest, active_members(session), app.now())
+            sending.prepare(session, digest, active_members(session), app.now(),
+                            decide=by_frequency(session, app.config, app.now()))
         digest.status = "sending"
         view = load_view(session, digest, app.config)
         states = member_states(session)
@@ -405,6 +415,25 @@ def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequen
     compose = compose_with(app, render, substitute=MEMBER_TOKEN)
     return sending.send(app, mailing_id, backend, compose, progress=progress, leased=True,
                         key=lambda member: (member_topics_key(member), states.get(member.id, "")))
+
+
+def by_frequency(session: Session, config: Config, now: datetime) -> Callable[[Member], tuple[str, str]]:
+    """Each member's delivery as their frequency asks: "alerts" members get no digest, "monthly" members only
+    the first digest of each month (in the collaborative's zone); the rest, every digest."""
+    local = now.astimezone(config.collaborative.tz)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    had = set(session.scalars(select(Delivery.member_id).join(Mailing, Mailing.id == Delivery.mailing_id)
+                              .where(Mailing.kind == "digest", Delivery.status == "sent",
+                                     Delivery.sent_at >= month_start)))
+
+    def decide(member: Member) -> tuple[str, str]:
+        if member.digest_frequency == "alerts":
+            return "skipped", "the member asked for action alerts only"
+        if member.digest_frequency == "monthly" and member.id in had:
+            return "skipped", f"the member asked for a monthly summary and had {local:%B}'s"
+        return "pending", ""
+
+    return decide
 
 
 def latest_draft(session: Session) -> Mailing | None:

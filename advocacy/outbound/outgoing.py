@@ -15,13 +15,20 @@ from digests.model import RenderedEmail
 MEMBER_LINK = "member"
 
 
+def _seconds(app: App) -> Callable[[], float]:
+    return lambda: app.now().timestamp()
+
+
 def member_token(app: App, member_id: int) -> str:
-    return sign(app.signing_key, MEMBER_LINK, member_id)
+    """The member's key in every link of an email (preferences, unsubscribe, portal, calendar), dated by the
+    app's clock so that readers can refuse an old one (`max_age`)."""
+    return sign(app.signing_key, MEMBER_LINK, member_id, clock=_seconds(app))
 
 
-def read_member_token(app: App, token: str) -> int:
-    """The member id of a signed preferences/unsubscribe link; raises advocacy.tokens.TokenError."""
-    return int(unsign(app.signing_key, MEMBER_LINK, token))
+def read_member_token(app: App, token: str, *, max_age: int | None = None) -> int:
+    """The member id of a signed member link; raises advocacy.tokens.TokenError (TokenExpired when older than
+    `max_age` seconds). Unsubscribe and preferences accept any age; the portal pages do not."""
+    return int(unsign(app.signing_key, MEMBER_LINK, token, max_age=max_age, clock=_seconds(app)))
 
 
 def reply_address(app: App, mailing_id: int) -> str:

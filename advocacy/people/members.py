@@ -184,9 +184,14 @@ def unsubscribe(session: Session, member: Member, now: datetime) -> bool:
 _KEEP: object = object()
 
 
+FREQUENCIES = {"every": "Every digest", "alerts": "Action alerts only, no digest",
+               "monthly": "A monthly summary (the first digest of each month)"}
+
+
 def set_preferences(session: Session, member: Member, *, topics: Sequence[str] | None | object = _KEEP,
                     alerts: bool | None = None, paused: bool | None = None, subscribed: bool | None = None,
-                    known_topics: Collection[str] | None = None, now: datetime | None = None) -> dict[str, object]:
+                    known_topics: Collection[str] | None = None, now: datetime | None = None,
+                    frequency: str | None = None) -> dict[str, object]:
     """Change what a member receives; returns the fields that changed (name -> new value).
 
     `topics`: the chosen topic codes, or None (or an empty list, or one that holds "all") for every topic.
@@ -202,6 +207,10 @@ def set_preferences(session: Session, member: Member, *, topics: Sequence[str] |
         if value != member.topics:
             member.topics = value
             changed["topics"] = value
+    if frequency is not None and frequency != member.digest_frequency:
+        if frequency not in FREQUENCIES:
+            raise PreferenceError(f"frequency: {frequency!r} is not one of {', '.join(FREQUENCIES)}")
+        member.digest_frequency = changed["frequency"] = frequency
     if alerts is not None and alerts != member.alerts:
         member.alerts = changed["alerts"] = alerts
     if paused is not None and paused != member.paused:

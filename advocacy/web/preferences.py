@@ -19,7 +19,7 @@ from starlette.responses import Response
 from advocacy.app import App
 from advocacy.config import Config
 from advocacy.models import Member
-from advocacy.people.members import PreferenceError, set_preferences
+from advocacy.people.members import FREQUENCIES, PreferenceError, set_preferences
 from advocacy.web.render import render
 
 FindMember = Callable[[Session], Member]
@@ -35,6 +35,7 @@ class PreferencesForm:
     every_topic: bool = True
     topics: tuple[str, ...] = ()
     alerts: bool = True
+    frequency: str = "every"
     paused: bool = False
     subscribed: bool = True
     errors: dict[str, str] = field(default_factory=dict)
@@ -42,7 +43,8 @@ class PreferencesForm:
     @classmethod
     def of(cls, member: Member) -> PreferencesForm:
         return cls(every_topic=member.topics is None, topics=tuple(member.topics or ()), alerts=member.alerts,
-                   paused=member.paused, subscribed=member.unsubscribed_at is None)
+                   frequency=member.digest_frequency, paused=member.paused,
+                   subscribed=member.unsubscribed_at is None)
 
     @classmethod
     def from_post(cls, form: FormData, member: Member) -> PreferencesForm:
@@ -53,7 +55,10 @@ class PreferencesForm:
             errors["topics"] = "Choose at least one topic, or every topic."
         # the box to come back is shown only to someone unsubscribed; otherwise they stay subscribed
         subscribed = form.get("subscribed") == "1" if member.unsubscribed_at is not None else True
-        return cls(every_topic=every, topics=topics, alerts=form.get("alerts") == "1",
+        frequency = str(form.get("frequency", member.digest_frequency))
+        if frequency not in FREQUENCIES:
+            errors["frequency"] = f"Choose one of: {', '.join(FREQUENCIES.values())}."
+        return cls(every_topic=every, topics=topics, alerts=form.get("alerts") == "1", frequency=frequency,
                    paused=form.get("paused") == "1", subscribed=subscribed, errors=errors)
 
     def apply(self, session: Session, config: Config, member: Member, now: datetime) -> dict[str, object]:
@@ -62,6 +67,7 @@ class PreferencesForm:
             raise PreferenceError("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
         return set_preferences(session, member, topics=None if self.every_topic else list(self.topics),
                                alerts=self.alerts, paused=self.paused, subscribed=self.subscribed,
+                               frequency=self.frequency,
                                known_topics=set(topic_choices(config)), now=now)
 
 
@@ -102,5 +108,6 @@ def render_preferences(request: Request, app: App, find_member: FindMember, form
         member = find_member(session)
         return render(request, "member.html", {
             "member": member, "form": form or PreferencesForm.of(member), "choices": topic_choices(app.config),
+            "frequencies": FREQUENCIES,
             **context(member),
         }, status_code=status_code)

@@ -15,6 +15,7 @@ from advocacy.web.pages import (
     exports,
     member_links,
     members,
+    portal,
     questions,
     queue,
     signin,
@@ -24,4 +25,5 @@ ROUTES = [
     *signin.ROUTES, *dashboard.ROUTES, *queue.ROUTES, *bills.ROUTES, *curate.ROUTES, *digest.ROUTES,
     *questions.ROUTES, *agenda.ROUTES, *members.ROUTES, *member_links.ROUTES,
     *engagement.ROUTES, *exports.ROUTES,
+    *portal.ROUTES,
 ]

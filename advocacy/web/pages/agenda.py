@@ -73,6 +73,7 @@ def agenda_page(request: Request) -> Response:
             "sent": sent, "overrun": bool(slots) and slots[-1][1] > ctx.end if ctx else False,
             "open_count": len(agenda.open_questions(session, call)),
             "attendance": attendance_sheet(session, call.id),
+            "past": agenda.past_calls(session, now),
         })
 
 
@@ -152,6 +153,35 @@ def edit(request: Request) -> Response:
     return _edit(request, day, work, f"#item-{item_id}")
 
 
+def add(request: Request) -> Response:
+    app: App = request.app.state.app
+    form = posted_form(request)
+    with app.sessions() as session:
+        day = _day(app, _call(session, request.path_params["call_id"]))
+
+    def work(session: Session) -> str:
+        item = agenda.add_item(session, _call(session, request.path_params["call_id"]),
+                               forms.text(form, "title", 500), notes=forms.text(form, "notes", 10_000).strip(),
+                               minutes=forms.whole_number(form, "minutes", low=1, high=600))
+        return f"“{item.title}” added."
+
+    return _edit(request, day, work)
+
+
+def remove(request: Request) -> Response:
+    app: App = request.app.state.app
+    item_id = request.path_params["item_id"]
+    with app.sessions() as session:
+        day = _item_day(app, session, item_id)
+
+    def work(session: Session) -> str:
+        item = agenda.remove_item(session, item_id)
+        kept = " Its questions stay open." if item.question_ids else ""
+        return f"“{item.title}” removed from the agenda.{kept}"
+
+    return _edit(request, day, work)
+
+
 def merge(request: Request) -> Response:
     app: App = request.app.state.app
     form = posted_form(request)
@@ -215,6 +245,8 @@ ROUTES = [
     action("/agenda/items/{item_id:int}/move", move, name="agenda_move"),
     action("/agenda/items/{item_id:int}/edit", edit, name="agenda_edit"),
     action("/agenda/questions/{question_id:int}/merge", merge, name="agenda_merge"),
+    action("/agenda/{call_id:int}/items", add, name="agenda_add"),
+    action("/agenda/items/{item_id:int}/remove", remove, name="agenda_remove"),
     page("/agenda/{call_id:int}/send", confirm_send, name="agenda_confirm"),
     action("/agenda/{call_id:int}/send", send, name="agenda_send"),
 ]

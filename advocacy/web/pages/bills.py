@@ -24,6 +24,7 @@ from advocacy.models import (
     LegislativeSession,
     TagAssessment,
 )
+from advocacy.outbound.content import plain_status
 from advocacy.web.curation_form import POSITION_LABELS, PRIORITY_LABELS, STATUS_LABELS, CurationForm
 from advocacy.web.render import render
 from advocacy.web.routing import page
@@ -187,7 +188,7 @@ def render_bill(request: Request, session: Session, bill_id: int, form: Curation
     return render(request, "bill.html", {
         "section": "bills", "p": data,
         "form": form or CurationForm.from_curation(data.curation, app.config.collaborative.tz),
-        "history": audit_log(session, data.bill, limit=12),
+        "history": audit_log(session, data.bill, limit=12), "status": plain_status(app.config, data.bill),
         "statuses": STATUS_LABELS, "priorities": PRIORITY_LABELS, "positions": POSITION_LABELS,
     }, status_code=status_code)
 

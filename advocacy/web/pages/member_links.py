@@ -27,7 +27,7 @@ from advocacy.web.csrf import check_csrf
 from advocacy.web.flash import flash
 from advocacy.web.preferences import PreferencesForm, render_preferences, save_preferences
 from advocacy.web.render import render
-from advocacy.web.routing import posted_form, public
+from advocacy.web.routing import SAFE_METHODS, posted_form, public
 
 ONE_CLICK = "One-Click"
 BAD_LINK = ("This link is not valid: it may have been cut short when it was copied. "
@@ -74,7 +74,7 @@ def _unsubscribe(app: App, token: str) -> tuple[Member, bool]:
 async def unsubscribe_page(request: Request) -> Response:
     app: App = request.app.state.app
     token = request.path_params["token"]
-    if request.method == "GET":
+    if request.method in SAFE_METHODS:
         def show() -> Response:
             with app.sessions() as session:
                 member = _member(app, session, token)
@@ -93,7 +93,7 @@ async def unsubscribe_page(request: Request) -> Response:
 def acted(request: Request) -> Response:
     app: App = request.app.state.app
     token = request.path_params["token"]
-    if request.method == "GET":
+    if request.method in SAFE_METHODS:  # a HEAD from a link scanner must not record an action
         try:
             read_acted_token(app.signing_key, token)
         except TokenError:

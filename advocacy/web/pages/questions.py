@@ -20,7 +20,7 @@ from advocacy.app import App
 from advocacy.config import Config
 from advocacy.inbound import intake
 from advocacy.models import Call, Member, Question
-from advocacy.outbound import agenda, content
+from advocacy.outbound import agenda, content, portal
 from advocacy.schedule import next_call
 from advocacy.web import forms
 from advocacy.web.auth import require_user
@@ -73,15 +73,18 @@ def questions_page(request: Request) -> Response:
     now = app.now()
     with app.sessions() as session:
         groups, members = gather(session)
-        answered = list(session.scalars(select(Question).where(Question.status == "answered")
-                                        .order_by(Question.answered_at.desc(), Question.id.desc())
-                                        .limit(RECENT_ANSWERS)))
+        query = request.query_params.get("q", "").strip()[:200]
+        answered = portal.search_answered(session, query, limit=RECENT_ANSWERS) if query else list(
+            session.scalars(select(Question).where(Question.status == "answered")
+                            .order_by(Question.answered_at.desc(), Question.id.desc()).limit(RECENT_ANSWERS)))
         everyone = list(session.scalars(select(Member).order_by(Member.email)))
         held = intake.quarantine(session)
         return render(request, "questions.html", {
             "section": "questions", "held": held, "groups": groups, "members": members, "answered": answered,
             "member_emails": [m.email for m in everyone], "choices": call_choices(session, app.config, now),
             "districts": {q.id: content.districts(session, q) for g in groups for q in g.questions},
+            "similar": {q.id: portal.similar_answers(session, q) for g in groups for q in g.questions},
+            "query": query,
         })
 
 
@@ -190,6 +193,23 @@ def answer(request: Request) -> Response:
     return _run(request, work, "#answered")
 
 
+def reuse(request: Request) -> Response:
+    """Answer a question with a past answer (the next digest and the member's page carry it)."""
+    user = require_user(request)
+    app: App = request.app.state.app
+    form = posted_form(request)
+    question_id = request.path_params["question_id"]
+
+    def work(session: Session) -> str:
+        past = session.get(Question, forms.whole_number(form, "answer", low=1, high=2**31))
+        if past is None or past.status != "answered" or not past.answer_notes.strip():
+            raise forms.FieldError("answer", "choose one of the past answers offered")
+        intake.answer(session, question_id, past.answer_notes, actor=user.email, now=app.now())
+        return f"Question {question_id} answered with the answer to question {past.id}."
+
+    return _run(request, work, "#answered")
+
+
 ROUTES = [
     page("/questions", questions_page, name="questions"),
     action("/questions/held/{message_id:int}/accept", accept, name="question_accept"),
@@ -197,4 +217,5 @@ ROUTES = [
     action("/questions/{question_id:int}/call", assign, name="question_call"),
     action("/questions/{question_id:int}/merge", merge, name="question_merge"),
     action("/questions/{question_id:int}/answer", answer, name="question_answer"),
+    action("/questions/{question_id:int}/reuse", reuse, name="question_reuse"),
 ]

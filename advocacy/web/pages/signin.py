@@ -12,7 +12,7 @@ from advocacy.people import staff
 from advocacy.people.staff import VIEWER
 from advocacy.web.auth import LoginLimiter, current_user, sign_in, sign_out
 from advocacy.web.render import render
-from advocacy.web.routing import action, posted_form, public
+from advocacy.web.routing import SAFE_METHODS, action, posted_form, public
 
 
 def safe_next(target: str | None) -> str:
@@ -23,7 +23,7 @@ def safe_next(target: str | None) -> str:
 
 
 def login(request: Request) -> Response:
-    if request.method == "GET":
+    if request.method in SAFE_METHODS:  # HEAD too: a link checker's HEAD is a GET without the body
         if current_user(request) is not None:
             return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
         return render(request, "login.html", {"email": "", "error": "",
