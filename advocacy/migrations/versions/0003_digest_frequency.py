@@ -1,7 +1,7 @@
 """A member's digest frequency: every digest, alerts only, or a monthly summary. Existing members keep getting
 every digest (the server default fills their rows).
 
-Revision ID: 0005
+Revision ID: 0003
 Revises: 0002
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None

@@ -1,8 +1,8 @@
 """Engagement: SendGrid's events per delivery, suppressed addresses, and the calls each district attended.
 Only adds tables; keeps every row.
 
-Revision ID: 0007
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from alembic import op
 
 from advocacy.models.base import UTCDateTime
 
-revision = "0007"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
