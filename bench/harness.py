@@ -11,6 +11,7 @@ peak is reset before each measured piece (Linux `clear_refs`), so one process ca
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import resource
@@ -46,10 +47,8 @@ def _status_kb(key: str) -> int | None:
 
 
 def _reset_peak() -> None:
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS (Linux >= 4.0)
-    except OSError:
-        pass
 
 
 def measure(work: Callable[[], T]) -> tuple[T, Measure]:
