@@ -145,15 +145,38 @@ def test_webhook_without_configured_credentials_answers_5xx_so_sendgrid_retries(
     assert count(app, InboundMessage) == 0
 
 
-def test_oversized_body_is_refused_before_it_is_read(hooked: App, mailing_id: int) -> None:
+def test_oversized_reply_is_kept_in_part_and_quarantined_as_too_large_not_refused(
+        hooked: App, mailing_id: int) -> None:
     config = hooked.config.model_copy(update={"email": hooked.config.email.model_copy(
         update={"max_inbound_bytes": 4096})})
     small = replace(hooked, config=config)
     raw = reply(small, mailing_id, sender=RIVERA, text="Is HB 58 funded?\n" + "x" * 8000)
     with client(small) as http:
         response = http.post("/inbound/sendgrid", files=raw_form(raw), auth=AUTH)
-    assert response.status_code == 413
-    assert count(small, InboundMessage) == 0
+    assert response.status_code == 200  # a 4xx is never retried by SendGrid: the question would be lost
+    with small.sessions() as session:
+        message = session.scalar(select(InboundMessage))
+        assert message is not None and message.status == "quarantined"
+        assert len(message.raw) <= 4096 and RIVERA.encode() in message.raw  # who wrote, kept for the advocate
+        assert message.problems[-1].startswith("too large:") and "4096" in message.problems[-1]
+        assert message.meta["form"] == "too_large" and message.meta["size"] > 8000
+    assert count(small, Question) == 0
+    small.engine.dispose()
+
+
+def test_oversized_parsed_form_keeps_the_senders_headers(hooked: App, mailing_id: int) -> None:
+    config = hooked.config.model_copy(update={"email": hooked.config.email.model_copy(
+        update={"max_inbound_bytes": 2048})})
+    small = replace(hooked, config=config)
+    fields = {"headers": f"From: Ana Rivera <{RIVERA}>\nSubject: Re: digest\n".encode(),
+              "text": ("Is HB 58 funded?\n" + "y" * 6000).encode()}
+    with client(small) as http:
+        response = http.post("/inbound/sendgrid", files={k: (None, v) for k, v in fields.items()}, auth=AUTH)
+    assert response.status_code == 200
+    with small.sessions() as session:
+        message = session.scalar(select(InboundMessage))
+        assert message is not None and message.status == "quarantined"
+        assert message.raw.startswith(b"From: Ana Rivera") and b"Is HB 58 funded?" in message.raw
     small.engine.dispose()
 
 
