@@ -26,6 +26,7 @@ BENCHES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("digest_render.py", ()),
     ("digest_send.py", ()),
     ("webhook_load.py", ()),
+    ("unchanged_pass.py", ()),
 )
 
 
