@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -199,6 +200,27 @@ def test_crash_between_receipt_and_parsing_loses_nothing_and_parses_on_restart(
         assert http.post("/inbound/sendgrid", files=raw_form(raw), auth=AUTH).json()["duplicate"] is True
     assert count(restarted, Question) == 1
     restarted.engine.dispose()
+
+
+def test_the_answer_goes_out_before_the_parse_which_finishes_before_the_app_stops(
+        hooked: App, mailing_id: int) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def slow_parse(app: App, message_id: int) -> None:
+        started.set()
+        release.wait(5)  # an answer that waited for the parse would come only after this
+        intake.process_stored(app, message_id)
+
+    raw = reply(hooked, mailing_id, sender=RIVERA, text="When does the HB 58 literacy money arrive?")
+    with client(hooked, process=slow_parse) as http:
+        assert http.post("/inbound/sendgrid", files=raw_form(raw), auth=AUTH).status_code == 200
+        assert started.wait(5)
+        with hooked.sessions() as session:
+            assert session.scalar(select(InboundMessage.status)) == "received"  # answered, not yet parsed
+        release.set()
+    with hooked.sessions() as session:  # the app stopped only once the queued parse was done
+        assert session.scalar(select(InboundMessage.status)) == "parsed"
+    assert count(hooked, Question) == 1
 
 
 def test_webhook_mail_failing_spf_and_dkim_goes_to_the_quarantine(hooked: App, mailing_id: int) -> None:

@@ -7,7 +7,7 @@ ADVOCACY_WEBHOOK_USER / ADVOCACY_WEBHOOK_PASSWORD) and the body is capped at `em
 
 The answer is 2xx only once the message is committed: SendGrid retries on 5xx, and a retry is recognised by its
 content hash or Message-ID and not stored twice. Parsing and attribution run after the answer has gone (a
-background task woken at once), so a post costs little more than storing it; if parsing fails or the process dies
+parser thread woken at once), so a post costs little more than storing it; if parsing fails or the process dies
 first, the message waits as "received" and `intake.process_pending` parses it (the web app does so on start).
 
 A post over the limit is never refused (SendGrid does not retry a 4xx, so the member's question would be lost):
@@ -24,6 +24,8 @@ import hmac
 import io
 import json
 import logging
+import queue
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email import policy
@@ -33,7 +35,6 @@ from typing import Any
 import python_multipart
 from python_multipart.exceptions import FormParserError
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -258,12 +259,46 @@ def read_message(content_type: str, body: Body, cap: int) -> tuple[bytes, dict[s
                 f"webhook body is not a SendGrid form: {type(exc).__name__}: {exc}")
 
 
-def sendgrid_endpoint(app: App, *, process: Processor | None = None) -> Callable[[Request], Awaitable[Response]]:
+class Parser:
+    """Parses stored messages one at a time on its own thread, woken as each is stored: no answer waits for a
+    parse (nor does the next request on the same connection). `close` parses what is queued and stops; what a
+    dying process leaves queued is still "received" and `intake.process_pending` parses it on the next start."""
+
+    def __init__(self, app: App, process: Processor | None = None) -> None:
+        self.app = app
+        self.process = process or _processor
+        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, message_id: int) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="inbound-parse", daemon=True)
+                self._thread.start()
+            self._queue.put(message_id)
+
+    def _run(self) -> None:
+        while (message_id := self._queue.get()) is not None:
+            _process_safely(self.app, self.process, message_id)
+
+    def close(self) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+            if thread is not None:
+                self._queue.put(None)
+        if thread is not None:
+            thread.join()
+
+
+def sendgrid_endpoint(app: App, *, process: Processor | None = None,
+                      parser: Parser | None = None) -> Callable[[Request], Awaitable[Response]]:
     """The webhook's endpoint; `advocacy.web.app.create_app` mounts it at `/inbound/sendgrid`.
 
-    `process` runs after a new message is committed (default: parse and attribute it now).
+    `process` runs after a new message is committed and answered (default: parse and attribute it), on `parser`'s
+    thread (the web app closes it on shutdown).
     """
-    after_store = process or _processor
+    parser = parser or Parser(app, process)
 
     async def sendgrid(request: Request) -> Response:
         user, password = app.secrets.webhook_user, app.secrets.webhook_password
@@ -278,21 +313,21 @@ def sendgrid_endpoint(app: App, *, process: Processor | None = None) -> Callable
         body = await read_capped(request, cap)
         raw, meta, problems, quarantine = read_message(request.headers.get("content-type", ""), body, cap)
         try:
-            stored = await run_in_threadpool(_store, app, raw, meta, [p for p in problems if p != quarantine],
+            stored = await run_in_threadpool(store, app, raw, meta, [p for p in problems if p != quarantine],
                                              quarantine)
         except SQLAlchemyError:
             log.exception("inbound message could not be stored")
             return JSONResponse({"error": "could not store the message; retry later"}, status_code=503)
         message_id, is_new, status = stored
-        # answered first, parsed right after: a crash in between leaves it "received" for process_pending
-        later = BackgroundTask(_process_safely, app, after_store, message_id) if is_new and status == "received" \
-            else None
-        return JSONResponse({"id": message_id, "duplicate": not is_new}, background=later)
+        if is_new and status == "received":
+            # parsed right after, on the parser's thread: a crash in between leaves it "received" for process_pending
+            parser.submit(message_id)
+        return JSONResponse({"id": message_id, "duplicate": not is_new})
 
     return sendgrid
 
 
-def _store(app: App, raw: bytes, meta: dict[str, Any], problems: list[str],
+def store(app: App, raw: bytes, meta: dict[str, Any], problems: list[str],
            unreadable: str | None) -> tuple[int, bool, str]:
     with app.transaction() as session:
         message, is_new = intake.receive(session, raw, "webhook", meta, app.now(),
