@@ -72,6 +72,7 @@ class Row:
     wall_target: float | None = None  # the wall seconds it must stay under
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    met: bool = True  # False: a target the bench checks itself (throughput, latency, completeness) was missed
 
     @property
     def ratio(self) -> float | None:
@@ -82,7 +83,7 @@ class Row:
     @property
     def ok(self) -> bool:
         ratio_ok = self.target is None or self.ratio is None or self.ratio <= self.target
-        return ratio_ok and (self.wall_target is None or self.project.wall <= self.wall_target)
+        return self.met and ratio_ok and (self.wall_target is None or self.project.wall <= self.wall_target)
 
 
 HEADER = (f"{'bench':<24} {'size':>14} {'project cpu/wall s':>19} {'floor cpu/wall s':>17} {'ratio':>6} "

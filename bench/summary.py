@@ -39,7 +39,7 @@ def run(script: str, args: tuple[str, ...]) -> tuple[list[Row], str]:
             data = json.loads(text.removeprefix("BENCH-RESULT "))
             rows.append(Row(data["bench"], data["size"], Measure(**data["project"]),
                             Measure(**data["floor"]) if data["floor"] else None, data["target"],
-                            data["wall_target"], data["note"], data["extra"]))
+                            data["wall_target"], data["note"], data["extra"], data["met"]))
     problem = ""
     if done.returncode != 0 and all(r.ok for r in rows):
         problem = f"{script} exited {done.returncode}: " + (done.stderr.strip().splitlines() or ["?"])[-1]

@@ -205,7 +205,9 @@ def store_only(folder: Path, bodies: list[tuple[bytes, bytes]]) -> tuple[Row, in
     _, cost = measure(project)
     app.engine.dispose()
     note = f"{cost.cpu / len(bodies) * 1000:.1f} ms CPU per post before the answer (target <= 3)"
-    return report(Row("webhook store, in-process", f"{len(bodies)} posts", cost, floor_cost, note=note)), 0
+    row = Row("webhook store, in-process", f"{len(bodies)} posts", cost, floor_cost, note=note,
+              met=cost.cpu / len(bodies) <= 0.003)
+    return report(row), 0
 
 
 def main() -> int:
@@ -238,9 +240,9 @@ def main() -> int:
                     f"{p99 * 1000:.0f} ms (floor {floor_p99 * 1000:.0f}; target < 100); stored {total} of "
                     f"{len(bodies) + args.posts} (floor {floor_total} of {len(bodies)})"))
     row.extra.update(posts_per_second=rate, p99_ms=p99 * 1000, stored=total, posted=len(bodies) + args.posts)
+    row.met = rate >= 300 and p99 < 0.1 and total == len(bodies) + args.posts and floor_total == len(bodies)
     report(row)
-    ok = rate >= 300 and p99 < 0.1 and total == len(bodies) + args.posts and floor_total == len(bodies)
-    return exit_code([row, store_row]) if ok else 1
+    return exit_code([row, store_row])
 
 
 if __name__ == "__main__":
