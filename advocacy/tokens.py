@@ -147,6 +147,28 @@ def _serializer(secret: Secret, purpose: str, clock: Callable[[], float] | None)
     )
 
 
+class _KeyedSigner(TimestampSigner):
+    """A TimestampSigner that derives its key once: the same tokens as `sign`, at the cost of one HMAC each."""
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        if secret_key is not None:
+            return super().derive_key(secret_key)
+        if "_derived" not in self.__dict__:
+            self.__dict__["_derived"] = super().derive_key()
+        return self.__dict__["_derived"]  # type: ignore[no-any-return]
+
+
+def signer_for(secret: Secret, purpose: str) -> Callable[[Any], str]:
+    """`sign` for many payloads (every member of a mailing): the serializer and its derived key made once."""
+    serializer = _serializer(secret, purpose, None)
+    signer = _KeyedSigner(serializer.secret_keys, salt=serializer.salt)
+
+    def sign_one(payload: Any) -> str:
+        return signer.sign(want_bytes(serializer.dump_payload(payload))).decode("utf-8")
+
+    return sign_one
+
+
 def sign(secret: Secret, purpose: str, payload: Any, *, clock: Callable[[], float] | None = None) -> str:
     """A URL-safe token carrying `payload` (anything JSON can hold), valid only for `purpose`."""
     return _serializer(secret, purpose, clock).dumps(payload)

@@ -41,6 +41,11 @@ RESERVED_HEADERS = frozenset(
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")  # RFC 5322 field name: printable ASCII except colon
 
 
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                            rf"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+\Z")
+
+
 class MessageError(ValueError):
     """An OutgoingMessage that cannot become a valid email (bad header, bad address)."""
 
@@ -53,6 +58,8 @@ class Address:
     def __post_init__(self) -> None:
         if "@" not in self.email:
             raise MessageError(f"not an email address: {self.email!r}")
+        if _PLAIN_ADDRESS.match(self.email) and "\r" not in self.name and "\n" not in self.name:
+            return  # the common form parses by construction: no need to run the full RFC 5322 parser per member
         try:
             self.header()
         except (ValueError, TypeError) as exc:  # email.errors header defects are ValueErrors

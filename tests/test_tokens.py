@@ -12,6 +12,7 @@ from advocacy.tokens import (
     read_reply_address,
     read_reply_token,
     sign,
+    signer_for,
     token_from_address,
     unsign,
 )
@@ -119,3 +120,12 @@ def test_signed_link_expires_after_max_age_on_the_injected_clock() -> None:
     now[0] += 7200
     with pytest.raises(TokenError, match="expired"):
         unsign(SECRET, "preferences", token, max_age=7200, clock=lambda: now[0])
+
+
+def test_tokens_of_a_reused_signer_are_read_like_single_ones_and_only_for_their_purpose() -> None:
+    many = signer_for([SECRET + "-old", SECRET], "member")
+    tokens = [many(member_id) for member_id in (1, 2, 259)]
+    assert [unsign(SECRET, "member", token) for token in tokens] == [1, 2, 259]
+    assert len(set(tokens)) == 3
+    with pytest.raises(TokenError):
+        unsign(SECRET, "unsubscribe", tokens[0])

@@ -1,4 +1,9 @@
-"""`advocacy`: a thin command line over plain functions. Each area's commands live in their own module."""
+"""`advocacy`: a thin command line over plain functions. Each area's commands live in their own module.
+
+Start-up stays fast because nothing heavy is imported before a command runs: `advocacy --help` lists the commands
+from their modules' source (`advocacy.cli.lazy`), and a command's module is imported only when it is invoked. The
+App, the configuration and the database layer are imported by name when the first command asks for the App.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,15 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import update_wrapper
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from advocacy import logs
-from advocacy.app import App
-from advocacy.config import ConfigError, load_config
-from advocacy.db import NotMigrated
+from advocacy.cli.lazy import LazyGroup
+
+if TYPE_CHECKING:
+    from advocacy.app import App
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,16 +44,18 @@ class State:
 
     def app(self, *, migrated: bool = True) -> App:
         if self._app is None:
+            config = importlib.import_module("advocacy.config")  # imported when a command needs it: fast --help
             try:
                 fixed = self.now
-                self._app = App(load_config(self.config_path), **({"clock": lambda: fixed} if fixed else {}))
-            except ConfigError as exc:
+                clock = {"clock": lambda: fixed} if fixed else {}
+                self._app = importlib.import_module("advocacy.app").App(config.load_config(self.config_path), **clock)
+            except config.ConfigError as exc:
                 click.secho(f"configuration error:\n{exc}", fg="red", err=True)
                 sys.exit(EXIT_CONFIG)
         if migrated:
             try:
                 self._app.check_migrated()
-            except NotMigrated as exc:
+            except importlib.import_module("advocacy.db").NotMigrated as exc:  # loaded by the App already
                 click.secho(str(exc), fg="red", err=True)
                 sys.exit(EXIT_NOT_MIGRATED)
         return self._app
@@ -62,7 +70,7 @@ def pass_app(migrated: bool = True) -> Callable[[F], F]:
             state: State = ctx.find_object(State)
             try:
                 return ctx.invoke(f, state.app(migrated=migrated), *args, **kwargs)
-            except ConfigError as exc:
+            except importlib.import_module("advocacy.config").ConfigError as exc:  # loaded by state.app
                 click.secho(f"configuration error: {exc}", fg="red", err=True)
                 sys.exit(EXIT_CONFIG)
 
@@ -83,7 +91,7 @@ def _moment(value: str | None) -> datetime | None:
     return moment
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="ADVOCACY_CONFIG",
               help="Configuration file (default: config.toml of the project, or $ADVOCACY_CONFIG).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every step, not only the summary.")
@@ -122,15 +130,7 @@ COMMAND_MODULES = (
     "demo",
 )
 
-
-def _register() -> None:
-
-    for name in COMMAND_MODULES:
-        for command in importlib.import_module(f"advocacy.cli.{name}").COMMANDS:
-            cli.add_command(command)
-
-
-_register()
+cli.modules = tuple(f"advocacy.cli.{name}" for name in COMMAND_MODULES)  # type: ignore[attr-defined]
 
 
 def main() -> None:

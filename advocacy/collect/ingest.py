@@ -3,6 +3,10 @@
 Storing a bill reports insert, update or no-op; only inserts and updates feed change events and the tagger.
 Every event is keyed on its content (jurisdiction, session, bill, date, normalized text, occurrence), so the
 same payload twice, a source that re-orders its lists, or a re-run after a crash records nothing twice.
+
+New bills (most of a first scrape) are written in bulk with SQLAlchemy Core, a chunk at a time: one executemany
+per table (ids of new bills and events come back through RETURNING), and nothing of a chunk stays in memory after
+it. Bills that changed go through the ORM (few per scrape); their objects are released after each chunk too.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from advocacy.models import (
@@ -35,8 +39,32 @@ from vocabulary import actions as action_rules
 from vocabulary.records import ActionRecord, BillRecord, HearingRecord, NewsRecord, ScrapeResult
 
 Outcome = Literal["insert", "update", "noop"]
-FLUSH_EVERY = 1000  # bills written per flush: few round trips, bounded memory in the unit of work
+FLUSH_EVERY = 1000  # bills written per chunk: few round trips, memory bounded by the chunk, not the scrape
 CHUNK = 500  # keys per IN (...) query: well under every database's limit on bound parameters
+
+_BILL, _EVENT = Bill.__table__, ChangeEvent.__table__
+_SPONSOR, _ACTION, _VERSION, _DOCUMENT = (Sponsor.__table__, Action.__table__, BillVersion.__table__,
+                                          Document.__table__)
+_CHILDREN = (_SPONSOR, _ACTION, _VERSION, _DOCUMENT)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """A recorded change event, as the report keeps it: plain values, no ORM object (and no bill) kept alive."""
+
+    id: int
+    key: str
+    kind: str
+    summary: str
+    bill_id: int | None = None
+    hearing_id: int | None = None
+    news_id: int | None = None
+    occurred_at: datetime | None = None
+
+    @classmethod
+    def of(cls, event: ChangeEvent) -> StoredEvent:
+        return cls(event.id, event.key, event.kind, event.summary, event.bill_id, event.hearing_id, event.news_id,
+                   event.occurred_at)
 
 
 @dataclass
@@ -44,7 +72,7 @@ class StoreReport:
     bills: Counter[str] = field(default_factory=Counter)  # insert / update / noop
     hearings: Counter[str] = field(default_factory=Counter)
     news: Counter[str] = field(default_factory=Counter)
-    events: list[ChangeEvent] = field(default_factory=list)
+    events: list[StoredEvent] = field(default_factory=list)
     changed_bill_ids: list[int] = field(default_factory=list)  # inserted or updated: for the tagger
 
     @property
@@ -137,7 +165,7 @@ class Store:
         self.report = StoreReport()
         self._sessions: dict[str, LegislativeSession] = {}
         self._bills: dict[tuple[int, str], Bill] = {}
-        self._loaded: set[int] = set()  # bills whose sponsors, actions, versions and documents are in memory
+        self._classified: dict[str, list[str]] = {}
         self._pending: dict[str, ChangeEvent] = {}  # events not yet checked against the stored ones
         self._changed_ids: set[int] = set()
 
@@ -155,25 +183,38 @@ class Store:
         )
 
     def _write_events(self) -> None:
-        """Add the queued events that were never recorded before, checking their keys in bulk."""
+        """Add the queued events that were never recorded before, checking their keys in bulk; flushes."""
         pending = list(self._pending.items())
         self._pending = {}
-        keys = [key for key, _ in pending]
+        known = self._known_event_keys([key for key, _ in pending])
+        added = []
+        for key, event in pending:
+            if key not in known:
+                known.add(key)
+                self.session.add(event)
+                added.append(event)
+        self.session.flush()
+        self.report.events.extend(StoredEvent.of(event) for event in added)
+
+    def _known_event_keys(self, keys: list[str]) -> set[str]:
         known: set[str] = set()
         for start in range(0, len(keys), CHUNK):
             known.update(self.session.scalars(
                 select(ChangeEvent.key).where(ChangeEvent.key.in_(keys[start:start + CHUNK]))
             ))
-        for key, event in pending:
-            if key not in known:
-                known.add(key)
-                self.session.add(event)
-                self.report.events.append(event)
+        return known
 
     def _check(self, jurisdiction: str, what: str) -> None:
         if jurisdiction != self.jurisdiction.code:
             raise ValueError(f"{jurisdiction} {what}: a record for {jurisdiction} cannot be stored under "
                              f"{self.jurisdiction.code}")
+
+    def _classify(self, description: str) -> list[str]:
+        """An action's classification by the state's rules (sessions repeat the same few texts thousands of times)."""
+        found = self._classified.get(description)
+        if found is None:
+            found = self._classified[description] = list(action_rules.classify(self.jurisdiction.code, description))
+        return list(found)
 
     # -- lookups ---------------------------------------------------------------------------------------------
     def _session_for(self, identifier: str) -> LegislativeSession:
@@ -181,70 +222,163 @@ class Store:
             self._sessions[identifier] = ensure_session(self.session, self.jurisdiction, identifier)
         return self._sessions[identifier]
 
-    def _preload(self, leg_session: LegislativeSession, identifiers: list[str]) -> None:
-        wanted = [i for i in dict.fromkeys(identifiers) if (leg_session.id, i) not in self._bills]
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start:start + CHUNK]
-            for bill in self.session.scalars(
-                select(Bill).where(Bill.session_id == leg_session.id, Bill.identifier.in_(chunk))
-            ):
-                self._bills[(leg_session.id, bill.identifier)] = bill
+    def _known(self, records: list[BillRecord]) -> dict[tuple[int, str], tuple[int, str]]:
+        """(session id, identifier) -> (bill id, content hash) of the stored bills among `records`."""
+        by_session: dict[int, list[str]] = {}
+        for rec in records:
+            by_session.setdefault(self._session_for(rec.session).id, []).append(rec.identifier)
+        known = {}
+        for session_id, identifiers in by_session.items():
+            wanted = list(dict.fromkeys(identifiers))
+            for start in range(0, len(wanted), CHUNK):
+                for bill_id, identifier, digest in self.session.execute(
+                    select(Bill.id, Bill.identifier, Bill.content_hash)
+                    .where(Bill.session_id == session_id, Bill.identifier.in_(wanted[start:start + CHUNK]))
+                ):
+                    known[(session_id, identifier)] = (bill_id, digest)
+        return known
 
-    def _load_children(self, bill_ids: list[int]) -> None:
-        """Sponsors, actions, versions and documents of the bills about to change, in a few queries."""
-        wanted = [i for i in dict.fromkeys(bill_ids) if i not in self._loaded]
+    def _load(self, bill_ids: list[int]) -> None:
+        """The bills about to change, with their sponsors, actions, versions and documents, in a few queries."""
+        wanted = list(dict.fromkeys(bill_ids))
         for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start:start + CHUNK]
-            self.session.scalars(
-                select(Bill).where(Bill.id.in_(chunk)).options(
+            for bill in self.session.scalars(
+                select(Bill).where(Bill.id.in_(wanted[start:start + CHUNK])).options(
                     selectinload(Bill.sponsors), selectinload(Bill.actions), selectinload(Bill.versions),
                     selectinload(Bill.documents),
                 )
-            ).all()
-            self._loaded.update(chunk)
+            ):
+                self._bills[(bill.session_id, bill.identifier)] = bill
 
     # -- bills -----------------------------------------------------------------------------------------------
     def store_bills(self, records: Iterable[BillRecord]) -> None:
         records = list(records)
         for rec in records:
             self._check(rec.jurisdiction, f"{rec.session} {rec.identifier}")
-        by_session: dict[str, list[str]] = {}
-        for rec in records:
-            by_session.setdefault(rec.session, []).append(rec.identifier)
-        for ident, identifiers in by_session.items():
-            self._preload(self._session_for(ident), identifiers)
-        hashes = [record_hash(rec) for rec in records]
-        changing = []
-        for rec, digest in zip(records, hashes, strict=True):
-            bill = self._bills.get((self._session_for(rec.session).id, rec.identifier))
-            if bill is not None and (rec.partial or bill.content_hash != digest):
-                changing.append(bill.id)
-        self._load_children(changing)
-        # Nothing needs flushing until the end: new bills are linked to their events by relationship, so one
-        # flush inserts them all in batches instead of one round trip per bill.
         for start in range(0, len(records), FLUSH_EVERY):
-            changed: list[Bill] = []
-            with self.session.no_autoflush:
-                for rec, digest in zip(records[start:start + FLUSH_EVERY], hashes[start:start + FLUSH_EVERY],
-                                       strict=True):
-                    outcome, bill = self._store_bill(rec, digest)
-                    self.report.bills[outcome] += 1
-                    if outcome != "noop":
-                        changed.append(bill)
-            self._write_events()  # flushes the batch: events check their keys with a query
-            self.session.flush()
-            for bill in changed:
-                if bill.id not in self._changed_ids:
-                    self._changed_ids.add(bill.id)
-                    self.report.changed_bill_ids.append(bill.id)
+            self._store_chunk(records[start:start + FLUSH_EVERY])
+
+    def _store_chunk(self, records: list[BillRecord]) -> None:
+        """New bills in bulk, changed ones through the ORM, unchanged ones not at all; nothing kept afterwards."""
+        known = self._known(records)
+        fresh: list[tuple[int, BillRecord, str]] = []
+        changing: list[tuple[BillRecord, str]] = []
+        for rec in records:
+            session_id, digest = self._session_for(rec.session).id, record_hash(rec)
+            found = known.get((session_id, rec.identifier))
+            if found is None:
+                known[(session_id, rec.identifier)] = (0, digest)  # a repeat in this chunk goes the ORM's way
+                fresh.append((session_id, rec, digest))
+            elif found[0] and not rec.partial and found[1] == digest:
+                self.report.bills["noop"] += 1
+            else:
+                changing.append((rec, digest))
+        self._insert_new(fresh)
+        if changing:
+            self._store_changed(changing)
+
+    def _store_changed(self, changing: list[tuple[BillRecord, str]]) -> None:
+        known = self._known([rec for rec, _ in changing])
+        self._load([bill_id for bill_id, _ in known.values()])
+        changed: list[Bill] = []
+        with self.session.no_autoflush:
+            for rec, digest in changing:
+                outcome, bill = self._store_bill(rec, digest)
+                self.report.bills[outcome] += 1
+                if outcome != "noop":
+                    changed.append(bill)
+        self._write_events()
+        self._note_changed([bill.id for bill in changed])
+        self._bills = {}  # released: the next chunk loads its own
+
+    def _note_changed(self, bill_ids: Iterable[int]) -> None:
+        for bill_id in bill_ids:
+            if bill_id not in self._changed_ids:
+                self._changed_ids.add(bill_id)
+                self.report.changed_bill_ids.append(bill_id)
 
     def store_bill(self, rec: BillRecord) -> tuple[Outcome, Bill]:
         """One bill, and what storing it did (`store_bills` does many in far fewer queries)."""
         before = Counter(self.report.bills)
         self.store_bills([rec])
         outcome: Outcome = next(iter((self.report.bills - before).elements()))  # type: ignore[assignment]
-        session = self._session_for(rec.session)
-        return outcome, self._bills[(session.id, rec.identifier)]
+        bill = self.session.scalar(select(Bill).where(Bill.session_id == self._session_for(rec.session).id,
+                                                      Bill.identifier == rec.identifier))
+        assert bill is not None
+        return outcome, bill
+
+    # -- new bills, in bulk ---------------------------------------------------------------------------------
+    def _insert_new(self, fresh: list[tuple[int, BillRecord, str]]) -> None:
+        """New bills and their children: one executemany per table; the same rows the ORM path would write."""
+        if not fresh:
+            return
+        conn = self.session.connection()
+        bill_ids = conn.execute(
+            insert(_BILL).returning(_BILL.c.id, sort_by_parameter_order=True),
+            [self._bill_row(session_id, rec, digest) for session_id, rec, digest in fresh],
+        ).scalars().all()
+        children: dict[Table, list[dict[str, object]]] = {table: [] for table in _CHILDREN}
+        events = []
+        for bill_id, (_, rec, _) in zip(bill_ids, fresh, strict=True):
+            bill_key = f"{self.jurisdiction.code}|{rec.session}|{rec.identifier}"
+            self._child_rows(bill_id, bill_key, rec, children)
+            events.append(self._event_row("new_bill", bill_key, f"New bill {rec.identifier}: {rec.title}",
+                                          bill_id, min((a.when for a in rec.actions), default=None)))
+        for table, rows in children.items():
+            if rows:
+                conn.execute(insert(table), rows)
+        self._insert_events(events)
+        self.report.bills["insert"] += len(fresh)
+        self._note_changed(bill_ids)
+
+    def _bill_row(self, session_id: int, rec: BillRecord, digest: str) -> dict[str, object]:
+        return {"session_id": session_id, "identifier": rec.identifier, "title": rec.title,
+                "synopsis": rec.synopsis, "status": rec.status, "url": rec.url, "source": self.source,
+                "source_id": rec.source_id, "committee": rec.committee, "subjects": list(rec.subjects),
+                "analysis_text": rec.analysis_text, "content_hash": digest, "relevant": False,
+                "relevance_score": 0.0, "tagged_at": None, "first_seen": self.now, "updated_at": self.now}
+
+    def _child_rows(self, bill_id: int, bill_key: str, rec: BillRecord,
+                    children: dict[Table, list[dict[str, object]]]) -> None:
+        children[_SPONSOR].extend(
+            {"bill_id": bill_id, "name": s.name, "primary": s.primary, "party": s.party, "district": s.district,
+             "chamber": s.chamber, "position": i} for i, s in enumerate(rec.sponsors))
+        children[_ACTION].extend(
+            {"bill_id": bill_id, "key": key, "when": act.when, "order": act.order, "chamber": act.chamber,
+             "description": act.description, "committee": act.committee,
+             "classification": list(act.classification) or self._classify(act.description)}
+            for key, act in zip(action_keys(bill_key, rec.actions, self.tz), rec.actions, strict=True))
+        seen: set[str] = set()
+        for ver in rec.versions:
+            key = ver.code or ver.name
+            if key not in seen:
+                seen.add(key)
+                children[_VERSION].append({"bill_id": bill_id, "key": key, "name": ver.name, "code": ver.code,
+                                           "when": ver.when, "url": ver.url, "html_url": ver.html_url})
+        urls: set[str] = set()
+        for doc in rec.documents:
+            if doc.url not in urls:
+                urls.add(doc.url)
+                children[_DOCUMENT].append({"bill_id": bill_id, "kind": doc.kind, "title": doc.title, "url": doc.url,
+                                            "when": doc.when})
+
+    def _event_row(self, kind: str, key: str, summary: str, bill_id: int | None,
+                   occurred_at: datetime | None) -> dict[str, object]:
+        return {"key": _digest(kind, key), "kind": kind, "jurisdiction_id": self.jurisdiction.id,
+                "bill_id": bill_id, "hearing_id": None, "news_id": None, "summary": summary,
+                "occurred_at": occurred_at, "detected_at": self.now, "run_id": self.run_id}
+
+    def _insert_events(self, rows: list[dict[str, object]]) -> None:
+        known = self._known_event_keys([str(row["key"]) for row in rows])
+        rows = [row for row in rows if row["key"] not in known]
+        if not rows:
+            return
+        ids = self.session.connection().execute(
+            insert(_EVENT).returning(_EVENT.c.id, sort_by_parameter_order=True), rows).scalars().all()
+        self.report.events.extend(
+            StoredEvent(event_id, str(row["key"]), str(row["kind"]), str(row["summary"]),
+                        row["bill_id"], occurred_at=row["occurred_at"])  # type: ignore[arg-type]
+            for event_id, row in zip(ids, rows, strict=True))
 
     def _store_bill(self, rec: BillRecord, digest: str) -> tuple[Outcome, Bill]:
         leg_session = self._session_for(rec.session)
@@ -303,9 +437,7 @@ class Store:
             if key in existing:
                 continue
             existing.add(key)
-            classification = list(act.classification) or list(
-                action_rules.classify(self.jurisdiction.code, act.description)
-            )
+            classification = list(act.classification) or self._classify(act.description)
             bill.actions.append(Action(
                 key=key, when=act.when, order=act.order, chamber=act.chamber, description=act.description,
                 committee=act.committee, classification=classification,

@@ -6,19 +6,26 @@ into one MIME message so every channel stores the same thing. The caller must au
 ADVOCACY_WEBHOOK_USER / ADVOCACY_WEBHOOK_PASSWORD) and the body is capped at `email.max_inbound_bytes`.
 
 The answer is 2xx only once the message is committed: SendGrid retries on 5xx, and a retry is recognised by its
-content hash or Message-ID and not stored twice. Parsing runs after the commit; if it fails (or the process
-dies), the message waits as "received" for `intake.process_pending`.
+content hash or Message-ID and not stored twice. Parsing and attribution run after the answer has gone (a
+parser thread woken at once), so a post costs little more than storing it; if parsing fails or the process dies
+first, the message waits as "received" and `intake.process_pending` parses it (the web app does so on start).
+
+A post over the limit is never refused (SendGrid does not retry a 4xx, so the member's question would be lost):
+its first part is stored, up to the limit, and quarantined as "too large" so the advocate sees who wrote.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import io
 import json
 import logging
+import queue
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email import policy
@@ -44,8 +51,11 @@ _BODY_HEADERS = {"content-type", "content-transfer-encoding", "mime-version", "c
 _META_FIELDS = ("SPF", "dkim", "spam_score", "spam_report", "sender_ip")
 
 
-class TooLarge(Exception):
-    pass
+@dataclass
+class Body:
+    data: bytes  # everything posted, or its first `cap` bytes when it was larger
+    size: int  # bytes posted (as declared, or as counted)
+    too_large: bool
 
 
 @dataclass
@@ -72,22 +82,25 @@ def authorized(header: str, user: str, password: str) -> bool:
     return bool(sep) and user_ok and password_ok
 
 
-async def read_capped(request: Request, cap: int) -> bytes:
+async def read_capped(request: Request, cap: int) -> Body:
+    """The posted body; past `cap` bytes the rest is not read (a declared length over the cap reads only the cap)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
-        raise TooLarge(f"{declared} bytes declared")
     chunks, size = [], 0
     async for chunk in request.stream():
+        chunks.append(chunk[:max(0, cap - size)])
         size += len(chunk)
         if size > cap:
-            raise TooLarge(f"more than {cap} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+            break
+    data = b"".join(chunks)
+    total = int(declared) if declared.isdigit() else size
+    return Body(data, max(total, size), max(total, size) > cap)
 
 
-def parse_form(content_type: str, body: bytes) -> Form:
-    """multipart/form-data to raw bytes per field: the message's own charsets decide how to read them."""
-    form = Form()
+def parse_form(content_type: str, body: bytes, form: Form | None = None) -> Form:
+    """multipart/form-data to raw bytes per field: the message's own charsets decide how to read them.
+
+    Fields are added to `form` as they complete, so after an error it holds every field read before it."""
+    form = form if form is not None else Form()
 
     def on_field(f: Any) -> None:
         form.fields[f.field_name.decode("utf-8", "replace")] = f.value or b""
@@ -192,6 +205,32 @@ def inbound_message(form: Form) -> tuple[bytes, dict[str, Any], list[str]]:
     return message_from_parsed(form, problems), meta, problems
 
 
+def too_large_message(content_type: str, body: Body, cap: int) -> tuple[bytes, dict[str, Any], list[str]]:
+    """What is kept of a post over the limit: the sender's headers and the start of the text, when the kept part
+    holds them; otherwise the kept bytes as they came."""
+    form = Form()
+    with contextlib.suppress(Exception):  # the form is cut short by construction: keep the fields read before
+        parse_form(content_type, body.data, form)
+    meta: dict[str, Any] = {"form": "too_large", "size": body.size, "limit": cap,
+                            **{name: form.text(name) for name in _META_FIELDS if name in form.fields}}
+    problem = (f"too large: {body.size} bytes posted, over the webhook limit of {cap} bytes "
+               f"(email.max_inbound_bytes); only the first part was kept")
+    if "headers" in form.fields:
+        text = form.fields.get("text") or _cut_field(body.data, "text") or b""
+        head = _header_block(form.text("headers"))
+        return head + b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + text, meta, [problem]
+    return form.fields.get("email") or _cut_field(body.data, "email") or body.data, meta, [problem]
+
+
+def _cut_field(data: bytes, name: str) -> bytes | None:
+    """The start of a form field the cap cut short: what follows its part's headers, to the end of the data."""
+    start = data.find(f'form-data; name="{name}"'.encode())
+    if start < 0:
+        return None
+    begin = data.find(b"\r\n\r\n", start)
+    return data[begin + 4:] if begin >= 0 else None
+
+
 def _process_safely(app: App, process: Processor, message_id: int) -> None:
     try:
         process(app, message_id)
@@ -203,12 +242,63 @@ def _processor(app: App, message_id: int) -> object:
     return intake.process_stored(app, message_id)
 
 
-def sendgrid_endpoint(app: App, *, process: Processor | None = None) -> Callable[[Request], Awaitable[Response]]:
+def read_message(content_type: str, body: Body, cap: int) -> tuple[bytes, dict[str, Any], list[str], str | None]:
+    """(raw message, meta, problems, why it goes to the quarantine at once or None) from a post."""
+    if body.too_large:
+        log.warning("inbound webhook body of %s bytes over the limit of %s: first part kept, quarantined",
+                    body.size, cap)
+        raw, meta, problems = too_large_message(content_type, body, cap)
+        return raw, meta, problems, problems[0]
+    try:
+        if not content_type.lower().startswith("multipart/form-data"):
+            raise FormParserError(f"content type {content_type or 'missing'!r}, not multipart/form-data")
+        raw, meta, problems = inbound_message(parse_form(content_type, body.data))
+        return raw, meta, problems, None
+    except Exception as exc:  # keep what was posted: the advocate sees it in the quarantine
+        return (body.data, {"form": "unreadable", "content_type": content_type}, [],
+                f"webhook body is not a SendGrid form: {type(exc).__name__}: {exc}")
+
+
+class Parser:
+    """Parses stored messages one at a time on its own thread, woken as each is stored: no answer waits for a
+    parse (nor does the next request on the same connection). `close` parses what is queued and stops; what a
+    dying process leaves queued is still "received" and `intake.process_pending` parses it on the next start."""
+
+    def __init__(self, app: App, process: Processor | None = None) -> None:
+        self.app = app
+        self.process = process or _processor
+        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, message_id: int) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="inbound-parse", daemon=True)
+                self._thread.start()
+            self._queue.put(message_id)
+
+    def _run(self) -> None:
+        while (message_id := self._queue.get()) is not None:
+            _process_safely(self.app, self.process, message_id)
+
+    def close(self) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+            if thread is not None:
+                self._queue.put(None)
+        if thread is not None:
+            thread.join()
+
+
+def sendgrid_endpoint(app: App, *, process: Processor | None = None,
+                      parser: Parser | None = None) -> Callable[[Request], Awaitable[Response]]:
     """The webhook's endpoint; `advocacy.web.app.create_app` mounts it at `/inbound/sendgrid`.
 
-    `process` runs after a new message is committed (default: parse and attribute it now).
+    `process` runs after a new message is committed and answered (default: parse and attribute it), on `parser`'s
+    thread (the web app closes it on shutdown).
     """
-    after_store = process or _processor
+    parser = parser or Parser(app, process)
 
     async def sendgrid(request: Request) -> Response:
         user, password = app.secrets.webhook_user, app.secrets.webhook_password
@@ -220,34 +310,24 @@ def sendgrid_endpoint(app: App, *, process: Processor | None = None) -> Callable
             return JSONResponse({"error": "authentication required"}, status_code=401,
                                 headers={"WWW-Authenticate": 'Basic realm="inbound"'})
         cap = app.config.email.max_inbound_bytes
+        body = await read_capped(request, cap)
+        raw, meta, problems, quarantine = read_message(request.headers.get("content-type", ""), body, cap)
         try:
-            body = await read_capped(request, cap)
-        except TooLarge as exc:
-            log.warning("inbound webhook body refused: %s (limit %s)", exc, cap)
-            return JSONResponse({"error": f"body larger than {cap} bytes"}, status_code=413)
-        content_type = request.headers.get("content-type", "")
-        try:
-            if not content_type.lower().startswith("multipart/form-data"):
-                raise FormParserError(f"content type {content_type or 'missing'!r}, not multipart/form-data")
-            raw, meta, problems = inbound_message(parse_form(content_type, body))
-            unreadable = None
-        except Exception as exc:  # keep what was posted: the advocate sees it in the quarantine
-            raw, meta, problems = body, {"form": "unreadable", "content_type": content_type}, []
-            unreadable = f"webhook body is not a SendGrid form: {type(exc).__name__}: {exc}"
-        try:
-            stored = await run_in_threadpool(_store, app, raw, meta, problems, unreadable)
+            stored = await run_in_threadpool(store, app, raw, meta, [p for p in problems if p != quarantine],
+                                             quarantine)
         except SQLAlchemyError:
             log.exception("inbound message could not be stored")
             return JSONResponse({"error": "could not store the message; retry later"}, status_code=503)
         message_id, is_new, status = stored
         if is_new and status == "received":
-            await run_in_threadpool(_process_safely, app, after_store, message_id)
+            # parsed right after, on the parser's thread: a crash in between leaves it "received" for process_pending
+            parser.submit(message_id)
         return JSONResponse({"id": message_id, "duplicate": not is_new})
 
     return sendgrid
 
 
-def _store(app: App, raw: bytes, meta: dict[str, Any], problems: list[str],
+def store(app: App, raw: bytes, meta: dict[str, Any], problems: list[str],
            unreadable: str | None) -> tuple[int, bool, str]:
     with app.transaction() as session:
         message, is_new = intake.receive(session, raw, "webhook", meta, app.now(),

@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 
 from advocacy.app import App
 from advocacy.inbound.intake import process_pending
-from advocacy.inbound.webhook import sendgrid_endpoint
+from advocacy.inbound.webhook import Parser, sendgrid_endpoint
 from advocacy.people.staff import default_hasher
 from advocacy.runtime.health import healthz_endpoint
 from advocacy.web.auth import LoginLimiter
@@ -77,10 +77,11 @@ def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
             f"routes {', '.join(refused)} were not built with advocacy.web.routing.page/action/form_page/public"
         )
 
+    parser = Parser(app, process_inbound)
     routes: list[BaseRoute] = [
         *ROUTES,
         # public: SendGrid is no signed-in user; the endpoint checks its own basic-auth credentials
-        public("/inbound/sendgrid", sendgrid_endpoint(app, process=process_inbound), name="inbound_sendgrid",
+        public("/inbound/sendgrid", sendgrid_endpoint(app, parser=parser), name="inbound_sendgrid",
                methods=["POST"], csrf=False),
         # public: SendGrid's Event Webhook; the endpoint verifies SendGrid's ECDSA signature
         public("/events/sendgrid", sendgrid_events_endpoint(app), name="events_sendgrid", methods=["POST"],
@@ -104,6 +105,7 @@ def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
         # Replies stored before a crash but never parsed are parsed now: none is lost.
         await run_in_threadpool(process_pending, app)
         yield
+        await run_in_threadpool(parser.close)  # replies answered but not yet parsed are parsed before stopping
 
     web = Starlette(
         routes=routes,

@@ -27,9 +27,8 @@ from urllib.error import URLError
 
 import sendgrid
 from python_http_client import exceptions as http_errors
-from sendgrid.helpers import mail as sg
 
-from digests.message import OutgoingMessage, build_message, list_unsubscribe_headers
+from digests.message import Address, OutgoingMessage, build_message, list_unsubscribe_headers
 from vocabulary.retry_after import retry_after_seconds
 
 T = TypeVar("T")
@@ -376,38 +375,28 @@ class SendGridBackend:
         return [r for r in results if r is not None]
 
     def payload(self, first: OutgoingMessage, members: Sequence[OutgoingMessage]) -> dict:
-        """The v3 JSON for one request: `first` gives the shared parts, each member a personalization."""
-        mail = sg.Mail()
-        mail.from_email = sg.From(first.sender.email, first.sender.name or None)
-        mail.subject = sg.Subject(first.email.subject)
-        mail.add_content(sg.Content("text/plain", first.email.text))
-        mail.add_content(sg.Content("text/html", first.email.html))
-        if first.reply_to:
-            mail.reply_to = sg.ReplyTo(first.reply_to.email, first.reply_to.name or None)
-        for category in first.categories:
-            mail.add_category(sg.Category(category))
-        for attachment in first.attachments:
-            mail.add_attachment(
-                sg.Attachment(
-                    sg.FileContent(base64.b64encode(attachment.content).decode("ascii")),
-                    sg.FileName(attachment.filename),
-                    sg.FileType(attachment.content_type),
-                    sg.Disposition("attachment"),
-                )
-            )
-        for index, member in enumerate(members):
-            personalization = sg.Personalization()
-            personalization.add_to(sg.To(member.recipient.email, member.recipient.name or None))
-            for name, value in {**list_unsubscribe_headers(member), **member.headers}.items():
-                personalization.add_header(sg.Header(name, value))
-            for key, value in member.custom_args.items():
-                personalization.add_custom_arg(sg.CustomArg(key, value))
-            for key, value in member.substitutions.items():
-                personalization.add_substitution(sg.Substitution(key, value))
-            mail.add_personalization(personalization, index=index)
+        """The v3 JSON for one request: `first` gives the shared parts, each member a personalization.
+
+        Plain data, the same JSON the official helper classes (`sendgrid.helpers.mail`) make, without building
+        several helper objects per member: at 1,000 personalizations a request that was most of its cost."""
+        body: dict = {
+            "from": _sg_address(first.sender),
+            "subject": first.email.subject,
+            "personalizations": [_personalization(member) for member in members],
+            "content": [{"type": "text/plain", "value": first.email.text},
+                        {"type": "text/html", "value": first.email.html}],
+        }
+        if first.attachments:
+            body["attachments"] = [
+                {"content": base64.b64encode(a.content).decode("ascii"), "type": a.content_type,
+                 "filename": a.filename, "disposition": "attachment"} for a in first.attachments]
+        if first.categories:
+            body["categories"] = list(first.categories)
         if self.sandbox:
-            mail.mail_settings = sg.MailSettings(sandbox_mode=sg.SandBoxMode(True))
-        return mail.get()
+            body["mail_settings"] = {"sandbox_mode": {"enable": True}}
+        if first.reply_to:
+            body["reply_to"] = _sg_address(first.reply_to)
+        return body
 
     def _send_batch(self, first: OutgoingMessage, members: list[OutgoingMessage]) -> list[SendResult]:
         body = self.payload(first, members)
@@ -481,3 +470,17 @@ def _group(messages: Sequence[OutgoingMessage]) -> list[_Group]:
 
 def _chunks(items: list[int], size: int) -> list[list[int]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _sg_address(address: Address) -> dict[str, str]:
+    return {"email": address.email, "name": address.name} if address.name else {"email": address.email}
+
+
+def _personalization(member: OutgoingMessage) -> dict:
+    found: dict = {"to": [_sg_address(member.recipient)]}
+    headers = {**list_unsubscribe_headers(member), **member.headers}
+    for key, values in (("headers", headers), ("substitutions", member.substitutions),
+                        ("custom_args", member.custom_args)):
+        if values:
+            found[key] = dict(values)
+    return found
