@@ -90,6 +90,8 @@ COMMAND_MODULES = (
     "scrape",
     "tag",
     "curation",
+    "text",
+    "search",
     "members",
     "digest",
     "alerts",

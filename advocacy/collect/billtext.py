@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from advocacy.app import App
+from advocacy.collect.compare import Comparison, compare
 from advocacy.collect.scrape import SERVICE, DbValidators, known_validators
 from advocacy.models import BillVersion, VersionText
 from scrapers.billtext import extract
@@ -137,3 +138,33 @@ def fetch_texts(app: App, bill_ids: Iterable[int] | None = None, *, refetch: boo
             for problem in report.problems[known:] if progress else ():
                 progress(problem)  # type: ignore[misc]
     return report
+
+
+class NoText(LookupError):
+    """A version asked for a comparison has no extracted text (yet, or ever)."""
+
+
+def version_texts(session: Session, bill_id: int) -> list[tuple[BillVersion, VersionText | None]]:
+    """Each version of the bill, oldest first, with its stored text row if it has one."""
+    rows = session.execute(
+        select(BillVersion, VersionText).outerjoin(VersionText, VersionText.version_id == BillVersion.id)
+        .where(BillVersion.bill_id == bill_id)
+        .order_by(BillVersion.when.is_(None).desc(), BillVersion.when, BillVersion.code, BillVersion.id))
+    return [(version, text) for version, text in rows]
+
+
+def compare_versions(session: Session, bill_id: int, old_id: int | None = None,
+                     new_id: int | None = None) -> Comparison:
+    """Two versions of a bill compared; by default the last two that have text."""
+    with_text = [(v, t) for v, t in version_texts(session, bill_id) if t is not None and t.status == "ok"]
+    chosen = {v.id: (v, t) for v, t in with_text}
+    if old_id is None or new_id is None:
+        if len(with_text) < 2:
+            raise NoText(f"bill {bill_id} has {len(with_text)} version(s) with text: two are needed to compare")
+        old_id, new_id = with_text[-2][0].id, with_text[-1][0].id
+    missing = [str(i) for i in (old_id, new_id) if i not in chosen]
+    if missing:
+        raise NoText(f"version(s) {', '.join(missing)} of bill {bill_id} have no extracted text")
+    (old, old_text), (new, new_text) = chosen[old_id], chosen[new_id]
+    assert old_text is not None and new_text is not None
+    return compare(old_text.text, new_text.text, old.name, new.name)

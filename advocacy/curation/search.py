@@ -30,14 +30,15 @@ MARK_START, MARK_END = "\x02", "\x03"  # around each matched word in a snippet; 
 BODY_LIMIT = 500_000  # characters of bill text indexed per bill (PostgreSQL caps one tsvector at 1 MB)
 _BATCH = 200
 # The same expression as the GIN index of migration 0006, so PostgreSQL uses the index.
-PG_VECTOR = (
-    "setweight(to_tsvector('english', identifier || ' ' || title), 'A') || "
-    "setweight(to_tsvector('english', synopsis || ' ' || sponsors || ' ' || subjects), 'B') || "
-    "setweight(to_tsvector('english', committees || ' ' || commentary), 'C') || "
-    "setweight(to_tsvector('english', body), 'D')"
+# Dotted code sections ("3317.02") are split into their numbers, so "3317" finds them as FTS5 does.
+PG_VECTOR = " || ".join(
+    f"setweight(to_tsvector('english', regexp_replace({fields}, '([0-9])[.]([0-9])', '\\1 \\2', 'g')), '{weight}')"
+    for fields, weight in (("identifier || ' ' || title", "A"), ("synopsis || ' ' || sponsors || ' ' || subjects", "B"),
+                           ("committees || ' ' || commentary", "C"), ("body", "D"))
 )
 # FTS5 columns: identifier, title, synopsis, sponsors, subjects, committees, commentary, body
 FTS_WEIGHTS = "10.0, 6.0, 3.0, 4.0, 3.0, 2.0, 2.0, 1.0"
+DOTTED = re.compile(r"(\d)\.(\d)")
 TERM = re.compile(r'"([^"]+)"|(\S+)')
 
 
@@ -121,7 +122,8 @@ def _fts_query(parts: Sequence[str]) -> str:
 
 
 def _pg_query(parts: Sequence[str]) -> str:
-    return " ".join(f'"{p}"' if " " in p else p for p in parts)
+    split = [DOTTED.sub(r"\1 \2", p) for p in parts]
+    return " ".join(f'"{p}"' if " " in p else p for p in split)
 
 
 def _sqlite(session: Session, parts: Sequence[str], limit: int, only: str) -> list[tuple[int, float, str]]:

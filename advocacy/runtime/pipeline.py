@@ -10,6 +10,7 @@ from advocacy.app import App
 from advocacy.collect.scrape import SourceSummary
 from advocacy.config import Config
 from advocacy.curation.decisions import resurface
+from advocacy.curation.saved import apply_saved_searches
 from advocacy.models import ChangeEvent
 from advocacy.outbound.alerts import create_alerts
 from advocacy.tagging.store import tag_bills
@@ -30,6 +31,7 @@ def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | 
     tagger = tagger or make_tagger(app.config)
     with app.transaction() as session:
         report = tag_bills(session, tagger, changed, app.now())
+        searched = apply_saved_searches(session, changed, app.now())
         events = list(session.scalars(select(ChangeEvent).where(ChangeEvent.id.in_(event_ids))))
         back = resurface(session, events, app.now())
         alerts = create_alerts(session, app.config, app.now())
@@ -37,6 +39,7 @@ def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | 
                  f"{len(report.moved_in)} newly in the queue")
     lines += [f"  {m.identifier}: {m.reasons[0] if m.reasons else ''}" for m in report.moved_in]
     lines += [f"Back in the queue: {r.identifier}: {r.reason}" for r in back]
+    lines += [f"Saved search {m.search!r}: {m.identifier}" for m in searched]
     if alerts:
         lines.append(f"{len(alerts)} urgent alert(s) ready: `advocacy alerts send` sends them")
     return lines
