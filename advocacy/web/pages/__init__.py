@@ -15,10 +15,12 @@ from advocacy.web.pages import (
     members,
     questions,
     queue,
+    search,
     signin,
 )
 
 ROUTES = [
     *signin.ROUTES, *dashboard.ROUTES, *queue.ROUTES, *bills.ROUTES, *curate.ROUTES, *digest.ROUTES,
     *questions.ROUTES, *agenda.ROUTES, *members.ROUTES, *member_links.ROUTES,
+    *search.ROUTES,
 ]

@@ -24,6 +24,7 @@ from advocacy.models import (
     LegislativeSession,
     TagAssessment,
 )
+from advocacy.web.billtext_view import MAX_HUNKS, text_panel
 from advocacy.web.curation_form import POSITION_LABELS, PRIORITY_LABELS, STATUS_LABELS, CurationForm
 from advocacy.web.render import render
 from advocacy.web.routing import page
@@ -189,6 +190,7 @@ def render_bill(request: Request, session: Session, bill_id: int, form: Curation
         "form": form or CurationForm.from_curation(data.curation, app.config.collaborative.tz),
         "history": audit_log(session, data.bill, limit=12),
         "statuses": STATUS_LABELS, "priorities": PRIORITY_LABELS, "positions": POSITION_LABELS,
+        "t": text_panel(session, bill_id, request.query_params), "max_hunks": MAX_HUNKS,
     }, status_code=status_code)
 
 
