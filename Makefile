@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-shifted lint eval-tagging eval-replies bench bench-ingest bench-digest clean
+.PHONY: venv demo test test-shifted lint eval-tagging eval-replies bench bench-ingest bench-digest bench-billtext clean
 
 venv: $(STAMP)
 
@@ -37,7 +37,7 @@ eval-tagging: venv
 	$(BIN)/python bench/eval_tagging.py
 
 # Speed is measured here, on generated data, never in the tests.
-bench: bench-ingest bench-digest
+bench: bench-ingest bench-digest bench-billtext
 
 bench-ingest: venv
 	$(BIN)/python bench/ingest.py
@@ -45,6 +45,9 @@ bench-ingest: venv
 bench-digest: venv
 	$(BIN)/python bench/digest_render.py
 	$(BIN)/python bench/digest_send.py
+
+bench-billtext: venv
+	$(BIN)/python bench/billtext.py --pages 1000
 
 clean:
 	rm -rf var/ .pytest_cache
