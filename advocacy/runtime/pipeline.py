@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from advocacy.app import App
 from advocacy.collect.scrape import SourceSummary
+from advocacy.collect.votes import store_run_votes
 from advocacy.config import Config
 from advocacy.curation.decisions import resurface
 from advocacy.curation.saved import apply_saved_searches
@@ -23,9 +24,11 @@ def make_tagger(config: Config) -> Tagger:
 
 def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | None = None) -> list[str]:
     """Tag new and changed bills, and bring dismissed bills back to the queue when something material happened."""
+    votes = store_run_votes(app, [(s.name, s.run_id) for s in summaries if s.status != "failed"])
     changed = sorted({bill_id for s in summaries for bill_id in s.changed_bill_ids})
     event_ids = [e for s in summaries for e in s.event_ids]
-    lines: list[str] = []
+    lines: list[str] = [f"Stored {votes.stored} roll call(s), {votes.votes} vote(s)"] if votes.stored else []
+    lines += [f"Votes skipped: {problem}" for problem in votes.problems[:5]]
     if not changed and not event_ids:
         return lines
     tagger = tagger or make_tagger(app.config)
