@@ -38,6 +38,7 @@ PG_VECTOR = " || ".join(
 )
 # FTS5 columns: identifier, title, synopsis, sponsors, subjects, committees, commentary, body
 FTS_WEIGHTS = "10.0, 6.0, 3.0, 4.0, 3.0, 2.0, 2.0, 1.0"
+NO_BRACKETS = str.maketrans("<>", "  ")
 DOTTED = re.compile(r"(\d)\.(\d)")
 TERM = re.compile(r'"([^"]+)"|(\S+)')
 
@@ -70,12 +71,14 @@ def _latest_texts(session: Session, ids: Sequence[int]) -> dict[int, str]:
 
 
 def _document(bill: Bill, commentary: str, body: str, now: datetime) -> SearchDocument:
+    # PostgreSQL's parser reads "<word>" as a markup tag and skips it: angle brackets carry no words anyway.
+    body = body[:BODY_LIMIT].translate(NO_BRACKETS)
     committees = dict.fromkeys([bill.committee, *(a.committee for a in bill.actions)])
     return SearchDocument(
         bill_id=bill.id, identifier=f"{bill.identifier} {bill.identifier.replace(' ', '')}", title=bill.title,
         synopsis=bill.synopsis or "", sponsors="; ".join(s.name for s in bill.sponsors),
         subjects="; ".join(bill.subjects or ()), committees="; ".join(c for c in committees if c),
-        commentary=commentary or "", body=body[:BODY_LIMIT], indexed_at=now,
+        commentary=(commentary or "").translate(NO_BRACKETS), body=body, indexed_at=now,
     )
 
 
