@@ -12,9 +12,12 @@ from sqlalchemy import select
 from advocacy.app import App
 from advocacy.collect.billtext import fetch_texts
 from advocacy.collect.compare import compare, summary
+from advocacy.curation.decisions import queue
+from advocacy.curation.saved import save_search
 from advocacy.models import Bill, VersionText
+from advocacy.runtime import steps
 from scrapers.billtext import extract
-from tests.factories import et, funding_bill, scrape
+from tests.factories import amphibian_bill, et, funding_bill, scrape
 from tests.httpserver import Answer, FixtureServer, realdata
 from tests.pdfmaker import make_pdf
 from vocabulary.records import VersionRecord
@@ -74,6 +77,7 @@ def test_comparing_two_real_versions_of_ab50_shows_what_the_amendment_changed() 
     section_one = [p for h in result.hunks if h.section == "Sec. 1" for p in h.pieces]
     assert "treaded" in {p.text for p in section_one if p.kind == "removed"}
     assert "treated" in {p.text for p in section_one if p.kind == "added"}
+    assert ("Sec. 3", "Sec. 5") in result.renumbered  # the tax-levy clause, pushed down by the added sections
     block = summary(result)
     assert block.startswith("What Amended in Assembly Feb. 3, 2011 changed (compared with As Introduced):")
     assert "- Reworded: (opening), Sec. 1" in block
@@ -96,6 +100,17 @@ def test_comparison_reports_moved_sections_and_changed_amounts() -> None:
     assert {"$5,000", "$7,500"} <= highlighted
     block = summary(result)
     assert "- Moved: Sec. 2." in block and "- Sec. 2: $5,000 -> $7,500." in block
+
+
+def test_a_section_inserted_in_the_middle_renumbers_the_rest_without_rewording_them() -> None:
+    old = "Section 1. Title.\nThe Act.\nSection 2. Funding.\nPays $5,000.\nSection 3. Reports.\nDue yearly."
+    new = ("Section 1. Title.\nThe Act.\nSection 2. Vouchers.\nNo voucher exceeds $6,000.\nSection 3. Funding.\n"
+           "Pays $5,000.\nSection 4. Reports.\nDue yearly.")
+    result = compare(old, new)
+    assert result.added_sections == ["Sec. 2"] and result.removed_sections == []
+    assert result.renumbered == [("Sec. 2", "Sec. 3"), ("Sec. 3", "Sec. 4")]
+    assert result.hunks == [] and result.moved_sections == []
+    assert "- Renumbered: Sec. 2 -> Sec. 3, Sec. 3 -> Sec. 4." in summary(result)
 
 
 def test_identical_versions_compare_as_unchanged() -> None:
@@ -150,3 +165,20 @@ def test_text_fetch_stores_each_version_once_prefers_html_and_records_what_faile
     assert rows["rh.html"].text == "Section 1. Pays $6,000 per pupil ."
     assert rows["gone.pdf"].status == "failed" and "HTTP 404" in rows["gone.pdf"].problem
     assert any("gone.pdf" in p for p in report.problems)
+
+
+def test_the_billtext_step_fetches_new_text_and_a_saved_search_queues_the_bill_by_a_word_in_it(
+        sqlite_app: App) -> None:
+    now = sqlite_app.now()
+    with FixtureServer() as server:
+        server.route("/hb96/in.pdf", Answer(body=make_pdf([["Section 1. A quintessential voucher rule."]]),
+                                            content_type="application/pdf"))
+        scrape(sqlite_app, now, [amphibian_bill(versions=(
+            VersionRecord("As Introduced", code="00_IN", url=server.url("/hb96/in.pdf")),))])
+        with sqlite_app.transaction() as session:
+            save_search(session, "Voucher rules", "quintessential", "Priya Advocate", now)
+        result = steps.billtext(sqlite_app)
+    assert (result.counts["fetched"], result.counts["saved_search_matches"]) == (1, 1)
+    with sqlite_app.sessions() as session:
+        item = next(i for i in queue(session, now) if i.identifier == "SB 12")
+    assert any(line.startswith("Voucher rules: ") for line in item.why)

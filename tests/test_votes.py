@@ -65,6 +65,19 @@ def test_real_legiscan_roll_calls_are_read_with_each_legislators_vote() -> None:
     assert first.motion == "S Introduced and Referred to S10"
 
 
+def test_real_legiscan_get_bill_lists_each_roll_call_with_its_tally() -> None:
+    folder = realdata("legiscan")
+    if folder is None or not folder.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("real LegiScan data missing: ../shared/realdata/legiscan")
+        pytest.skip("../shared/realdata/legiscan is not beside this checkout")
+    house, senate = legiscan_votes.parse((folder / "AR_HB1044.json").read_bytes(), "AR_HB1044", ET)
+    assert (house.key, house.bill_source_id, house.chamber, house.yeas, house.nays) == (
+        "legiscan:155205", "396373", "House", 94, 0)
+    assert house.motion == "Read the third time and passed and ordered transmitted to the Senate."
+    assert (senate.chamber, senate.yeas, senate.other, senate.passed, senate.votes) == ("Senate", 34, 1, True, ())
+
+
 def test_ohio_actions_with_yeas_and_nays_become_roll_calls_of_the_bill_the_url_names() -> None:
     body = (FIXTURES / "ohio" / "hb12_actions.json").read_bytes()
     (roll,) = ohio_votes.parse(body, OHIO_ACTIONS.replace("hb96", "hb12"), ET)
@@ -147,6 +160,17 @@ def test_votes_from_each_source_are_stored_per_legislator_once(app: App) -> None
     assert ("Sen. Marcus Oyelaran (D)", "no", "Senate concurrence") in said  # matched by name
     assert ("Sen. Marcus Oyelaran (D)", "no", "Third consideration") not in said  # "Oyelaran" of the House
     assert ("Rep. Dana Whitfield (R)", "yes", "Reported - Substitute (Primary and Secondary Education)") in said
+
+
+def test_a_bare_tally_keeps_the_votes_already_known_for_that_roll_call(app: App) -> None:
+    bill_id = _stored_votes(app)
+    tally = (b'{"status": "OK", "bill": {"bill_id": 395975, "votes": [{"roll_call_id": 7, "date": "2026-06-30", '
+             b'"desc": "Senate passage", "yea": 1, "nay": 0, "nv": 0, "absent": 0, "passed": 1, "chamber": "S"}]}}')
+    with app.transaction() as session:
+        store_roll_calls(session, legiscan_votes.parse(tally, "getBill", ET), source="legiscan", jurisdiction="OH")
+    with app.sessions() as session:
+        roll = session.scalars(select(RollCall).where(RollCall.bill_id == bill_id, RollCall.key == "legiscan:7")).one()
+        assert [(v.source_id, v.option) for v in roll.votes] == [("99", "yes")]
 
 
 def test_bill_page_shows_each_roll_call_and_our_districts_legislators_votes(app: App, viewer: TestClient) -> None:

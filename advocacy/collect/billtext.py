@@ -57,7 +57,7 @@ def pending(session: Session, bill_ids: Iterable[int] | None = None, *, refetch:
         query = query.where(or_(missing, VersionText.status == "failed") if retry_failed else missing)
     if bill_ids is not None:
         query = query.where(BillVersion.bill_id.in_(list(bill_ids)))
-    return list(session.scalars(query.order_by(BillVersion.bill_id, BillVersion.id)))
+    return list(session.scalars(query.order_by(BillVersion.bill_id.desc(), BillVersion.id)))
 
 
 def make_fetcher(app: App, client: httpx.Client | None = None, sleep: Sleep = time.sleep) -> Fetcher:
@@ -124,10 +124,11 @@ def fetch_version(app: App, fetcher: Fetcher, version_id: int, report: TextRepor
 
 def fetch_texts(app: App, bill_ids: Iterable[int] | None = None, *, refetch: bool = False,
                 retry_failed: bool = False, client: httpx.Client | None = None, sleep: Sleep = time.sleep,
-                progress: Progress | None = None) -> TextReport:
-    """Fetch and store the text of every version that has none yet (of `bill_ids`, or of every bill)."""
+                progress: Progress | None = None, limit: int | None = None) -> TextReport:
+    """Fetch and store the text of every version that has none yet (of `bill_ids`, or of every bill); at most
+    `limit` versions, the newest bills first, so that a scheduled step stays short (the rest wait for the next)."""
     with app.sessions() as session:
-        ids = pending(session, bill_ids, refetch=refetch, retry_failed=retry_failed)
+        ids = pending(session, bill_ids, refetch=refetch, retry_failed=retry_failed)[:limit]
     report = TextReport()
     if not ids:
         return report

@@ -20,6 +20,8 @@ HEADING = re.compile(r"^\s*(?:SECTION|Section|SEC\.|Sec\.)\s+(\d+[A-Za-z]?(?:\.\
 AMOUNT = re.compile(r"\$\s?\d[\d,]*(?:\.\d+)?(?:\s(?:thousand|million|billion))?|\b\d+(?:\.\d+)?\s?(?:%|percent\b|per cent\b)")
 WORD = re.compile(r"\S+")
 CONTEXT = 1  # unchanged lines shown around each change
+ALIKE = 0.5  # share of words two sections must have in common to be one section changed, not one out, one in
+MAX_PAIRINGS = 250_000  # beyond this many (old, new) candidates, a changed section is looked for by number only
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Comparison:
     added_sections: list[str] = field(default_factory=list)
     removed_sections: list[str] = field(default_factory=list)
     moved_sections: list[str] = field(default_factory=list)
+    renumbered: list[tuple[str, str]] = field(default_factory=list)  # (old label, new label)
     hunks: list[Hunk] = field(default_factory=list)
     amounts: list[AmountChange] = field(default_factory=list)
 
@@ -78,7 +81,8 @@ class Comparison:
 
     @property
     def identical(self) -> bool:
-        return not (self.hunks or self.added_sections or self.removed_sections or self.moved_sections)
+        return not (self.hunks or self.added_sections or self.removed_sections or self.moved_sections
+                    or self.renumbered)
 
 
 def sections(text: str) -> list[Section]:
@@ -108,25 +112,56 @@ def _unique_labels(found: list[Section]) -> list[Section]:
     return out
 
 
+def _words_of(section: Section) -> frozenset[str]:
+    return frozenset(" ".join(section.lines[1:] if section.number else section.lines).lower().split())
+
+
+def _similar(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    """How much of the smaller section's words the other holds: a section that grew or shrank scores high."""
+    return len(a & b) / min(len(a), len(b)) if a and b else float(a == b)
+
+
 def _pair(old: list[Section], new: list[Section]) -> tuple[list[tuple[Section, Section]], list[Section], list[Section]]:
-    """Sections paired by label, then leftovers paired by identical body (a renumbered section)."""
-    new_by_label = {s.label: s for s in new}
-    pairs = [(s, new_by_label[s.label]) for s in old if s.label in new_by_label]
-    paired_old = {o.label for o, _ in pairs}
-    paired_new = {n.label for _, n in pairs}
-    left_new = {s.digest: s for s in new if s.label not in paired_new}
-    removed = []
+    """Pairs of the same section in both versions: identical bodies first (a renumbered section keeps its words),
+    then the same number if the words are alike, then the most alike section nearby. The rest: removed, added."""
+    pairs: list[tuple[Section, Section]] = []
+    by_digest: dict[str, list[Section]] = {}
+    for section in new:
+        by_digest.setdefault(section.digest, []).append(section)
+    left_old = []
     for section in old:
-        if section.label in paired_old:
-            continue
-        twin = left_new.pop(section.digest, None)
-        if twin is None:
-            removed.append(section)
+        twins = by_digest.get(section.digest)
+        if twins:
+            pairs.append((section, twins.pop(0)))
         else:
+            left_old.append(section)
+    taken = {id(n) for _, n in pairs}
+    left_new = [s for s in new if id(s) not in taken]
+    words = {id(s): _words_of(s) for s in (*left_old, *left_new)}
+    by_label = {s.label: s for s in left_new}
+    unpaired = []
+    for section in left_old:
+        twin = by_label.get(section.label)
+        if twin is not None and id(twin) not in taken and _overlap(words[id(section)], words[id(twin)]) >= ALIKE:
             pairs.append((section, twin))
-            paired_new.add(twin.label)
-    added = [s for s in new if s.label not in paired_new]
-    return pairs, removed, added
+            taken.add(id(twin))
+        else:
+            unpaired.append(section)
+    removed = []
+    search_all = len(unpaired) * len(left_new) <= MAX_PAIRINGS
+    for section in unpaired:
+        near = [n for n in left_new if id(n) not in taken and (search_all or n.label == section.label)]
+        best = max(near, key=lambda n: _similar(words[id(section)], words[id(n)]), default=None)
+        if best is not None and _similar(words[id(section)], words[id(best)]) >= ALIKE:
+            pairs.append((section, best))
+            taken.add(id(best))
+        else:
+            removed.append(section)
+    return pairs, removed, [s for s in new if id(s) not in taken]
 
 
 def _moved(old: list[Section], new: list[Section], pairs: list[tuple[Section, Section]]) -> list[str]:
@@ -180,17 +215,26 @@ def _word_pieces(old_lines: Sequence[str], new_lines: Sequence[str]) -> tuple[li
     return pieces, added, removed
 
 
+def _lines(section: Section) -> list[str]:
+    """Lines with spacing evened out; the heading's own number is left out (renumbering is reported apart)."""
+    lines = [" ".join(line.split()) for line in section.lines]
+    if section.number and lines:
+        lines[0] = lines[0].replace(section.number, "#", 1)
+    return lines
+
+
 def _section_hunks(old: Section, new: Section) -> Iterator[Hunk]:
-    a = [" ".join(line.split()) for line in old.lines]
-    b = [" ".join(line.split()) for line in new.lines]
+    a, b = _lines(old), _lines(new)
+    shown_a = [" ".join(line.split()) for line in old.lines]
+    shown_b = [" ".join(line.split()) for line in new.lines]
     for op, a1, a2, b1, b2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
             continue
-        pieces, added, removed = _word_pieces(a[a1:a2], b[b1:b2])
+        pieces, added, removed = _word_pieces(shown_a[a1:a2], shown_b[b1:b2])
         if not added and not removed:
             continue  # only spacing or line breaks moved
-        yield Hunk(new.label, tuple(a[max(0, a1 - CONTEXT):a1]), tuple(pieces), tuple(b[b2:b2 + CONTEXT]),
-                   added, removed)
+        yield Hunk(new.label, tuple(shown_a[max(0, a1 - CONTEXT):a1]), tuple(pieces),
+                   tuple(shown_b[b2:b2 + CONTEXT]), added, removed)
 
 
 def _amounts(section: str, old_text: str, new_text: str) -> AmountChange | None:
@@ -207,6 +251,7 @@ def compare(old_text: str, new_text: str, old_name: str = "old", new_name: str =
     pairs, removed, added = _pair(old, new)
     result = Comparison(old_name, new_name, added_sections=[s.label for s in added],
                         removed_sections=[s.label for s in removed], moved_sections=_moved(old, new, pairs))
+    result.renumbered = [(o.label, n.label) for o, n in pairs if o.label != n.label and o.number and n.number]
     order = {s.label: i for i, s in enumerate(new)}
     for old_section, new_section in sorted(pairs, key=lambda p: order[p[1].label]):
         if old_section.lines == new_section.lines:
@@ -238,6 +283,8 @@ def summary(result: Comparison) -> str:
         lines.append(f"- Removed: {_list(result.removed_sections)}.")
     if result.moved_sections:
         lines.append(f"- Moved: {_list(result.moved_sections)}.")
+    if result.renumbered:
+        lines.append(f"- Renumbered: {_list([f'{a} -> {b}' for a, b in result.renumbered])}.")
     changed = list(dict.fromkeys(h.section for h in result.hunks))
     if changed:
         lines.append(f"- Reworded: {_list(changed)} ({result.words_added} words added, "

@@ -86,7 +86,8 @@ def store_roll_calls(session: Session, records: Iterable[RollCallRecord], *, sou
             session.add(roll)
         roll.source, roll.when, roll.chamber, roll.motion = source, record.when, record.chamber, record.motion
         roll.passed, roll.yeas, roll.nays, roll.other = record.passed, record.yeas, record.nays, record.other
-        roll.votes = []
+        if record.votes or not roll.votes:  # a bare tally (LegiScan getBill) keeps the votes already known
+            roll.votes = []
         for vote in record.votes:
             who = _legislator(session, record.jurisdiction or jurisdiction, record.chamber, vote)
             roll.votes.append(VoteCast(name=vote.name or (who.name if who else vote.source_id),

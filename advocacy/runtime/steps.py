@@ -35,11 +35,14 @@ def scrape(app: App, source_name: str) -> StepResult:
     raise KeyError(f"no source named {source_name!r} in the configuration")
 
 
+TEXTS_PER_STEP = 300  # at the polite one request a second, five minutes of a scrape job at most
+
+
 def billtext(app: App) -> StepResult:
     """Fetch the text of versions that have none yet; saved searches then look at the new text.
 
     A version whose text cannot be extracted is recorded with its reason and skipped: not a failed step."""
-    report = fetch_texts(app)
+    report = fetch_texts(app, limit=TEXTS_PER_STEP)
     with app.transaction() as session:
         matched = apply_saved_searches(session, report.bill_ids, app.now())
     return StepResult(counts={"fetched": report.fetched, "extracted": report.extracted, "reused": report.reused,
