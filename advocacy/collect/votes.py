@@ -9,6 +9,7 @@ skipped and reported; the others are stored.
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -17,13 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from advocacy.app import App
-from advocacy.collect.scrape import archived_bodies
 from advocacy.models import (
     Bill,
     Jurisdiction,
     LegislativeSession,
     Legislator,
     RollCall,
+    RunPayload,
     VoteCast,
 )
 from scrapers.votes import VOTE_PARSERS
@@ -106,9 +107,11 @@ def votes_from_run(session: Session, run_id: int, *, kind: str, jurisdiction: st
     parser = VOTE_PARSERS.get(kind)
     if parser is None:
         return report
-    for url, (body, _type) in archived_bodies(session, run_id).items():
-        if not parser.wants(url):
-            continue
+    wanted = [p for p in session.scalars(select(RunPayload).where(RunPayload.run_id == run_id, RunPayload.status == 200)
+                                         .order_by(RunPayload.id)) if parser.wants(p.url)]
+    bodies = {p.url: p.blob.body_gz for p in wanted}  # the last body of a URL fetched twice wins
+    for url, packed in bodies.items():
+        body = gzip.decompress(packed)
         try:
             records = parser.parse(body, url, tz)
         except ScrapeError as exc:
