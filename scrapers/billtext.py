@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Literal
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.errors import PyPdfError
 
 View = Literal["current", "previous"]
@@ -106,10 +106,39 @@ def html_text(body: bytes, content_type: str = "", *, view: View = "current") ->
     return parser.text()
 
 
+LINE_NUMBER = re.compile(r"^\s*(\d{1,3})(?:\s+|$)")
+
+
+def without_line_numbers(page: str) -> str:
+    """Drop the margin line numbers many legislatures print (1, 2, 3... down each page): they differ between
+    versions and would make every line look changed. Kept when fewer than 60% of lines carry a rising number."""
+    lines = page.split("\n")
+    numbers = [(i, int(m.group(1))) for i, line in enumerate(lines) if (m := LINE_NUMBER.match(line))]
+    steps = [b - a for (_, a), (_, b) in zip(numbers, numbers[1:], strict=False)]
+    if steps.count(-1) > max(steps.count(1), len(numbers) // 2):  # the page came out bottom up: turn it over
+        return without_line_numbers("\n".join(reversed(lines)))
+    rising = steps.count(1)
+    filled = [line for line in lines if line.strip()]
+    if not filled or len(numbers) < 0.6 * len(filled) or rising < 0.5 * len(numbers):
+        return page
+    numbered = {i for i, _ in numbers}
+    return "\n".join(LINE_NUMBER.sub("", line, count=1) if i in numbered else line for i, line in enumerate(lines))
+
+
+def _page_text(page: PageObject) -> str:
+    """The page's text; when plain extraction breaks it into a word per line, pypdf's layout mode instead."""
+    text = page.extract_text() or ""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if len(lines) > 20 and sum(len(line.split()) for line in lines) < 1.5 * len(lines):
+        laid_out = page.extract_text(extraction_mode="layout") or ""
+        text = "\n".join(" ".join(line.split()) for line in laid_out.split("\n"))
+    return without_line_numbers(text)
+
+
 def pdf_text(body: bytes, where: str) -> Extracted:
     try:
         reader = PdfReader(io.BytesIO(body))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [_page_text(page) for page in reader.pages]
     except (PyPdfError, ValueError, KeyError, TypeError) as exc:
         return Extracted("", "pdf", 0, f"{where}: not a readable PDF ({type(exc).__name__}: {exc})")
     empty = [str(n) for n, page in enumerate(pages, 1) if not page.strip()]

@@ -16,7 +16,7 @@ from advocacy.curation.decisions import queue
 from advocacy.curation.saved import save_search
 from advocacy.models import Bill, VersionText
 from advocacy.runtime import steps
-from scrapers.billtext import extract
+from scrapers.billtext import extract, without_line_numbers
 from tests.factories import amphibian_bill, et, funding_bill, scrape
 from tests.httpserver import Answer, FixtureServer, realdata
 from tests.pdfmaker import make_pdf
@@ -46,6 +46,27 @@ def test_real_california_bill_texts_come_out_as_plain_text() -> None:
         assert found.kind == "html"
         assert phrase in found.text
         assert "<" not in found.text and "&amp;" not in found.text
+
+
+def test_real_state_bill_pdfs_come_out_as_lines_in_reading_order_without_margin_numbers() -> None:
+    texas = extract(_real("TX_HB23.pdf").read_bytes(), "application/pdf", "TX_HB23.pdf")
+    assert texas.ok and texas.pages == 4
+    assert "BE IT ENACTED BY THE LEGISLATURE OF THE STATE OF TEXAS:" in texas.text.split("\n")
+    virginia = extract(_real("VA_HB1399.pdf").read_bytes(), "application/pdf", "VA_HB1399.pdf")
+    lines = virginia.text.split("\n")
+    assert "HOUSE BILL NO. 1399" in lines and "Be it enacted by the General Assembly of Virginia:" in lines
+    assert not any(line.startswith("1 HOUSE BILL") for line in lines)
+    iowa = extract(_real("IA_HF9.pdf").read_bytes(), "application/pdf", "IA_HF9.pdf").text
+    assert iowa.index("An Act relating to parental and guardian consent and") < iowa.index(
+        "BE IT ENACTED BY THE GENERAL ASSEMBLY OF THE STATE OF IOWA:")
+    assert "Section 1. Section 256E.7, subsection 2, Code 2023, is" in iowa.split("\n")
+
+
+def test_margin_line_numbers_are_dropped_only_when_most_lines_carry_them() -> None:
+    numbered = "1 Section 1. Funding.\n2 Each district receives\n3 $5,000.\n4 The end."
+    assert without_line_numbers(numbered) == "Section 1. Funding.\nEach district receives\n$5,000.\nThe end."
+    prose = "2023 SESSION\nA BILL\n12 districts receive aid.\nThe end."
+    assert without_line_numbers(prose) == prose
 
 
 def test_ab50_as_amended_drops_struck_words_and_as_introduced_drops_inserted_ones() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 import pytest
@@ -14,7 +15,9 @@ from advocacy.curation.saved import save_search, try_search
 from advocacy.curation.search import MARK_END, MARK_START, SearchError, search
 from advocacy.models import Bill, BillVersion, VersionText
 from advocacy.runtime.pipeline import after_scrape
+from scrapers.billtext import extract
 from tests.factories import amphibian_bill, curate_bill, fruit_bill, funding_bill, levy_bill, scrape
+from tests.httpserver import realdata
 
 VOUCHER_TEXT = ("Section 1. That section 3317.02 of the Revised Code be amended.\n"
                 "Sec. 3317.02. A scholarship of $6,500 follows each pupil; the quintessential EdChoice rule.")
@@ -121,3 +124,19 @@ def test_saving_a_search_without_a_name_or_twice_is_refused(app: App) -> None:
             save_search(session, "  ", "voucher", "Priya Advocate", now)
         with pytest.raises(SearchError, match="already called 'Vouchers'"):
             save_search(session, "Vouchers", "scholarship", "Priya Advocate", now)
+
+
+def test_a_word_only_in_a_real_bills_pdf_text_finds_it(app: App) -> None:
+    folder = realdata("billtext")
+    if folder is None or not folder.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("real bill text missing: ../shared/realdata/billtext")
+        pytest.skip("../shared/realdata/billtext is not beside this checkout")
+    now = _world(app)
+    virginia = extract((folder / "VA_HB1399.pdf").read_bytes(), "application/pdf", "VA_HB1399.pdf").text
+    give_text(app, "SB 52", virginia, now)
+    with app.sessions() as session:
+        hits = search(session, "intramural", now)
+        assert [h.identifier for h in hits] == ["SB 52"]
+        assert f"{MARK_START}intramural{MARK_END}" in hits[0].snippet
+        assert [h.identifier for h in search(session, "22.1-206.3", now)] == ["SB 52"]
