@@ -6,7 +6,8 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from advocacy.app import App
-from advocacy.models import Bill, BillVersion, SavedSearch, VersionText
+from advocacy.curation.saved import apply_saved_searches
+from advocacy.models import Bill, BillVersion, SavedSearch, TagAssessment, VersionText
 from tests.test_search import give_text
 from tests.websupport import post_form, seed_bill, text_of
 
@@ -67,3 +68,18 @@ def test_bill_page_says_which_version_text_could_not_be_extracted(app: App, view
         assert session.scalar(select(Bill.id)) == bill_id
     page = text_of(viewer.get(f"/bills/{bill_id}").text)
     assert "As Introduced: could not be extracted: the PDF's 3 page(s) have no text layer (a scan?)" in page
+
+
+def test_deleting_a_saved_search_takes_its_queue_reason_away(app: App, advocate: TestClient) -> None:
+    seed_bill(app, app.now())
+    post_form(advocate, "/search", "/search/saved", {"q": "guarantee", "name": "Guarantee"})
+    with app.transaction() as session:
+        saved = session.scalars(select(SavedSearch)).one()
+        bill = session.scalars(select(Bill)).one()
+        apply_saved_searches(session, [bill.id], app.now())
+        assert session.scalar(select(TagAssessment.label).where(TagAssessment.tag == f"search:{saved.id}")) == "Guarantee"
+    response = post_form(advocate, "/search", f"/search/saved/{saved.id}/delete")
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    with app.sessions() as session:
+        assert session.scalars(select(SavedSearch)).all() == []
+        assert session.scalar(select(TagAssessment).where(TagAssessment.tag == f"search:{saved.id}")) is None
