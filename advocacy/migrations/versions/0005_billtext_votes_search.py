@@ -14,8 +14,8 @@ from alembic import op
 
 import advocacy.models.base
 
-revision = '0006'
-down_revision = '0002'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
