@@ -323,3 +323,41 @@ def test_default_rules_on_typical_bills(title: str, synopsis: str, relevant: boo
     assert result.relevant is relevant
     if reason:
         assert reason in result.reasons + [r for t in result.tags for r in t.reasons]
+
+
+def _shipped() -> Tagger:
+    return Tagger.from_config(load_tagging(ROOT / "config.toml"))
+
+
+def test_college_named_in_the_title_needs_k12_wording_in_the_title_to_stay() -> None:
+    synopsis = ("Existing law establishes the public schools and the Department of Education. This bill would "
+                "revise the fees of the state university.")
+    college = _shipped().assess(_bill("Public postsecondary education: mandatory fees.", synopsis=synopsis))
+    assert not college.relevant
+    assert ("'postsecondary' in title names the bill's subject: only K-12 wording in the title counts against it"
+            in college.reasons)
+    both = _shipped().assess(_bill("Postsecondary education and school districts: dual credit.", synopsis=synopsis))
+    assert both.relevant
+
+
+def test_a_commemorative_day_schools_are_encouraged_to_observe_is_ceremonial() -> None:
+    result = _shipped().assess(_bill(
+        "Public schools: Larry Itliong Day.",
+        synopsis="Encourages public schools to conduct suitable commemorative exercises on that date."))
+    assert not result.relevant
+    assert any(r.startswith("excluded: 'commemorative exercises'") for r in result.reasons)
+
+
+def test_professionals_continuing_education_is_not_school_wording() -> None:
+    result = _shipped().assess(_bill("Chiropractors", synopsis="Revises continuing education for students of it."))
+    assert result.score == 0
+    assert any("not counted for Education wording shared with colleges: 'continuing education'" in r
+               for r in result.reasons)
+
+
+def test_california_certificated_staff_is_k12_wording_but_a_tax_certificate_is_not() -> None:
+    tagger = _shipped()
+    staff = BillInput(state="CA", session="20152016", bill="AB 1", title="Certificated staff: layoffs.")
+    tax = BillInput(state="CA", session="20152016", bill="AB 2", title="Income tax: credit certificate.")
+    assert tagger.assess(staff).relevant
+    assert not tagger.assess(tax).relevant

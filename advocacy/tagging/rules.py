@@ -124,6 +124,9 @@ class ExclusionRule(_Strict):
     unless_score: Annotated[float, Field(ge=0)]
     # Topics whose score is not K-12 evidence against this exclusion (a local bill's levy wording).
     ignore_topics: list[str] = []
+    # When one of `phrases` is in the title, it names the bill's subject: only K-12 wording (context topics) in the
+    # title and a positive referral then count against the exclusion, not words the synopsis mentions in passing.
+    title_names_subject: bool = False
 
     @field_validator("phrases")
     @classmethod

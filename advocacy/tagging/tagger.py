@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -158,6 +158,7 @@ class _Exclusion:
     phrases: tuple[_Phrase, ...]
     unless_score: float
     ignore_topics: frozenset[str] = frozenset()
+    title_names_subject: bool = False
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,7 @@ class Tagger:
         )
         exclusions = tuple(
             _Exclusion(slug, rule.label, _compile_phrases(rule.phrases), rule.unless_score,
-                       frozenset(rule.ignore_topics))
+                       frozenset(rule.ignore_topics), rule.title_names_subject)
             for slug, rule in config.exclusions.items()
         )
         committees = tuple((committee_key(name), name, weight) for name, weight in config.committees.items())
@@ -290,7 +291,7 @@ class Tagger:
                 reasons.insert(0, f"referred to {bill.committee or name}{against}")
                 break
         score = sum(scores.values()) + bonus
-        excluded = self._excluded(texts, scores, bonus, reasons)
+        excluded = self._excluded(texts, scores, lambda: self._title_k12(bill, view, texts), bonus, reasons)
         watched = self._is_watched(bill)
         if watched:
             reasons.insert(0, "on the watch list")
@@ -315,16 +316,26 @@ class Tagger:
         tags.sort(key=lambda t: (-t.score, t.tag))
         return scores, tags
 
-    def _excluded(self, texts: Mapping[str, list[Words]], scores: Mapping[str, float], bonus: float,
-                  reasons: list[str]) -> bool:
+    def _title_k12(self, bill: BillInput, view: _StateView, texts: Mapping[str, list[Words]]) -> dict[str, float]:
+        """K-12 wording (context topics) in the title alone: the evidence against an exclusion naming the subject."""
+        title_only = {name: (texts[name] if name == "title" else []) for name in texts}
+        context = tuple(t for t in view.topics if t.context)
+        return {t.slug: self._score_topic(t, title_only, (), [], bill, [])[0] for t in context}
+
+    def _excluded(self, texts: Mapping[str, list[Words]], scores: Mapping[str, float],
+                  title_k12: Callable[[], Mapping[str, float]], bonus: float, reasons: list[str]) -> bool:
         """Does an exclusion apply? Its phrase is found and the K-12 evidence it counts stays below its bar."""
         excluded = False
         for exclusion in self._exclusions:
             hit = self._first_hit(exclusion.phrases, texts)
             if hit is None:
                 continue
-            k12 = sum(v for k, v in scores.items() if k not in exclusion.ignore_topics) + max(bonus, 0.0)
+            subject = exclusion.title_names_subject and hit[0] == "title"
+            counted = title_k12() if subject else scores
+            k12 = sum(v for k, v in counted.items() if k not in exclusion.ignore_topics) + max(bonus, 0.0)
             quoted = f"'{hit[1]}' in {_where([hit[0]])}"
+            if subject:
+                reasons.append(f"{quoted} names the bill's subject: only K-12 wording in the title counts against it")
             if k12 < exclusion.unless_score:
                 excluded = True
                 reasons.append(f"excluded: {quoted}, {exclusion.label}")
