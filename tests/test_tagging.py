@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from advocacy.tagging.rules import TaggingConfig, TaggingRuleError, load_tagging, parse_tagging
-from advocacy.tagging.tagger import BillInput, Tagger, explain_jsonl, explain_text
+from advocacy.tagging.tagger import BillInput, Tagger, explain_jsonl, explain_text, split_lead
 from vocabulary.records import BillRecord, SponsorRecord
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -361,3 +361,34 @@ def test_california_certificated_staff_is_k12_wording_but_a_tax_certificate_is_n
     tax = BillInput(state="CA", session="20152016", bill="AB 2", title="Income tax: credit certificate.")
     assert tagger.assess(staff).relevant
     assert not tagger.assess(tax).relevant
+
+
+def test_the_main_clause_is_the_first_sentence_or_californias_this_bill_sentence() -> None:
+    assert split_lead("Requires public schools to stock naloxone. Effective July 1.") == (
+        "Requires public schools to stock naloxone.", "Effective July 1.")
+    assert split_lead("Requiring a plan; providing for a team; etc.") == ("Requiring a plan;", "providing for a team; etc.")
+    assert split_lead("Existing law creates the schools. This bill would add a day. It would also X.") == (
+        "This bill would add a day.", "Existing law creates the schools. It would also X.")
+    assert split_lead("Existing law creates the schools.") == ("", "Existing law creates the schools.")
+
+
+def test_k12_wording_in_the_main_clause_is_the_subject_but_a_passing_mention_is_not() -> None:
+    tagger = _shipped()
+    subject = tagger.assess(_bill("Instructions on First Aid", synopsis="Requires posters in public school cafeterias."))
+    mention = tagger.assess(_bill("Instructions on First Aid",
+                                  synopsis="Requires posters in restaurants. Schools are exempt."))
+    assert subject.relevant and subject.score == 1.0
+    assert not mention.relevant and mention.score == 0.6
+    assert "'public school' in synopsis (K-12 wording)" in subject.reasons
+
+
+def test_a_topic_phrase_in_the_main_clause_still_counts_as_synopsis() -> None:
+    result = _shipped().assess(_bill("Dignity At Work Act", synopsis="Protects workers from bullying at work."))
+    assert not result.relevant
+    assert result.score == 0.6
+
+
+def test_a_liquor_licence_near_schools_names_schools_as_a_landmark() -> None:
+    result = _shipped().assess(_bill("Retail Licenses", synopsis=(
+        "Exempts a lot from the rule on alcoholic beverage licenses within a certain proximity to schools.")))
+    assert not result.relevant

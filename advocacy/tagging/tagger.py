@@ -37,7 +37,25 @@ from advocacy.tagging.text import Words, phrase_words, plain_words, words
 from vocabulary import billnum
 from vocabulary.records import BillRecord
 
-_FIELD_NAMES = {"analysis": "the analysis", "text": "the bill's text"}
+# The main clause is part of the synopsis: reasons name it so (its weight is in the score).
+_FIELD_NAMES = {"analysis": "the analysis", "text": "the bill's text", "lead": "synopsis"}
+_SENTENCE_END = re.compile(r"(?<=\.)\s+(?=[A-Z(])|(?<=;)\s+")
+_EXISTING_LAW = re.compile(r"^(\(\d+\)\s*)?(under )?existing (law|provisions)", re.I)
+_THIS_BILL = re.compile(r"^(\(\d+\)\s*)?th(is|e) (bill|act|measure)\b", re.I)
+
+
+def split_lead(synopsis: str) -> tuple[str, str]:
+    """(main clause, rest): the first sentence says what the bill does, unless it states the existing law, as
+    California's digests do; then the first "This bill would ..." sentence does."""
+    sentences = _SENTENCE_END.split(synopsis.strip())
+    if not sentences or not sentences[0]:
+        return "", ""
+    lead = 0
+    if _EXISTING_LAW.match(sentences[0]):
+        lead = next((i for i, s in enumerate(sentences) if _THIS_BILL.match(s)), -1)
+        if lead < 0:
+            return "", synopsis
+    return sentences[lead], " ".join(sentences[:lead] + sentences[lead + 1:])
 
 
 @dataclass(frozen=True)
@@ -213,7 +231,7 @@ def _strip(text: str, ignore: tuple[re.Pattern[str], ...]) -> str:
 
 
 def _where(fields: list[str]) -> str:
-    names = [_FIELD_NAMES.get(f, f) for f in fields]
+    names = list(dict.fromkeys(_FIELD_NAMES.get(f, f) for f in fields))
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -267,9 +285,11 @@ class Tagger:
     # -- scoring -------------------------------------------------------------------------------------------
 
     def _texts(self, bill: BillInput, view: _StateView) -> dict[str, list[Words]]:
+        lead, rest = split_lead(_strip(bill.synopsis, view.ignore))
         return {
             "title": [words(bill.title)],
-            "synopsis": [words(_strip(bill.synopsis, view.ignore))],
+            "lead": [words(lead)],
+            "synopsis": [words(rest)],
             "subjects": [words(s) for s in bill.subjects],
             "committee": [words(bill.committee)],
             "analysis": [words(_strip(bill.analysis_text, view.ignore))],
@@ -378,7 +398,7 @@ class Tagger:
         score = 0.0
         reasons: list[str] = []
         for hits in found.values():
-            best = max(self._weights[h.field] for h in hits)
+            best = max(self._field_weight(topic, h.field) for h in hits)
             score += hits[0].phrase.weight * topic.weight * best
             fields = list(dict.fromkeys(h.field for h in hits))
             origin = f" ({hits[0].phrase.origin})" if hits[0].phrase.origin else ""
@@ -394,6 +414,12 @@ class Tagger:
                     reasons.append(f"sponsored by {raw}")
                     break
         return score, reasons
+
+    def _field_weight(self, topic: _Topic, field_name: str) -> float:
+        """The main clause makes K-12 wording the bill's subject; a topic's phrase there counts as synopsis."""
+        if field_name == "lead" and not topic.context:
+            return self._weights["synopsis"]
+        return self._weights[field_name]
 
     @staticmethod
     def _topic_hits(topic: _Topic, segment: Words, field_name: str) -> list[_Hit]:
