@@ -370,6 +370,8 @@ def test_the_main_clause_is_the_first_sentence_or_californias_this_bill_sentence
     assert split_lead("Existing law creates the schools. This bill would add a day. It would also X.") == (
         "This bill would add a day.", "Existing law creates the schools. It would also X.")
     assert split_lead("Existing law creates the schools.") == ("", "Existing law creates the schools.")
+    assert split_lead("The Cal Grant Program establishes awards. This bill would revise them.") == (
+        "This bill would revise them.", "The Cal Grant Program establishes awards.")
 
 
 def test_k12_wording_in_the_main_clause_is_the_subject_but_a_passing_mention_is_not() -> None:

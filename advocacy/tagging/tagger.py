@@ -41,20 +41,20 @@ from vocabulary.records import BillRecord
 _FIELD_NAMES = {"analysis": "the analysis", "text": "the bill's text", "lead": "synopsis"}
 _SENTENCE_END = re.compile(r"(?<=\.)\s+(?=[A-Z(])|(?<=;)\s+")
 _EXISTING_LAW = re.compile(r"^(\(\d+\)\s*)?(under )?existing (law|provisions)", re.I)
-_THIS_BILL = re.compile(r"^(\(\d+\)\s*)?th(is|e) (bill|act|measure)\b", re.I)
+_THIS_BILL = re.compile(r"^(\(\d+\)\s*)?this bill would\b", re.I)
 
 
 def split_lead(synopsis: str) -> tuple[str, str]:
-    """(main clause, rest): the first sentence says what the bill does, unless it states the existing law, as
-    California's digests do; then the first "This bill would ..." sentence does."""
+    """(main clause, rest): in a digest that states the existing law first (California's), the first "This bill
+    would ..." sentence says what the bill does; elsewhere the first sentence or clause does."""
     sentences = _SENTENCE_END.split(synopsis.strip())
     if not sentences or not sentences[0]:
         return "", ""
-    lead = 0
-    if _EXISTING_LAW.match(sentences[0]):
-        lead = next((i for i, s in enumerate(sentences) if _THIS_BILL.match(s)), -1)
-        if lead < 0:
+    lead = next((i for i, s in enumerate(sentences) if _THIS_BILL.match(s)), -1)
+    if lead < 0:
+        if _EXISTING_LAW.match(sentences[0]):
             return "", synopsis
+        lead = 0
     return sentences[lead], " ".join(sentences[:lead] + sentences[lead + 1:])
 
 
