@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scrapers import federal_register
-from tests.httpserver import realdata
+from tests.httpserver import FixtureServer, make_fetcher, realdata
 
 EASTERN = ZoneInfo("America/New_York")
 
@@ -52,3 +52,14 @@ def test_real_federal_register_null_abstract_reads_as_no_summary_and_the_day_is_
     assert [n.summary for n in news] == ["", ""]  # "abstract": null in the real answer
     assert {n.published.date() for n in news if n.published} == {date(2024, 12, 31)}
     assert news[0].title == "Combined Notice of Filings #1"
+
+
+def test_a_real_federal_register_page_collected_through_the_fetcher_is_stored_whole() -> None:
+    path = real_file("federal_register", "geographic.json")
+    with FixtureServer() as server:
+        server.serve("/api/v1/documents.json", str(path))
+        options = federal_register.Options(base_url=server.url("/api/v1"))
+        collected = federal_register.collect(make_fetcher(), options, "US", EASTERN, None)
+    assert collected.errors == [] and collected.listed == 2
+    assert [n.source for n in collected.result.news] == ["Federal Register: Rule"] * 2
+    assert collected.payloads and collected.payloads[0].body == path.read_bytes()
