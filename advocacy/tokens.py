@@ -148,7 +148,15 @@ def _serializer(secret: Secret, purpose: str, clock: Callable[[], float] | None)
 
 
 class _KeyedSigner(TimestampSigner):
-    """A TimestampSigner that derives its key once: the same tokens as `sign`, at the cost of one HMAC each."""
+    """A TimestampSigner that derives its key once: the same tokens as `sign`, at the cost of one HMAC each,
+    dated by the same injected clock as `sign` when one is given (else the wall clock)."""
+
+    def __init__(self, *args: Any, clock: Callable[[], float] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clock = clock
+
+    def get_timestamp(self) -> int:
+        return int(self._clock()) if self._clock is not None else super().get_timestamp()
 
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
         if secret_key is not None:
@@ -158,10 +166,10 @@ class _KeyedSigner(TimestampSigner):
         return self.__dict__["_derived"]  # type: ignore[no-any-return]
 
 
-def signer_for(secret: Secret, purpose: str) -> Callable[[Any], str]:
+def signer_for(secret: Secret, purpose: str, *, clock: Callable[[], float] | None = None) -> Callable[[Any], str]:
     """`sign` for many payloads (every member of a mailing): the serializer and its derived key made once."""
     serializer = _serializer(secret, purpose, None)
-    signer = _KeyedSigner(serializer.secret_keys, salt=serializer.salt)
+    signer = _KeyedSigner(serializer.secret_keys, salt=serializer.salt, clock=clock)
 
     def sign_one(payload: Any) -> str:
         return signer.sign(want_bytes(serializer.dump_payload(payload))).decode("utf-8")
