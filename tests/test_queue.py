@@ -22,8 +22,18 @@ from sqlalchemy import text
 from advocacy.app import App, system_clock
 from advocacy.cli import EXIT_CONFIG, cli
 from advocacy.config import Config, ConfigError, Queue, Secrets, load_config
+from advocacy.models import JobRun
 from advocacy.runtime.health import format_report, health_report
-from advocacy.runtime.queue import TICK, build_queue, defer_due, due_slot, ensure_schema, grace, job_task_name
+from advocacy.runtime.queue import (
+    TICK,
+    build_queue,
+    defer_due,
+    defer_resumes,
+    due_slot,
+    ensure_schema,
+    grace,
+    job_task_name,
+)
 from advocacy.runtime.scheduler import job_specs
 from tests.scheduling import Recorder, runs
 
@@ -121,6 +131,23 @@ def test_a_late_tick_defers_nothing_and_a_repeated_job_task_is_stood_down_by_the
     assert [r.status for r in runs(app, "digest")] == ["ok"]
 
 
+def test_a_run_left_running_by_a_killed_worker_is_resumed_once_by_the_next_worker_to_start(
+        workers: list[tuple[App, procrastinate.App, Recorder]]) -> None:
+    app, _, _ = workers[0]
+    with app.transaction() as session:  # what a worker killed in the middle of a digest leaves behind
+        session.add(JobRun(job="digest", scheduled_for=SLOT, started_at=SLOT, status="running"))
+    recorder = Recorder()
+    with time_machine.travel(SLOT + timedelta(seconds=3), tick=True):
+        for attempt in range(2):  # a worker starts; later another one does
+            queue, runner = build_queue(app, recorder.steps_for(app.config))
+            with queue.open():
+                assert len(defer_resumes(app, queue, runner)) == (1 if attempt == 0 else 0)
+            asyncio.run(_work([queue, workers[1][1]], time.time()))
+    assert len(recorder.times("digest")) + len(workers[1][2].times("digest")) == 1  # whichever worker took it
+    rows = runs(app, "digest")
+    assert [(r.status, r.attempt, r.scheduled_for) for r in rows] == [("resumed", 1, SLOT), ("ok", 2, SLOT)]
+
+
 def test_the_job_queue_keeps_one_waiting_run_per_job_and_health_shows_depth_and_oldest(
         workers: list[tuple[App, procrastinate.App, Recorder]]) -> None:
     app, queue, _recorder = workers[0]
@@ -136,6 +163,15 @@ def test_the_job_queue_keeps_one_waiting_run_per_job_and_health_shows_depth_and_
     assert report["scheduler"]["state"] == "queue"
     assert "no `advocacy worker` is alive: scheduled jobs are not running" in report["attention"]
     assert f"queue      {depth} waiting, oldest waiting since" in format_report(report)
+
+    async def a_worker_beats() -> None:
+        async with queue.open_async():
+            await queue.job_manager.register_worker()
+
+    asyncio.run(a_worker_beats())
+    report = health_report(app, None)
+    assert report["queue"]["workers_alive"] == 1
+    assert not any("advocacy worker" in item for item in report["attention"])
 
 
 def test_the_queue_on_sqlite_is_a_configuration_error_naming_the_setting(tmp_path: Path, config_path: Path) -> None:

@@ -118,8 +118,9 @@ def queue_status(app: App, now: datetime, attention: list[str]) -> dict[str, Any
             depth, oldest = conn.execute(text(
                 "SELECT count(*), min(e.at) FROM procrastinate_jobs j LEFT JOIN procrastinate_events e "
                 "ON e.job_id = j.id AND e.type = 'deferred' WHERE j.status = 'todo'")).one()
-            alive = conn.scalar(text("SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > :t"),
-                                {"t": now - WORKER_ALIVE})
+            alive = conn.scalar(text("SELECT count(*) FROM procrastinate_workers "  # heartbeats are the database's time
+                                     "WHERE last_heartbeat > now() - make_interval(secs => :s)"),
+                                {"s": WORKER_ALIVE.total_seconds()})
     except Exception as exc:
         attention.append("the task queue cannot be read (start `advocacy worker` once to install it): "
                          f"{type(exc).__name__}")
