@@ -81,6 +81,13 @@ class Database(_Model):
     url: str = "sqlite:///var/advocacy.db"
 
 
+class Queue(_Model):
+    """Where scheduled work runs: "embedded" (the in-process scheduler of `advocacy run`) or "procrastinate" (a task
+    queue in the PostgreSQL database, worked by any number of `advocacy worker` processes)."""
+
+    backend: Literal["embedded", "procrastinate"] = "embedded"
+
+
 class Source(_Model):
     name: str
     kind: str
@@ -258,6 +265,7 @@ class Engagement(_Model):
 class Config(_Model):
     collaborative: Collaborative
     database: Database = Database()
+    queue: Queue = Queue()
     jurisdictions: list[JurisdictionConfig]
     schedule: Schedule
     email: Email
@@ -306,6 +314,13 @@ class Config(_Model):
 
     def sources(self) -> list[tuple[JurisdictionConfig, Source]]:
         return [(j, s) for j in self.jurisdictions for s in j.sources]
+
+    @model_validator(mode="after")
+    def _queue_on_postgres(self) -> Config:
+        if self.queue.backend == "procrastinate" and not self.database.url.startswith("postgresql"):
+            raise ValueError(f'[queue] backend = "procrastinate" needs a PostgreSQL [database] url, not '
+                             f'{self.database.url.split(":", 1)[0]!r}; on SQLite keep backend = "embedded"')
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:

@@ -129,6 +129,7 @@ COMMAND_MODULES = (
     "people",
     "web",
     "service",
+    "worker",
     "demo",
 )
 

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 
 from advocacy import logs
 from advocacy.app import App
-from advocacy.cli import EXIT_FAILED, EXIT_NOT_MIGRATED, EXIT_NOTHING, EXIT_OK, State, pass_app
+from advocacy.cli import EXIT_CONFIG, EXIT_FAILED, EXIT_NOT_MIGRATED, EXIT_NOTHING, EXIT_OK, State, pass_app
 from advocacy.models import JobRun
 from advocacy.runtime import steps as step
 from advocacy.runtime.health import format_report, health_report
@@ -105,6 +105,10 @@ def run(ctx: click.Context, host: str | None, port: int | None, stop_timeout: fl
     state: State = ctx.find_object(State)
     logs.configure(verbose=state.verbose, fmt=log_format)  # type: ignore[arg-type]
     app = state.app()
+    if app.config.queue.backend == "procrastinate":
+        click.secho('configuration error: [queue] backend = "procrastinate": the jobs run on the task queue; run '
+                    '`advocacy web` and one or more `advocacy worker` instead of `advocacy run`', fg="red", err=True)
+        sys.exit(EXIT_CONFIG)
     web = app.config.web
     sys.exit(serve(app, pipeline_steps(app), host=host or web.host, port=port or web.port,
                    stop_timeout=stop_timeout, verbose=state.verbose))

@@ -83,6 +83,9 @@ def _sources(app: App, now: datetime, attention: list[str]) -> dict[str, Any]:
 
 def _jobs(app: App, attention: list[str]) -> dict[str, Any]:
     next_runs = stored_next_runs(app)
+    if app.config.queue.backend == "procrastinate":  # no stored jobs: a worker's tick defers each slot as it comes
+        now = app.now()
+        next_runs = {spec.id: spec.trigger.get_next_fire_time(None, now) for spec in job_specs(app.config)}
     out: dict[str, Any] = {}
     with app.sessions() as session:
         for spec in job_specs(app.config):
@@ -105,6 +108,30 @@ def _jobs(app: App, attention: list[str]) -> dict[str, Any]:
     return out
 
 
+WORKER_ALIVE = timedelta(minutes=1)  # procrastinate's workers beat every 10 s
+
+
+def queue_status(app: App, now: datetime, attention: list[str]) -> dict[str, Any]:
+    """The task queue's depth, its oldest waiting task and the workers alive (`[queue] backend = "procrastinate"`)."""
+    try:
+        with app.engine.connect() as conn:
+            depth, oldest = conn.execute(text(
+                "SELECT count(*), min(e.at) FROM procrastinate_jobs j LEFT JOIN procrastinate_events e "
+                "ON e.job_id = j.id AND e.type = 'deferred' WHERE j.status = 'todo'")).one()
+            alive = conn.scalar(text("SELECT count(*) FROM procrastinate_workers "  # heartbeats are the database's time
+                                     "WHERE last_heartbeat > now() - make_interval(secs => :s)"),
+                                {"s": WORKER_ALIVE.total_seconds()})
+    except Exception as exc:
+        attention.append("the task queue cannot be read (start `advocacy worker` once to install it): "
+                         f"{type(exc).__name__}")
+        return {"backend": "procrastinate", "ok": False}
+    waited = None if oldest is None else int((now - oldest).total_seconds())
+    if not alive:
+        attention.append("no `advocacy worker` is alive: scheduled jobs are not running")
+    return {"backend": "procrastinate", "ok": True, "depth": depth, "oldest_waiting": _iso(oldest, app),
+            "oldest_waiting_s": waited, "workers_alive": alive}
+
+
 def health_report(app: App, scheduler: BaseScheduler | None, *, scheduler_note: str = "",
                   scheduler_elsewhere: bool = False) -> dict[str, Any]:
     """The whole picture as plain data. `scheduler` is None when the caller is not the service process;
@@ -112,8 +139,11 @@ def health_report(app: App, scheduler: BaseScheduler | None, *, scheduler_note: 
     now = app.now()
     attention: list[str] = []
     database = _database(app)
-    if scheduler is not None:
-        sched: dict[str, Any] = {"state": STATE_NAMES.get(scheduler.state, str(scheduler.state))}
+    queued = app.config.queue.backend == "procrastinate"
+    if queued and scheduler is None:
+        sched: dict[str, Any] = {"state": "queue", "note": "`advocacy worker` processes run the jobs"}
+    elif scheduler is not None:
+        sched = {"state": STATE_NAMES.get(scheduler.state, str(scheduler.state))}
         if scheduler.state != STATE_RUNNING:
             attention.append(f"the scheduler is {sched['state']}")
     elif scheduler_elsewhere:
@@ -127,6 +157,8 @@ def health_report(app: App, scheduler: BaseScheduler | None, *, scheduler_note: 
     if database["ok"]:
         report["sources"] = _sources(app, now, attention)
         report["jobs"] = _jobs(app, attention)
+        if queued:
+            report["queue"] = queue_status(app, now, attention)
     else:
         attention.insert(0, f"database unreachable: {database['error']}")
     down = not database["ok"] or (scheduler is not None and scheduler.state != STATE_RUNNING)
@@ -174,6 +206,10 @@ def format_report(report: dict[str, Any]) -> str:
     lines.append(f"database   {'reachable' if db['ok'] else 'UNREACHABLE: ' + db['error']}  {db['url']}")
     sched = report["scheduler"]
     lines.append(f"scheduler  {sched['state']}" + (f"  ({sched['note']})" if sched.get("note") else ""))
+    if report.get("queue", {}).get("ok"):
+        q = report["queue"]
+        oldest = f", oldest waiting since {local(q['oldest_waiting'])}" if q["oldest_waiting"] else ""
+        lines.append(f"queue      {q['depth']} waiting{oldest}; {q['workers_alive']} worker(s) alive")
     if "jobs" in report:
         lines.append("jobs")
         width = max((len(j) for j in report["jobs"]), default=0)

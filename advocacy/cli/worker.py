@@ -1,0 +1,54 @@
+"""`advocacy worker`: a stateless worker of the task queue (`[queue] backend = "procrastinate"`, PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+import click
+
+from advocacy import logs
+from advocacy.cli import EXIT_CONFIG, EXIT_OK, State
+from advocacy.cli.service import pipeline_steps
+from advocacy.config import ConfigError
+from advocacy.logs import log_event
+from advocacy.runtime.queue import build_queue, defer_resumes, ensure_schema, log
+
+
+@click.command("worker")
+@click.option("--concurrency", type=click.IntRange(1, 32), default=1, show_default=True,
+              help="Jobs this worker runs at once (each on its own thread). Prefer more worker processes.")
+@click.option("--log-format", type=click.Choice(["kv", "json"]), default="kv", show_default=True,
+              help="One line per event: key=value or JSON.")
+@click.pass_context
+def worker(ctx: click.Context, concurrency: int, log_format: str) -> None:
+    """Run scheduled jobs from the task queue in the database, beside `advocacy web`; start as many as you like.
+
+    Needs `[queue] backend = "procrastinate"` and a PostgreSQL [database] url. Every minute one worker (whichever
+    comes first) defers the jobs that are due; any worker runs them, each slot once. Stop it with SIGTERM: the job
+    in flight finishes first. Installs the queue's tables in the database on first start.
+    """
+    state: State = ctx.find_object(State)
+    logs.configure(verbose=state.verbose, fmt=log_format)  # type: ignore[arg-type]
+    if state.app(migrated=False).config.queue.backend != "procrastinate":
+        click.secho('configuration error: `advocacy worker` needs [queue] backend = "procrastinate" '
+                    '(with backend = "embedded", `advocacy run` runs the jobs itself)', fg="red", err=True)
+        sys.exit(EXIT_CONFIG)
+    app = state.app()
+    try:
+        queue, runner = build_queue(app, pipeline_steps(app))
+        ensure_schema(app)
+    except ConfigError as exc:
+        click.secho(f"configuration error: {exc}", fg="red", err=True)
+        sys.exit(EXIT_CONFIG)
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    with queue.open():
+        resumed = defer_resumes(app, queue, runner)
+    log_event(log, "worker.started", worker=name, concurrency=concurrency, resumed=len(resumed))
+    queue.run_worker(name=name, concurrency=concurrency)
+    log_event(log, "worker.stopped", worker=name)
+    sys.exit(EXIT_OK)
+
+
+COMMANDS = [worker]
