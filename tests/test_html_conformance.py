@@ -18,11 +18,11 @@ from starlette.testclient import TestClient
 from advocacy import db
 from advocacy.app import App
 from advocacy.config import Secrets, load_config
-from advocacy.models import Call, Mailing
+from advocacy.models import Bill, Call, Mailing, Member
 from tests.factories import TEST_NOW, FakeClock
 from tests.htmlcheck import Problem, check_folder, describe, jar
 from tests.mailings import our_links, send_all_kinds
-from tests.websupport import ADVOCATE, STAFF_PAGES, add_staff, sign_in, web_app
+from tests.websupport import ADVOCATE, STAFF_PAGES, add_staff, post_form, sign_in, web_app
 
 ROOT = Path(__file__).resolve().parent.parent
 STYLESHEET = ROOT / "advocacy" / "web" / "static" / "style.css"
@@ -108,16 +108,19 @@ def _staff_pages(app: App, client: TestClient) -> Iterator[tuple[str, str, str]]
     yield "staff-login.html", "/login", _get(client, "/login")
     assert sign_in(client, ADVOCATE).status_code == 303  # type: ignore[attr-defined]
     with app.sessions() as session:
-        digest = session.query(Mailing).filter_by(kind="digest").first()
-        call = session.query(Call).first()
-        assert digest and call
-        more = [f"/mailings/{digest.id}/engagement", "/districts/engagement", f"/agenda/{call.id}/send"]
+        digest = session.query(Mailing).filter_by(kind="digest").one()
+        call = session.query(Call).one()
+        more = [*(f"/bills/{b.id}" for b in session.query(Bill)), *(f"/members/{m.id}" for m in session.query(Member)),
+                f"/mailings/{digest.id}/engagement", "/districts/engagement", f"/agenda/{call.id}/send"]
         previews = [f"/digest/{digest.id}/email", f"/agenda/{call.id}/email"]  # an email shown as it is sent
-    for n, path in enumerate([*STAFF_PAGES[1:], *more]):  # `more`: pages the axe tests do not open
+    paths = list(dict.fromkeys([*STAFF_PAGES[1:], *more]))  # `more`: pages the axe tests do not open
+    for n, path in enumerate(paths):
         yield f"staff-{n:02d}.html", path, _get(client, path)
     for n, path in enumerate(previews):
         yield f"staff-email-{n}.html", path, _get(client, path)
     yield "staff-404.html", "/bills/999999", _get(client, "/bills/999999", 404)
+    assert post_form(client, "/digest", "/digest/prepare").status_code == 303  # type: ignore[attr-defined]
+    yield "staff-draft.html", "/digest with a draft prepared", _get(client, "/digest")
 
 
 def _assert_valid(checked: Checked, prefix: str) -> None:
