@@ -55,7 +55,7 @@ def shared_for(app: App, digest: Mailing, reply_mailing_id: int | None = None) -
         reply_to=Address(reply_address(app, reply_mailing_id or digest.id), f"{config.collaborative.name} questions"),
         headers={"X-Advocacy-Kind": digest.kind, "X-Advocacy-Mailing": str(digest.id)},
         categories=tuple(dict.fromkeys((*config.email.sendgrid.categories, digest.kind))),
-        token=signer_for(app.signing_key, MEMBER_LINK),
+        token=signer_for(app.signing_key, MEMBER_LINK, clock=_seconds(app)),
     )
 
 
