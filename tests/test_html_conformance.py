@@ -12,7 +12,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-import time_machine
 from starlette.testclient import TestClient
 
 from advocacy import db
@@ -61,8 +60,7 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> Checked:
 
 @contextmanager
 def _app(folder: Path) -> Iterator[App]:
-    """A migrated SQLite app on the factories' clock, with the wall clock there too while the pages are made:
-    signed links carry the wall-clock time, and the portal judges their age by the app's clock."""
+    """A migrated SQLite app on the factories' clock, for the whole module (the conftest's apps are per test)."""
     shutil.copy(ROOT / "config.toml", folder / "config.toml")
     (folder / "var").mkdir()
     url = f"sqlite:///{folder / 'var' / 'pages.db'}"
@@ -71,8 +69,7 @@ def _app(folder: Path) -> Iterator[App]:
     engine.dispose()
     app = App(load_config(folder / "config.toml", env={}), secrets=Secrets.from_env({}), clock=FakeClock(TEST_NOW),
               database_url=url)
-    with time_machine.travel(TEST_NOW, tick=False):
-        yield app
+    yield app
     app.engine.dispose()
 
 
