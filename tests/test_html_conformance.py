@@ -53,6 +53,8 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> Checked:
         (folder / name).write_text(f'<!DOCTYPE html><html lang="en"><head><title>{name}</title></head>'
                                    f"<body><main>{body}</main></body></html>", encoding="utf-8")
         pages[name] = "a page broken on purpose"
+    (folder / "canary.css").write_text("body { colr: red; }\n", encoding="utf-8")
+    pages["canary.css"] = "a stylesheet broken on purpose"
     shutil.copy(STYLESHEET, folder / "style.css")
     pages["style.css"] = str(STYLESHEET.relative_to(ROOT))
     return Checked(pages, check_folder(folder))
@@ -145,8 +147,10 @@ def test_the_stylesheet_is_valid_css(checked: Checked) -> None:
     _assert_valid(checked, "style.css")
 
 
-def test_the_checker_reports_errors_and_warnings_it_was_not_told_to_accept(checked: Checked) -> None:
+def test_the_checker_reports_html_and_css_errors_and_the_warnings_it_was_not_told_to_accept(checked: Checked) -> None:
     id_problems = checked.found["canary-id.html"]
     assert [p.kind for p in id_problems] == ["error"] and "must not contain whitespace" in id_problems[0].message
     table = checked.found["canary-table.html"]  # accepted in emails, reported anywhere else
     assert [p.kind for p in table] == ["warning"] and "cellpadding" in table[0].message
+    css = checked.found["canary.css"]
+    assert [p.kind for p in css] == ["error"] and "colr" in css[0].message
