@@ -15,7 +15,7 @@ from advocacy.app import App
 from tests.accessibility import assert_accessible
 from tests.browser import PHONE, Page, chromium, live_server, require_browser
 from tests.mailings import our_links, recipient, send_all_kinds
-from tests.websupport import ADVOCATE, PASSWORD, add_staff, web_app
+from tests.websupport import ADVOCATE, PASSWORD, STAFF_PAGES, add_staff, web_app
 
 pytestmark = pytest.mark.browser
 NARROW = (320, 640)  # WCAG 1.4.10 reflow: 320 CSS pixels without scrolling sideways
@@ -102,10 +102,6 @@ def _fits(site: Page, size: tuple[int, int] | None) -> None:
             " return w ? `<${w.tagName.toLowerCase()} class='${w.className}'> ${w.textContent.slice(0, 60)}` : '';",
             size[0])
         assert width <= size[0], f"{site.path} scrolls sideways at {size[0]} px ({width}px): {widest}"
-
-
-STAFF_PAGES = ["/login", "/", "/queue", "/bills", "/bills/1", "/digest", "/questions", "/agenda", "/members",
-               "/members/1"]
 
 
 def test_the_staff_pages_have_no_wcag_violation(site: Page, sqlite_app: App,

@@ -35,6 +35,9 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 PASSWORD = "a long enough passphrase"
 ADVOCATE = "rowan.advocate@heartland-collab.example.org"
 VIEWER = "pat.viewer@heartland-collab.example.org"
+# Every staff page, as the accessibility tests visit them (axe-core in the browser, the Nu Html Checker)
+STAFF_PAGES = ["/login", "/", "/queue", "/bills", "/bills/1", "/digest", "/questions", "/agenda", "/members",
+               "/members/1"]
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
