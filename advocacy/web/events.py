@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from advocacy.app import App
-from advocacy.inbound.webhook import TooLarge, read_capped
+from advocacy.inbound.webhook import read_capped
 from advocacy.outbound import engagement
 
 log = logging.getLogger("advocacy.web.events")
@@ -32,15 +32,16 @@ def sendgrid_events_endpoint(app: App) -> Callable[[Request], Awaitable[Response
             return JSONResponse({"error": "event webhook not configured"}, status_code=503)
         try:
             key = engagement.load_key(configured)
-            body = await read_capped(request, app.config.email.max_inbound_bytes)
+            posted = await read_capped(request, app.config.email.max_inbound_bytes)
+            if posted.too_large:
+                return JSONResponse({"error": f"too large: {posted.size} bytes"}, status_code=413)
+            body = posted.data
             engagement.verify(key, request.headers.get(engagement.SIGNATURE_HEADER, ""),
                               request.headers.get(engagement.TIMESTAMP_HEADER, ""), body, now=app.now(),
                               max_age=timedelta(seconds=app.config.engagement.event_max_age_seconds))
         except ValueError as exc:
             log.error("event webhook refused: %s", exc)
             return JSONResponse({"error": "event webhook misconfigured"}, status_code=503)
-        except TooLarge as exc:
-            return JSONResponse({"error": f"too large: {exc}"}, status_code=413)
         except engagement.SignatureError as exc:
             log.warning("event webhook refused: %s", exc)
             return JSONResponse({"error": "signature refused"}, status_code=403)
