@@ -8,7 +8,7 @@ sections and items that match their topics.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -404,17 +404,20 @@ def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequen
         elif digest.status == "sent":
             raise AlreadySent(f"digest {mailing_id} was sent on {digest.sent_at:%Y-%m-%d %H:%M} UTC; "
                               "use --resend-to EMAIL to send it again to named members")
-        elif digest.status == "draft":
+        states = member_states(session)
+
+        def key(member: Member) -> Hashable:
+            return member_topics_key(member), states.get(member.id, "")
+
+        if digest.status == "draft":
             # who receives it is decided once, when sending starts; a resumed send keeps that list
             sending.prepare(session, digest, active_members(session), app.now(),
-                            decide=by_frequency(session, app.config, app.now()))
+                            decide=by_frequency(session, app.config, app.now()), key=key)
         digest.status = "sending"
         view = load_view(session, digest, app.config)
-        states = member_states(session)
     render = renderer_for(app.config, view, renderer or EmailRenderer(), app.now(), states)
     compose = compose_with(app, render, substitute=MEMBER_TOKEN)
-    return sending.send(app, mailing_id, backend, compose, progress=progress, leased=True,
-                        key=lambda member: (member_topics_key(member), states.get(member.id, "")))
+    return sending.send(app, mailing_id, backend, compose, progress=progress, leased=True, key=key)
 
 
 def by_frequency(session: Session, config: Config, now: datetime) -> Callable[[Member], tuple[str, str]]:
