@@ -388,6 +388,23 @@ def send_digest(app: App, mailing_id: int, backend: MailBackend, *, resend: Sequ
         return _send_digest(app, mailing_id, backend, resend, progress, renderer)
 
 
+def join_digest(app: App, mailing_id: int, backend: MailBackend, *,
+                progress: Callable[[str], None] | None = None) -> SendReport:
+    """Help the process that is sending a digest (PostgreSQL): claim and send its pending members beside it, each
+    still exactly once (`sending.send(join=True)`). The send must have started (it is "sending")."""
+    with app.sessions() as session:
+        digest = session.get(Mailing, mailing_id)
+        if digest is None or digest.kind != "digest" or digest.status != "sending":
+            raise ValueError(f"digest {mailing_id} is not being sent ({digest.status if digest else 'no such digest'})"
+                             "; start it with `advocacy digest send`, then join")
+        states = member_states(session)
+        view = load_view(session, digest, app.config)
+    render = renderer_for(app.config, view, EmailRenderer(), app.now(), states)
+    compose = compose_with(app, render, substitute=MEMBER_TOKEN)
+    return sending.send(app, mailing_id, backend, compose, progress=progress, join=True,
+                        key=lambda member: (member_topics_key(member), states.get(member.id, "")))
+
+
 def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequence[str],
                  progress: Callable[[str], None] | None, renderer: EmailRenderer | None) -> SendReport:
     with app.transaction() as session:
