@@ -290,10 +290,12 @@ def _claim_next(app: App, digest: Mailing, compose: Compose, key: GroupKey | Non
     processes sharing the send take disjoint rows. None when nothing is pending."""
     pending = (Delivery.mailing_id == digest.id, Delivery.status == "pending")
     with app.transaction() as session:
-        first = session.execute(select(Delivery.group_key).where(*pending)
-                                .order_by(Delivery.group_key, Delivery.id).limit(1)).first()
-        if first is None:
-            return None
+        head = select(Delivery.group_key).where(*pending).order_by(Delivery.group_key, Delivery.id).limit(1)
+        # sharing: the first email no other process is claiming right now
+        first = session.execute(head.with_for_update(skip_locked=True) if shared else head).first()
+        if first is None:  # nothing pending, or (sharing) every pending row is being claimed by another process
+            return None if not shared or session.scalar(select(Delivery.id).where(*pending).limit(1)) is None \
+                else ({}, {})
         same = Delivery.group_key.is_(None) if first[0] is None else Delivery.group_key == first[0]
         query = (select(Delivery.id, Member).join(Member, Member.id == Delivery.member_id).where(*pending, same)
                  .order_by(Delivery.id).limit(size))
