@@ -150,6 +150,11 @@ def _serializer(secret: Secret, purpose: str, clock: Callable[[], float] | None)
 class _KeyedSigner(TimestampSigner):
     """A TimestampSigner that derives its key once: the same tokens as `sign`, at the cost of one HMAC each."""
 
+    clock: Callable[[], float] | None = None  # dates the tokens (default: the system clock)
+
+    def get_timestamp(self) -> int:
+        return int(self.clock()) if self.clock is not None else super().get_timestamp()
+
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
         if secret_key is not None:
             return super().derive_key(secret_key)
@@ -158,10 +163,12 @@ class _KeyedSigner(TimestampSigner):
         return self.__dict__["_derived"]  # type: ignore[no-any-return]
 
 
-def signer_for(secret: Secret, purpose: str) -> Callable[[Any], str]:
-    """`sign` for many payloads (every member of a mailing): the serializer and its derived key made once."""
+def signer_for(secret: Secret, purpose: str, *, clock: Callable[[], float] | None = None) -> Callable[[Any], str]:
+    """`sign` for many payloads (every member of a mailing): the serializer and its derived key made once.
+    `clock` dates the tokens, as `sign`'s does (readers with `max_age` compare against their own clock)."""
     serializer = _serializer(secret, purpose, None)
     signer = _KeyedSigner(serializer.secret_keys, salt=serializer.salt)
+    signer.clock = clock
 
     def sign_one(payload: Any) -> str:
         return signer.sign(want_bytes(serializer.dump_payload(payload))).decode("utf-8")
