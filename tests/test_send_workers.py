@@ -33,7 +33,7 @@ CSV = "email,name,district,role,topics,alerts\n" + "".join(
 @pytest.fixture
 def server() -> Iterator[SendGridStandIn]:
     with SendGridStandIn(api_key=KEY, keep_payloads=False) as stand_in:
-        stand_in.latency = 0.1  # 30 requests of 5: a send long enough for a second process to join
+        stand_in.latency = 0.25  # 30 requests of 5: a send long enough (8 s) for a second process to join
         yield stand_in
 
 

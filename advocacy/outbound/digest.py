@@ -49,7 +49,7 @@ from advocacy.outbound.content import (
 from advocacy.outbound.opportunities import testimony_info
 from advocacy.outbound.outgoing import cached, compose_with, message_for
 from advocacy.outbound.sending import AlreadySent, SendReport
-from advocacy.people.members import active_members
+from advocacy.people.members import each_active_member
 from advocacy.schedule import next_call, question_cutoff
 from digests import model as m
 from digests.channels.email import MailBackend
@@ -428,7 +428,7 @@ def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequen
 
         if digest.status == "draft":
             # who receives it is decided once, when sending starts; a resumed send keeps that list
-            sending.prepare(session, digest, active_members(session), app.now(),
+            sending.prepare(session, digest, each_active_member(session), app.now(),
                             decide=by_frequency(session, app.config, app.now()), key=key)
         digest.status = "sending"
         view = load_view(session, digest, app.config)

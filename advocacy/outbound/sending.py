@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,7 +37,7 @@ from digests.message import MessageError, OutgoingMessage
 from digests.model import ContextError
 
 log = logging.getLogger("advocacy.outbound.sending")
-CHUNK = 5000  # rows per bulk INSERT
+CHUNK = 2000  # rows per bulk INSERT, and members read at a time
 
 
 class AlreadySent(Exception):
@@ -99,14 +99,17 @@ def _some(emails: list[str]) -> str:
     return ", ".join(emails[:10]) + (" ..." if len(emails) > 10 else "")
 
 
-def prepare(session: Session, digest: Mailing, members: Sequence[Member], now: datetime,
+def prepare(session: Session, digest: Mailing, members: Iterable[Member], now: datetime,
             decide: Callable[[Member], tuple[str, str]] | None = None, key: GroupKey | None = None) -> int:
-    """Write a delivery for each member who has none yet (pending, or what `decide` says), in bulk INSERTs.
-    With the send's `key`, each row gets the number of its email's group, so a send claims the members of one email
-    together (it only orders: who shares an email is decided by `key` itself at each claim). Returns how many."""
+    """Write a delivery for each member who has none yet (pending, or what `decide` says), in bulk INSERTs of
+    `CHUNK` rows as `members` is read (it may be a stream). With the send's `key`, each row gets the number of
+    its email's group, so a send claims the members of one email together (it only orders: who shares an email is
+    decided by `key` itself at each claim). Returns how many."""
     session.flush()
     have = set(session.scalars(select(Delivery.member_id).where(Delivery.mailing_id == digest.id)))
-    rows, groups = [], {}  # group key -> its number, in order of first appearance
+    rows: list[dict[str, object]] = []
+    groups: dict[Hashable, int] = {}  # group key -> its number, in order of first appearance
+    written = 0
     for member in members:
         if member.id in have:
             continue
@@ -115,9 +118,18 @@ def prepare(session: Session, digest: Mailing, members: Sequence[Member], now: d
         group = None if key is None else f"{groups.setdefault(key(member), len(groups)):08d}"
         rows.append({"mailing_id": digest.id, "member_id": member.id, "status": status, "error": reason,
                      "created_at": now, "group_key": group})
-    for start in range(0, len(rows), CHUNK):
-        session.execute(insert(Delivery), rows[start:start + CHUNK])
-    return len(rows)
+        if len(rows) == CHUNK:
+            written += _insert(session, rows)
+    return written + _insert(session, rows)
+
+
+def _insert(session: Session, rows: list[dict[str, object]]) -> int:
+    """Insert the rows (Core executemany) and empty the list; how many."""
+    count = len(rows)
+    if rows:
+        session.execute(insert(Delivery), rows)
+        rows.clear()
+    return count
 
 
 def resend_to(session: Session, digest: Mailing, emails: Sequence[str], now: datetime) -> list[str]:
