@@ -428,7 +428,9 @@ def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequen
 
         if digest.status == "draft":
             # who receives it is decided once, when sending starts; a resumed send keeps that list
-            sending.prepare(session, digest, each_active_member(session), app.now(),
+            # rows of what `by_frequency` and `key` read (id, topics, frequency), not ORM objects: 50k members stream
+            recipients = each_active_member(session, Member.id, Member.topics, Member.digest_frequency)
+            sending.prepare(session, digest, recipients, app.now(),
                             decide=by_frequency(session, app.config, app.now()), key=key)
         digest.status = "sending"
         view = load_view(session, digest, app.config)
