@@ -14,6 +14,7 @@ a real provider's round trip does. The floor is one worker: the row reports N wo
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -50,15 +51,18 @@ def worker(folder: Path, url: str, host: str, mailing_id: int, join: bool) -> No
     """One worker process: the first sends (preparing first), the others join once it is sending."""
     app = make_app(folder, url, host)
     backend = SendGridBackend(KEY, host=host, clock=app.clock)
-    if not join:
-        send_digest(app, mailing_id, backend)
-        return
-    while True:
-        with app.sessions() as session:
-            if session.scalar(select(Mailing.status).where(Mailing.id == mailing_id)) != "draft":
-                break
-        time.sleep(0.05)
-    join_digest(app, mailing_id, backend)
+    start = time.perf_counter()
+    if join:
+        while True:
+            with app.sessions() as session:
+                if session.scalar(select(Mailing.status).where(Mailing.id == mailing_id)) != "draft":
+                    break
+            time.sleep(0.05)
+    began = time.perf_counter()
+    sent = (join_digest if join else send_digest)(app, mailing_id, backend)
+    print(f"  {'joiner' if join else 'sender'} {os.getpid()}: {sent.sent} sent in {sent.requests} requests, "
+          f"waited {began - start:.1f} s, worked {time.perf_counter() - began:.1f} s, "
+          f"CPU {time.process_time():.1f} s", flush=True)
 
 
 def scratch(base: str, schema: str) -> str:
