@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-shifted lint eval-tagging eval-replies bench bench-ingest bench-digest bench-webhook clean
+.PHONY: venv demo test test-shifted lint eval-tagging eval-replies bench bench-ingest bench-digest bench-webhook bench-billtext clean
 
 venv: $(STAMP)
 
@@ -51,6 +51,9 @@ bench-digest: venv
 
 bench-webhook: venv
 	$(BIN)/python bench/summary.py webhook_load.py
+
+bench-billtext: venv
+	$(BIN)/python bench/billtext.py --pages 1000
 
 clean:
 	rm -rf var/ .pytest_cache

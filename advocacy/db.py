@@ -20,6 +20,16 @@ class NotMigrated(Exception):
     pass
 
 
+# The full-text index is derived data over `search_document` that no model describes: the FTS5 table (and the
+# shadow tables SQLite keeps for it) and PostgreSQL's expression index. Model comparisons leave them out.
+DERIVED = ("search_fts", "ix_search_document_tsv")
+
+
+def compared(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's `include_name`: False for the search index's own tables and index."""
+    return not (name or "").startswith(DERIVED)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import Engine, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from advocacy.app import App
@@ -34,9 +34,15 @@ DEFAULT_TTL = timedelta(hours=2)
 HEARTBEAT_TTL = timedelta(minutes=2)  # a heartbeat lease is renewed every third of this
 
 
-def advisory_key(name: str) -> int:
-    """A stable signed 64-bit key per lock name (PostgreSQL advisory locks are keyed by bigint)."""
-    return int.from_bytes(hashlib.sha256(f"advocacy:{name}".encode()).digest()[:8], "big", signed=True)
+def advisory_key(name: str, schema: str = "public") -> int:
+    """A stable signed 64-bit key per lock name and schema (PostgreSQL advisory locks are keyed by bigint and
+    shared by the whole database: two deployments in two schemas of one database must not block each other)."""
+    scope = "" if schema == "public" else f"{schema}:"
+    return int.from_bytes(hashlib.sha256(f"advocacy:{scope}{name}".encode()).digest()[:8], "big", signed=True)
+
+
+def _schema(conn: Connection) -> str:
+    return str(conn.execute(text("SELECT current_schema()")).scalar() or "public")
 
 
 def new_owner() -> str:
@@ -63,11 +69,11 @@ def _owner_is_gone(owner: str) -> bool:
 
 @contextmanager
 def _advisory_lock(engine: Engine, name: str) -> Iterator[bool]:
-    key = advisory_key(name)
     # Autocommit, so the connection holding a long lock is not also holding an open transaction.
     conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     acquired = False
     try:
+        key = advisory_key(name, _schema(conn))
         # Named after this process, so that `holder` can say who holds the lock.
         conn.execute(text("SELECT set_config('application_name', :n, false)"), {"n": f"advocacy {new_owner()}"})
         acquired = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
@@ -168,8 +174,8 @@ def db_lock(app: App, name: str, ttl: timedelta = DEFAULT_TTL, *, heartbeat: boo
 def holder(app: App, name: str) -> str:
     """Who holds the named lock, in a few words ("host:pid, lease renewed until 21:50:03 UTC"); "" if nobody."""
     if app.engine.dialect.name == "postgresql":
-        key = advisory_key(name) & 0xFFFFFFFFFFFFFFFF
         with app.engine.connect() as conn:
+            key = advisory_key(name, _schema(conn)) & 0xFFFFFFFFFFFFFFFF
             row = conn.execute(text(
                 "SELECT a.application_name, a.pid, a.backend_start FROM pg_locks l "
                 "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "

@@ -108,6 +108,11 @@ def ranker_lift(tagger: Tagger, rows: list[Labelled], split: Split, raise_at: fl
     for name, c in (("rules alone", rules), (f"rules + ranker (raise at {raise_at:g})", both)):
         lines.append(f"  locked, {name:<32} precision {c.precision:.3f} recall {c.recall:.3f}"
                      f" (tp {c.tp}, fp {c.fp}, fn {c.fn})")
+    lift = both.recall - rules.recall
+    if raise_at >= 1 or not raised:
+        lines.append("  verdict: no lift; the ranker raises no bill the rules missed, it only orders the queue")
+    else:
+        lines.append(f"  verdict: recall {lift:+.3f} at precision {both.precision - rules.precision:+.3f} on locked")
     return lines + raised[:12]
 
 

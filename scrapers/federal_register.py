@@ -7,8 +7,10 @@ agency's public comment and whose link is the comment page (`comment_url`) when 
 advocate and the members the way testimony deadlines do, and a deadline that moves reads as a reschedule.
 
 The format (`results`, `document_number`, `title`, `type`, `abstract`, `html_url`, `comment_url`,
-`publication_date`, `comments_close_on`, `agencies[].name`) is taken from the API's documentation; no recorded
-payload was found, so the fixture is written here in that format. One broken document is skipped and reported.
+`publication_date`, `comments_close_on`, `agencies[].name`) is taken from the API's documentation and checked on
+real recorded `documents.json` pages (tests/test_realdata_sources.py: list results give `type` as "Notice"/"Rule",
+`abstract` may be null, several agencies per document). None of those real documents was open for comment, so the
+comment-deadline path is proven on a fixture written here. One broken document is skipped and reported.
 """
 
 from __future__ import annotations

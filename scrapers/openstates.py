@@ -210,7 +210,7 @@ def collect(
     if since:
         params["updated_since"] = since.isoformat(timespec="seconds")
     params.update(
-        {"sort": "updated_asc", "include": ["actions", "sponsorships", "versions"], "per_page": options.per_page}
+        {"sort": "updated_asc", "include": ["actions", "sponsorships", "versions", "votes"], "per_page": options.per_page}
     )
     headers = {"X-API-KEY": api_key}
     previous = dict(state or {})

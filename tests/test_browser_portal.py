@@ -95,7 +95,13 @@ def test_the_emails_and_the_member_pages_have_no_wcag_violation(
 def _fits(site: Page, size: tuple[int, int] | None) -> None:
     if size:
         width = site.driver.execute_script("return document.documentElement.scrollWidth")
-        assert width <= size[0], f"{site.path} scrolls sideways at {size[0]} px ({width}px)"
+        widest = site.driver.execute_script(  # the innermost element past the edge, to say what to fix
+            "const over = [...document.body.querySelectorAll('*')]"
+            ".filter(e => e.getBoundingClientRect().right > arguments[0] + 1);"
+            " const w = over.filter(e => !over.some(o => o !== e && e.contains(o))).shift();"
+            " return w ? `<${w.tagName.toLowerCase()} class='${w.className}'> ${w.textContent.slice(0, 60)}` : '';",
+            size[0])
+        assert width <= size[0], f"{site.path} scrolls sideways at {size[0]} px ({width}px): {widest}"
 
 
 STAFF_PAGES = ["/login", "/", "/queue", "/bills", "/bills/1", "/digest", "/questions", "/agenda", "/members",

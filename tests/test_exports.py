@@ -22,7 +22,7 @@ from advocacy.config import Config
 from advocacy.exports.digest import digest_document
 from advocacy.exports.packet import board_packet, find_district
 from advocacy.exports.tables import members_csv
-from advocacy.models import ActionTemplate, Bill, District, Legislator, Mailing
+from advocacy.models import ActionTemplate, Bill, District, Legislator, Mailing, RollCall, VoteCast
 from advocacy.outbound.content import MEMBER_TOKEN
 from advocacy.outbound.digest import context_for, create_digest, load_view
 from advocacy.people.legislators import store_people
@@ -121,8 +121,7 @@ def test_the_digest_as_word_and_pdf_carries_every_section_and_link_of_the_html(a
 
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     text = "\n".join(page.extract_text() for page in reader.pages)
-    # the h2 sections are the top level (a list is the h3 subsections under the one before it)
-    assert [item.title for item in reader.outline if not isinstance(item, list)] == sections
+    assert [item.title for item in reader.outline if not isinstance(item, list)] == sections  # h3s nest
     for section in sections:
         assert section in text
     assert app.config.collaborative.name in text and "Dear superintendents" in text
@@ -205,3 +204,20 @@ def test_the_members_page_offers_each_districts_packet(app: App) -> None:
     assert client.get("/members/packet.docx?district=9999").status_code == 404
     exported = client.get("/members/export.csv")
     assert exported.status_code == 200 and "ana.rivera@cedarfalls.example.org" in exported.text
+
+
+def test_a_packet_reads_the_recorded_roll_calls_of_the_districts_own_legislators(app: App) -> None:
+    _packet_world(app)
+    with app.transaction() as session:
+        hb114 = session.scalar(select(Bill).where(Bill.identifier == "HB 114"))
+        own = session.scalar(select(Legislator).where(Legislator.chamber == "House", Legislator.district == "61"))
+        assert hb114 is not None and own is not None
+        roll = RollCall(bill_id=hb114.id, key="ohio:1", source="ohio", when=app.now(), chamber="House",
+                        motion="Third reading", passed=True, yeas=60, nays=38)
+        roll.votes.append(VoteCast(name=own.name, legislator_id=own.id, option="no"))
+        session.add(roll)
+        name = own.name
+    with app.sessions() as session:
+        data = board_packet(session, app.config, find_district(session, "045112"), app.now())
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+    assert f"{name}" in text and "H.B. 114: voted No on Third reading" in text

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from advocacy.app import App
 from advocacy.config import Config, Secrets
-from advocacy.locks import db_lock
+from advocacy.locks import advisory_key, db_lock
 from advocacy.models import Lock
 from tests.factories import FakeClock
 
@@ -105,3 +105,9 @@ def test_a_lock_held_by_a_killed_process_is_free_again(app: App, config_path: ob
         holder.wait(timeout=30)
     with db_lock(app, "job:digest") as acquired:
         assert acquired
+
+
+def test_advisory_keys_are_scoped_by_schema_so_two_deployments_in_one_database_never_block_each_other() -> None:
+    assert advisory_key("send:digest:1", "public") == advisory_key("send:digest:1")
+    assert advisory_key("send:digest:1", "collab_a") != advisory_key("send:digest:1", "collab_b")
+    assert advisory_key("send:digest:1", "collab_a") != advisory_key("send:digest:1")

@@ -15,6 +15,8 @@ from advocacy.cli import EXIT_NOT_MIGRATED, cli
 from advocacy.models import Base
 from tests.conftest import pg_schema_url, pg_url, reset_pg_schema
 
+COMPARE = {"compare_type": False, "include_name": db.compared}  # the search index is derived, not modelled
+
 
 def _fresh_urls(tmp_path: Path) -> list[str]:
     urls = [f"sqlite:///{tmp_path / 'fresh.db'}"]
@@ -34,7 +36,7 @@ def test_migrations_create_every_table_and_match_the_models(tmp_path: Path) -> N
         tables = set(inspect(engine).get_table_names())
         assert set(Base.metadata.tables) <= tables, url
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+            diff = compare_metadata(MigrationContext.configure(conn, opts=COMPARE), Base.metadata)
         assert diff == [], f"models and migrations disagree on {engine.dialect.name}: {diff}"
         db.upgrade(engine)  # a second upgrade is a no-op
         assert db.current_revision(engine) == db.head_revision()
@@ -120,7 +122,7 @@ def test_renaming_digest_to_mailing_keeps_every_row_and_downgrades(tmp_path: Pat
         assert _table_rows(engine, "inbound_message", "mailing_id") == [(1, 1)]
         with engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT mailing_id FROM alert_reminder").scalar() == 2
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+            diff = compare_metadata(MigrationContext.configure(conn, opts=COMPARE), Base.metadata)
         assert diff == [], f"models and migrations disagree on {engine.dialect.name}: {diff}"
         with engine.begin() as conn:  # deleting a mailing still cascades to its deliveries
             conn.exec_driver_sql("DELETE FROM action_taken")

@@ -26,7 +26,7 @@ frozen = frozen_fixture(datetime(2026, 11, 24, 15, 0, tzinfo=UTC))
 def test_jobs_come_from_the_config_with_deterministic_ids(config: Config) -> None:
     specs = {spec.id: spec for spec in job_specs(config)}
     assert list(specs) == ["scrape:ohio-legislature", "scrape:ohio-news", "digest", "agenda", "cutoff_reminder", "inbound"]
-    assert specs["scrape:ohio-legislature"].steps == ("scrape:ohio-legislature", "tag", "alerts")
+    assert specs["scrape:ohio-legislature"].steps == ("scrape:ohio-legislature", "tag", "alerts", "billtext")
     assert [spec.id for spec in job_specs(config)] == list(specs)  # same config, same ids
 
 

@@ -44,7 +44,7 @@ def test_first_scrape_follows_every_page_with_key_header_and_filters(server: Fix
         "session": ["194"],
         "updated_since": ["2025-02-28T12:00:00+00:00"],
         "sort": ["updated_asc"],
-        "include": ["actions", "sponsorships", "versions"],
+        "include": ["actions", "sponsorships", "versions", "votes"],
         "per_page": ["2"],
         "page": ["1"],
     }

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from advocacy.tagging.rules import TaggingConfig, TaggingRuleError, load_tagging, parse_tagging
-from advocacy.tagging.tagger import BillInput, Tagger, explain_jsonl, explain_text
+from advocacy.tagging.tagger import BillInput, Tagger, explain_jsonl, explain_text, split_lead
 from vocabulary.records import BillRecord, SponsorRecord
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -323,3 +323,74 @@ def test_default_rules_on_typical_bills(title: str, synopsis: str, relevant: boo
     assert result.relevant is relevant
     if reason:
         assert reason in result.reasons + [r for t in result.tags for r in t.reasons]
+
+
+def _shipped() -> Tagger:
+    return Tagger.from_config(load_tagging(ROOT / "config.toml"))
+
+
+def test_college_named_in_the_title_needs_k12_wording_in_the_title_to_stay() -> None:
+    synopsis = ("Existing law establishes the public schools and the Department of Education. This bill would "
+                "revise the fees of the state university.")
+    college = _shipped().assess(_bill("Public postsecondary education: mandatory fees.", synopsis=synopsis))
+    assert not college.relevant
+    assert ("'postsecondary' in title names the bill's subject: only K-12 wording in the title counts against it"
+            in college.reasons)
+    both = _shipped().assess(_bill("Postsecondary education and school districts: dual credit.", synopsis=synopsis))
+    assert both.relevant
+
+
+def test_a_commemorative_day_schools_are_encouraged_to_observe_is_ceremonial() -> None:
+    result = _shipped().assess(_bill(
+        "Public schools: Larry Itliong Day.",
+        synopsis="Encourages public schools to conduct suitable commemorative exercises on that date."))
+    assert not result.relevant
+    assert any(r.startswith("excluded: 'commemorative exercises'") for r in result.reasons)
+
+
+def test_professionals_continuing_education_is_not_school_wording() -> None:
+    result = _shipped().assess(_bill("Chiropractors", synopsis="Revises continuing education for students of it."))
+    assert result.score == 0
+    assert any("not counted for Education wording shared with colleges: 'continuing education'" in r
+               for r in result.reasons)
+
+
+def test_california_certificated_staff_is_k12_wording_but_a_tax_certificate_is_not() -> None:
+    tagger = _shipped()
+    staff = BillInput(state="CA", session="20152016", bill="AB 1", title="Certificated staff: layoffs.")
+    tax = BillInput(state="CA", session="20152016", bill="AB 2", title="Income tax: credit certificate.")
+    assert tagger.assess(staff).relevant
+    assert not tagger.assess(tax).relevant
+
+
+def test_the_main_clause_is_the_first_sentence_or_californias_this_bill_sentence() -> None:
+    assert split_lead("Requires public schools to stock naloxone. Effective July 1.") == (
+        "Requires public schools to stock naloxone.", "Effective July 1.")
+    assert split_lead("Requiring a plan; providing for a team; etc.") == ("Requiring a plan;", "providing for a team; etc.")
+    assert split_lead("Existing law creates the schools. This bill would add a day. It would also X.") == (
+        "This bill would add a day.", "Existing law creates the schools. It would also X.")
+    assert split_lead("Existing law creates the schools.") == ("", "Existing law creates the schools.")
+    assert split_lead("The Cal Grant Program establishes awards. This bill would revise them.") == (
+        "This bill would revise them.", "The Cal Grant Program establishes awards.")
+
+
+def test_k12_wording_in_the_main_clause_is_the_subject_but_a_passing_mention_is_not() -> None:
+    tagger = _shipped()
+    subject = tagger.assess(_bill("Instructions on First Aid", synopsis="Requires posters in public school cafeterias."))
+    mention = tagger.assess(_bill("Instructions on First Aid",
+                                  synopsis="Requires posters in restaurants. Schools are exempt."))
+    assert subject.relevant and subject.score == 1.0
+    assert not mention.relevant and mention.score == 0.6
+    assert "'public school' in synopsis (K-12 wording)" in subject.reasons
+
+
+def test_a_topic_phrase_in_the_main_clause_still_counts_as_synopsis() -> None:
+    result = _shipped().assess(_bill("Dignity At Work Act", synopsis="Protects workers from bullying at work."))
+    assert not result.relevant
+    assert result.score == 0.6
+
+
+def test_a_liquor_licence_near_schools_names_schools_as_a_landmark() -> None:
+    result = _shipped().assess(_bill("Retail Licenses", synopsis=(
+        "Exempts a lot from the rule on alcoholic beverage licenses within a certain proximity to schools.")))
+    assert not result.relevant

@@ -83,3 +83,13 @@ def test_make_eval_tagging_says_plainly_when_the_corpus_is_absent(tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert "corpus absent: no ../shared/realdata/tagging" in result.stdout
     assert "eval.jsonl" in result.stdout and "holdout.jsonl" in result.stdout
+
+
+def test_the_locked_part_has_a_state_with_twenty_relevant_bills_so_the_per_state_bar_is_measured() -> None:
+    split = load_split(CORPUS / "split.toml")
+    labels = read_labels(CORPUS / "labels.jsonl")
+    locked = Counter(row["state"] for row in labels
+                     if row["relevant"] and f"{row['state']} {row['session']}" in split.locked)
+    assert [state for state, count in locked.items() if count >= 20] == ["GA"]
+    # Georgia is a state the development part never shows.
+    assert not any(group.startswith("GA ") for group in split.dev)

@@ -129,3 +129,14 @@ def test_tokens_of_a_reused_signer_are_read_like_single_ones_and_only_for_their_
     assert len(set(tokens)) == 3
     with pytest.raises(TokenError):
         unsign(SECRET, "unsubscribe", tokens[0])
+
+
+def test_a_reused_signer_dates_its_tokens_by_the_injected_clock_so_readers_on_that_clock_accept_them() -> None:
+    now = [1_700_000_000.0]  # long before the wall clock: a token dated by the wall clock would read as "negative age"
+    many = signer_for(SECRET, "member", clock=lambda: now[0])
+    token = many(7)
+    assert unsign(SECRET, "member", token, max_age=3600, clock=lambda: now[0]) == 7
+    assert token == sign(SECRET, "member", 7, clock=lambda: now[0])
+    now[0] += 7200
+    with pytest.raises(TokenError, match="expired"):
+        unsign(SECRET, "member", token, max_age=3600, clock=lambda: now[0])

@@ -155,3 +155,30 @@ class PeopleResult:
     legislators: tuple[LegislatorRecord, ...] = ()
     committees: tuple[CommitteeRecord, ...] = ()
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VoteCastRecord:
+    option: str  # "yes", "no" or "other" (absent, excused, not voting...)
+    name: str = ""  # as the source gives it, when it does
+    source_id: str = ""  # the legislator's id at the source (Ohio "h0912", LegiScan people_id, ocd-person id)
+
+
+@dataclass(frozen=True)
+class RollCallRecord:
+    """One recorded vote on a bill. The bill is named by `bill` (normalized identifier, with `jurisdiction` and
+    `session`) or, when the payload does not say, by the source's own bill id in `bill_source_id`."""
+
+    key: str  # stable per source: the source's roll-call id, or its date, chamber and motion
+    jurisdiction: str = ""
+    session: str = ""
+    bill: str = ""
+    bill_source_id: str = ""
+    when: datetime | None = None
+    chamber: str = ""
+    motion: str = ""
+    passed: bool | None = None
+    yeas: int = 0
+    nays: int = 0
+    other: int = 0
+    votes: tuple[VoteCastRecord, ...] = ()

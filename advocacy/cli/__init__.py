@@ -118,6 +118,8 @@ COMMAND_MODULES = (
     "scrape",
     "tag",
     "curation",
+    "text",
+    "search",
     "members",
     "export",
     "digest",

@@ -43,6 +43,7 @@ def pipeline_steps(app: App) -> Steps:
     for _jcfg, source in app.config.sources():
         steps.add(f"scrape:{source.name}", partial(step.scrape, source_name=source.name))
     steps.add("tag", step.tag)
+    steps.add("billtext", step.billtext)
     steps.add("alerts", step.alerts)
     steps.add("digest", step.digest)
     steps.add("agenda", step.agenda)

@@ -2,8 +2,8 @@
 the advocate's words on what each does to this district, its own legislators (and how they voted, when votes are
 stored), upcoming hearings and deadlines, and a resolution the board can adopt.
 
-Votes: `VoteLookup` is how the packet asks for a legislator's vote on a bill; the default finds none, so a
-database without vote storage simply shows no votes. Pass the vote store's lookup to `board_packet` to show them.
+Votes: `VoteLookup` is how the packet asks for a legislator's vote on a bill; the default reads the roll calls
+recorded (`advocacy.people.votes`), and `votes=no_votes` leaves them out.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from advocacy.config import Config
 from advocacy.exports.tables import TrackedBill, tracked_bills
 from advocacy.models import ActionTemplate, Bill, District, Hearing, HearingBill, Legislator
 from advocacy.people.legislators import legislators_for
+from advocacy.people.votes import votes_of_legislators
 from digests.documents import Block, Run, docx_bytes
 
 HORIZON = timedelta(days=30)
@@ -30,6 +31,12 @@ VoteLookup = Callable[[Session, Legislator, Bill], str | None]
 
 def no_votes(session: Session, legislator: Legislator, bill: Bill) -> str | None:
     return None
+
+
+def stored_votes(session: Session, legislator: Legislator, bill: Bill) -> str | None:
+    """How the legislator voted on the bill's recorded roll calls ("Yes on Third reading; No on ..."), or None."""
+    cast = votes_of_legislators(session, [legislator], [bill.id])
+    return "; ".join(f"{v.said} on {v.motion}" if v.motion else v.said for v in cast) or None
 
 
 @dataclass(frozen=True)
@@ -173,7 +180,7 @@ def _resolution_blocks(config: Config, district: District, bills: list[PacketBil
 
 
 def board_packet(session: Session, config: Config, district: District, now: datetime,
-                 votes: VoteLookup = no_votes) -> bytes:
+                 votes: VoteLookup = stored_votes) -> bytes:
     """The district's board packet as a Word document."""
     bills = packet_bills(session, config, district, now)
     blocks = [*_bill_blocks(config, bills), *_legislator_blocks(session, district, bills, votes),

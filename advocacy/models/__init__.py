@@ -1,6 +1,7 @@
 """The normalized model every layer shares (SQLAlchemy 2, typed)."""
 
 from advocacy.models.base import Base, UTCDateTime, utcnow
+from advocacy.models.billtext import SavedSearch, SearchDocument, VersionText
 from advocacy.models.curation import AuditEntry, Curation, TagAssessment
 from advocacy.models.engagement import CallAttendance, EngagementEvent, Suppression
 from advocacy.models.legislation import (
@@ -22,6 +23,7 @@ from advocacy.models.ops import JobRun, Lock, SchedulerJob
 from advocacy.models.people import ActionTaken, ActionTemplate, AlertReminder, CommitteeMembership, Legislator
 from advocacy.models.questions import AgendaItem, Call, InboundMessage, Question, QuestionBill
 from advocacy.models.sources import HttpValidator, PayloadBlob, RunPayload, SourceRun, SourceState
+from advocacy.models.votes import RollCall, VoteCast
 
 __all__ = [
     "CallAttendance", "EngagementEvent", "Suppression",
@@ -31,4 +33,5 @@ __all__ = [
     "InboundMessage", "JobRun", "Jurisdiction", "LegislativeSession", "Lock", "Member", "MemberAlias",
     "NewsItem", "PayloadBlob", "Question", "QuestionBill", "RunPayload", "SchedulerJob", "SourceRun", "SourceState",
     "Sponsor", "StaffUser", "TagAssessment", "UTCDateTime", "utcnow",
+    "RollCall", "SavedSearch", "SearchDocument", "VersionText", "VoteCast",
 ]

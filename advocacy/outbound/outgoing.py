@@ -50,13 +50,12 @@ class Shared:
 
 def shared_for(app: App, digest: Mailing, reply_mailing_id: int | None = None) -> Shared:
     config = app.config
-    dated = app.now().timestamp()  # every member's links dated once, by the app's clock (as `member_token`)
     return Shared(
         sender=Address(config.email.from_address, config.email.from_name),
         reply_to=Address(reply_address(app, reply_mailing_id or digest.id), f"{config.collaborative.name} questions"),
         headers={"X-Advocacy-Kind": digest.kind, "X-Advocacy-Mailing": str(digest.id)},
         categories=tuple(dict.fromkeys((*config.email.sendgrid.categories, digest.kind))),
-        token=signer_for(app.signing_key, MEMBER_LINK, clock=lambda: dated),
+        token=signer_for(app.signing_key, MEMBER_LINK, clock=_seconds(app)),
     )
 
 

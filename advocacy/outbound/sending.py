@@ -233,9 +233,10 @@ def _workers(app: App, mailing_id: int, begin: Callable[[], None] | None) -> Ite
             begin()
         yield
         return
-    lock = {"k": advisory_key(f"send-workers:{mailing_id}")}
     conn = app.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     try:
+        schema = str(conn.execute(text("SELECT current_schema()")).scalar() or "public")  # as `locks` scopes them
+        lock = {"k": advisory_key(f"send-workers:{mailing_id}", schema)}
         alone = begin is not None and bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), lock).scalar())
         try:
             if alone and begin:

@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from advocacy.app import App
 from advocacy.collect.scrape import SourceSummary
+from advocacy.collect.votes import store_run_votes
 from advocacy.config import Config
 from advocacy.curation.decisions import resurface
+from advocacy.curation.saved import apply_saved_searches
 from advocacy.models import ChangeEvent
 from advocacy.outbound.alerts import create_alerts
 from advocacy.tagging.learning import RankedTagger, load_model
@@ -32,14 +34,17 @@ def make_tagger(config: Config) -> Tagger | RankedTagger:
 
 def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | RankedTagger | None = None) -> list[str]:
     """Tag new and changed bills, and bring dismissed bills back to the queue when something material happened."""
+    votes = store_run_votes(app, [(s.name, s.run_id) for s in summaries if s.status != "failed"])
     changed = sorted({bill_id for s in summaries for bill_id in s.changed_bill_ids})
     event_ids = [e for s in summaries for e in s.event_ids]
-    lines: list[str] = []
+    lines: list[str] = [f"Stored {votes.stored} roll call(s), {votes.votes} vote(s)"] if votes.stored else []
+    lines += [f"Votes skipped: {problem}" for problem in votes.problems[:5]]
     if not changed and not event_ids:
         return lines
     tagger = tagger or make_tagger(app.config)
     with app.transaction() as session:
         report = tag_bills(session, tagger, changed, app.now())
+        searched = apply_saved_searches(session, changed, app.now())
         events = list(session.scalars(select(ChangeEvent).where(ChangeEvent.id.in_(event_ids))))
         back = resurface(session, events, app.now())
         alerts = create_alerts(session, app.config, app.now())
@@ -47,6 +52,7 @@ def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | 
                  f"{len(report.moved_in)} newly in the queue")
     lines += [f"  {m.identifier}: {m.reasons[0] if m.reasons else ''}" for m in report.moved_in]
     lines += [f"Back in the queue: {r.identifier}: {r.reason}" for r in back]
+    lines += [f"Saved search {m.search!r}: {m.identifier}" for m in searched]
     if alerts:
         lines.append(f"{len(alerts)} urgent alert(s) ready: `advocacy alerts send` sends them")
     return lines

@@ -98,9 +98,9 @@ def job_specs(config: Config) -> list[JobSpec]:
     """Every job the configuration asks for, with deterministic ids."""
     tz, s = config.collaborative.timezone, config.schedule
     specs = [
-        JobSpec(f"scrape:{source.name}", (f"scrape:{source.name}", "tag", "alerts"),
+        JobSpec(f"scrape:{source.name}", (f"scrape:{source.name}", "tag", "alerts", "billtext"),
                 crontab_trigger(source.schedule, tz),
-                f"scrape {source.name} ({source.kind}, {jcfg.code}), then tag and send alerts",
+                f"scrape {source.name} ({source.kind}, {jcfg.code}), then tag, send alerts and fetch new bill text",
                 f"cron {source.schedule}")
         for jcfg, source in config.sources() if source.enabled
     ]

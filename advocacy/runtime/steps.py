@@ -4,7 +4,9 @@ wakes it up, and a resumed run after a crash does nothing twice (delivery rows g
 from __future__ import annotations
 
 from advocacy.app import App
+from advocacy.collect.billtext import fetch_texts
 from advocacy.collect.scrape import run_source
+from advocacy.curation.saved import apply_saved_searches
 from advocacy.inbound.imap import poll
 from advocacy.inbound.intake import process_pending
 from advocacy.outbound.agenda import run_due
@@ -33,6 +35,21 @@ def scrape(app: App, source_name: str) -> StepResult:
                 note="; ".join([*summary.errors[:3], *lines[:1]]),
             )
     raise KeyError(f"no source named {source_name!r} in the configuration")
+
+
+TEXTS_PER_STEP = 300  # at the polite one request a second, five minutes of a scrape job at most
+
+
+def billtext(app: App) -> StepResult:
+    """Fetch the text of versions that have none yet; saved searches then look at the new text.
+
+    A version whose text cannot be extracted is recorded with its reason and skipped: not a failed step."""
+    report = fetch_texts(app, limit=TEXTS_PER_STEP)
+    with app.transaction() as session:
+        matched = apply_saved_searches(session, report.bill_ids, app.now())
+    return StepResult(counts={"fetched": report.fetched, "extracted": report.extracted, "reused": report.reused,
+                              "not_extracted": len(report.problems), "saved_search_matches": len(matched)},
+                      note="; ".join(report.problems[:3]))
 
 
 def tag(app: App) -> StepResult:

@@ -213,6 +213,7 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("us_116", "tagging/us_116_*.json", parse_propublica),
     Source("ms", "tagging/ms/*/*.xml", parse_legiscan_xml),
     Source("ar_2012", "legiscan/AR_*.json", parse_legiscan_json),
+    Source("ga_2023", "tagging/ga_2023/*.json", parse_legiscan_json),
 )}
 
 

@@ -19,7 +19,7 @@ from advocacy.tagging.text import phrase_words, plain_words
 from vocabulary import billnum
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
-FIELDS = ("title", "synopsis", "subjects", "committee", "analysis", "text")
+FIELDS = ("title", "lead", "synopsis", "subjects", "committee", "analysis", "text")
 CHAMBERS = {"house", "senate", "joint", "assembly"}
 # Words that vary between sources naming the same committee ("Joint Committee on Education").
 _COMMITTEE_FILLER = {"committee", "standing", "on", "the", "of"}
@@ -80,6 +80,9 @@ class FieldWeights(_Strict):
     """How much a phrase counts by where it is found. `committee` also scales a topic's committee referrals."""
 
     title: Annotated[float, Field(ge=0)] = 1.0
+    # The synopsis's main clause (its first sentence, or California's "This bill would ..." after the existing
+    # law): what the bill does, as against what it mentions. The rest of the synopsis counts as `synopsis`.
+    lead: Annotated[float, Field(ge=0)] = 0.6
     synopsis: Annotated[float, Field(ge=0)] = 0.6
     subjects: Annotated[float, Field(ge=0)] = 0.5
     committee: Annotated[float, Field(ge=0)] = 0.5
@@ -124,6 +127,9 @@ class ExclusionRule(_Strict):
     unless_score: Annotated[float, Field(ge=0)]
     # Topics whose score is not K-12 evidence against this exclusion (a local bill's levy wording).
     ignore_topics: list[str] = []
+    # When one of `phrases` is in the title, it names the bill's subject: only K-12 wording (context topics) in the
+    # title and a positive referral then count against the exclusion, not words the synopsis mentions in passing.
+    title_names_subject: bool = False
 
     @field_validator("phrases")
     @classmethod

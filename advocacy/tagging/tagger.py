@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -37,7 +37,25 @@ from advocacy.tagging.text import Words, phrase_words, plain_words, words
 from vocabulary import billnum
 from vocabulary.records import BillRecord
 
-_FIELD_NAMES = {"analysis": "the analysis", "text": "the bill's text"}
+# The main clause is part of the synopsis: reasons name it so (its weight is in the score).
+_FIELD_NAMES = {"analysis": "the analysis", "text": "the bill's text", "lead": "synopsis"}
+_SENTENCE_END = re.compile(r"(?<=\.)\s+(?=[A-Z(])|(?<=;)\s+")
+_EXISTING_LAW = re.compile(r"^(\(\d+\)\s*)?(under )?existing (law|provisions)", re.I)
+_THIS_BILL = re.compile(r"^(\(\d+\)\s*)?this bill would\b", re.I)
+
+
+def split_lead(synopsis: str) -> tuple[str, str]:
+    """(main clause, rest): in a digest that states the existing law first (California's), the first "This bill
+    would ..." sentence says what the bill does; elsewhere the first sentence or clause does."""
+    sentences = _SENTENCE_END.split(synopsis.strip())
+    if not sentences or not sentences[0]:
+        return "", ""
+    lead = next((i for i, s in enumerate(sentences) if _THIS_BILL.match(s)), -1)
+    if lead < 0:
+        if _EXISTING_LAW.match(sentences[0]):
+            return "", synopsis
+        lead = 0
+    return sentences[lead], " ".join(sentences[:lead] + sentences[lead + 1:])
 
 
 @dataclass(frozen=True)
@@ -158,6 +176,7 @@ class _Exclusion:
     phrases: tuple[_Phrase, ...]
     unless_score: float
     ignore_topics: frozenset[str] = frozenset()
+    title_names_subject: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,7 +231,7 @@ def _strip(text: str, ignore: tuple[re.Pattern[str], ...]) -> str:
 
 
 def _where(fields: list[str]) -> str:
-    names = [_FIELD_NAMES.get(f, f) for f in fields]
+    names = list(dict.fromkeys(_FIELD_NAMES.get(f, f) for f in fields))
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -256,7 +275,7 @@ class Tagger:
         )
         exclusions = tuple(
             _Exclusion(slug, rule.label, _compile_phrases(rule.phrases), rule.unless_score,
-                       frozenset(rule.ignore_topics))
+                       frozenset(rule.ignore_topics), rule.title_names_subject)
             for slug, rule in config.exclusions.items()
         )
         committees = tuple((committee_key(name), name, weight) for name, weight in config.committees.items())
@@ -266,9 +285,11 @@ class Tagger:
     # -- scoring -------------------------------------------------------------------------------------------
 
     def _texts(self, bill: BillInput, view: _StateView) -> dict[str, list[Words]]:
+        lead, rest = split_lead(_strip(bill.synopsis, view.ignore))
         return {
             "title": [words(bill.title)],
-            "synopsis": [words(_strip(bill.synopsis, view.ignore))],
+            "lead": [words(lead)],
+            "synopsis": [words(rest)],
             "subjects": [words(s) for s in bill.subjects],
             "committee": [words(bill.committee)],
             "analysis": [words(_strip(bill.analysis_text, view.ignore))],
@@ -290,7 +311,7 @@ class Tagger:
                 reasons.insert(0, f"referred to {bill.committee or name}{against}")
                 break
         score = sum(scores.values()) + bonus
-        excluded = self._excluded(texts, scores, bonus, reasons)
+        excluded = self._excluded(texts, scores, lambda: self._title_k12(bill, view, texts), bonus, reasons)
         watched = self._is_watched(bill)
         if watched:
             reasons.insert(0, "on the watch list")
@@ -315,16 +336,26 @@ class Tagger:
         tags.sort(key=lambda t: (-t.score, t.tag))
         return scores, tags
 
-    def _excluded(self, texts: Mapping[str, list[Words]], scores: Mapping[str, float], bonus: float,
-                  reasons: list[str]) -> bool:
+    def _title_k12(self, bill: BillInput, view: _StateView, texts: Mapping[str, list[Words]]) -> dict[str, float]:
+        """K-12 wording (context topics) in the title alone: the evidence against an exclusion naming the subject."""
+        title_only = {name: (texts[name] if name == "title" else []) for name in texts}
+        context = tuple(t for t in view.topics if t.context)
+        return {t.slug: self._score_topic(t, title_only, (), [], bill, [])[0] for t in context}
+
+    def _excluded(self, texts: Mapping[str, list[Words]], scores: Mapping[str, float],
+                  title_k12: Callable[[], Mapping[str, float]], bonus: float, reasons: list[str]) -> bool:
         """Does an exclusion apply? Its phrase is found and the K-12 evidence it counts stays below its bar."""
         excluded = False
         for exclusion in self._exclusions:
             hit = self._first_hit(exclusion.phrases, texts)
             if hit is None:
                 continue
-            k12 = sum(v for k, v in scores.items() if k not in exclusion.ignore_topics) + max(bonus, 0.0)
+            subject = exclusion.title_names_subject and hit[0] == "title"
+            counted = title_k12() if subject else scores
+            k12 = sum(v for k, v in counted.items() if k not in exclusion.ignore_topics) + max(bonus, 0.0)
             quoted = f"'{hit[1]}' in {_where([hit[0]])}"
+            if subject:
+                reasons.append(f"{quoted} names the bill's subject: only K-12 wording in the title counts against it")
             if k12 < exclusion.unless_score:
                 excluded = True
                 reasons.append(f"excluded: {quoted}, {exclusion.label}")
@@ -367,7 +398,7 @@ class Tagger:
         score = 0.0
         reasons: list[str] = []
         for hits in found.values():
-            best = max(self._weights[h.field] for h in hits)
+            best = max(self._field_weight(topic, h.field) for h in hits)
             score += hits[0].phrase.weight * topic.weight * best
             fields = list(dict.fromkeys(h.field for h in hits))
             origin = f" ({hits[0].phrase.origin})" if hits[0].phrase.origin else ""
@@ -383,6 +414,12 @@ class Tagger:
                     reasons.append(f"sponsored by {raw}")
                     break
         return score, reasons
+
+    def _field_weight(self, topic: _Topic, field_name: str) -> float:
+        """The main clause makes K-12 wording the bill's subject; a topic's phrase there counts as synopsis."""
+        if field_name == "lead" and not topic.context:
+            return self._weights["synopsis"]
+        return self._weights[field_name]
 
     @staticmethod
     def _topic_hits(topic: _Topic, segment: Words, field_name: str) -> list[_Hit]:

@@ -32,10 +32,11 @@ def sendgrid_events_endpoint(app: App) -> Callable[[Request], Awaitable[Response
             return JSONResponse({"error": "event webhook not configured"}, status_code=503)
         try:
             key = engagement.load_key(configured)
-            posted = await read_capped(request, app.config.email.max_inbound_bytes)
-            if posted.too_large:
-                return JSONResponse({"error": f"too large: {posted.size} bytes"}, status_code=413)
-            body = posted.data
+            read = await read_capped(request, app.config.email.max_inbound_bytes)
+            if read.too_large:  # events are small; SendGrid batches them, so a huge post is not SendGrid's
+                return JSONResponse({"error": f"too large: {read.size:,} bytes, over [email] max_inbound_bytes"},
+                                    status_code=413)
+            body = read.data
             engagement.verify(key, request.headers.get(engagement.SIGNATURE_HEADER, ""),
                               request.headers.get(engagement.TIMESTAMP_HEADER, ""), body, now=app.now(),
                               max_age=timedelta(seconds=app.config.engagement.event_max_age_seconds))

@@ -16,6 +16,7 @@ NAV = [
     NavItem("Dashboard", "dashboard", "dashboard"),
     NavItem("Queue", "queue", "queue"),
     NavItem("Bills", "bills", "bills"),
+    NavItem("Search", "search", "search"),
     NavItem("Digest", "digest", "digest"),
     NavItem("Questions", "questions", "questions"),
     NavItem("Agenda", "agenda", "agenda"),

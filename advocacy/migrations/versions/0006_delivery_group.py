@@ -3,7 +3,7 @@ send can claim a provider request's worth of rows at a time, in group order, fro
 Adds a nullable column and an index; keeps every row (existing rows get no key and are sent ungrouped-safe).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

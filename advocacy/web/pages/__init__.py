@@ -18,6 +18,7 @@ from advocacy.web.pages import (
     portal,
     questions,
     queue,
+    search,
     signin,
 )
 
@@ -26,4 +27,5 @@ ROUTES = [
     *questions.ROUTES, *agenda.ROUTES, *members.ROUTES, *member_links.ROUTES,
     *engagement.ROUTES, *exports.ROUTES,
     *portal.ROUTES,
+    *search.ROUTES,
 ]

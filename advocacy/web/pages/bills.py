@@ -25,9 +25,11 @@ from advocacy.models import (
     TagAssessment,
 )
 from advocacy.outbound.content import plain_status
+from advocacy.web.billtext_view import MAX_HUNKS, text_panel
 from advocacy.web.curation_form import POSITION_LABELS, PRIORITY_LABELS, STATUS_LABELS, CurationForm
 from advocacy.web.render import render
 from advocacy.web.routing import page
+from advocacy.web.votes_view import vote_panel
 from vocabulary import billnum
 
 PER_PAGE = 50
@@ -190,6 +192,8 @@ def render_bill(request: Request, session: Session, bill_id: int, form: Curation
         "form": form or CurationForm.from_curation(data.curation, app.config.collaborative.tz),
         "history": audit_log(session, data.bill, limit=12), "status": plain_status(app.config, data.bill),
         "statuses": STATUS_LABELS, "priorities": PRIORITY_LABELS, "positions": POSITION_LABELS,
+        "t": text_panel(session, bill_id, request.query_params), "max_hunks": MAX_HUNKS,
+        "v": vote_panel(session, bill_id),
     }, status_code=status_code)
 
 
