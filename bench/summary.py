@@ -25,6 +25,7 @@ BENCHES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ingest.py", ()),
     ("digest_render.py", ()),
     ("digest_send.py", ()),
+    ("send_workers.py", ("--members", "10000", "--latency", "0.3")),  # needs the local PostgreSQL
     ("webhook_load.py", ()),
     ("unchanged_pass.py", ()),
 )

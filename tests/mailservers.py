@@ -10,6 +10,7 @@ import itertools
 import json
 import socket
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -117,6 +118,7 @@ class SendGridStandIn:
     def __init__(self, api_key: str = "SG.test-key", keep_payloads: bool = True) -> None:
         self.api_key = api_key
         self.keep_payloads = keep_payloads
+        self.latency = 0.0  # seconds each request takes to answer, as a real provider's round trip does
         self.requests: list[SendGridRequest] = []
         self.attempts = 0  # every POST, including scripted failures
         self._script: deque[ScriptedReply] = deque()
@@ -185,6 +187,8 @@ class SendGridStandIn:
 
     def _reply(self, body: dict[str, Any] | None) -> tuple[int, dict[str, str], dict[str, Any] | None]:
         """Decide the answer for one request (called under no lock; takes it itself)."""
+        if self.latency:
+            time.sleep(self.latency)
         with self._lock:
             self.attempts += 1
             scripted = self._script.popleft() if self._script else None

@@ -13,6 +13,7 @@ from advocacy.models import Mailing
 from advocacy.outbound.digest import (
     NothingNew,
     create_digest,
+    join_digest,
     last_sent_digest,
     latest_draft,
     send_digest,
@@ -86,10 +87,14 @@ def preview(app: App, since: str | None, until: str | None, note_file: Path | No
 @click.option("--digest", "mailing_id", type=int, help="Send this digest (default: the open draft, or a new one).")
 @click.option("--resend-to", multiple=True, metavar="EMAIL", help="Send an already-sent digest again to these members.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--join", is_flag=True, help="PostgreSQL: help the process sending --digest (claim members beside it).")
 @pass_app()
 def send(app: App, since: str | None, until: str | None, note_file: Path | None, fresh: bool,
-         mailing_id: int | None, resend_to: tuple[str, ...], yes: bool) -> None:
+         mailing_id: int | None, resend_to: tuple[str, ...], yes: bool, join: bool) -> None:
     """Send the digest to every active member, once. Re-running resumes an interrupted send."""
+    if join:
+        _join(app, mailing_id)
+        return
     if mailing_id is None and resend_to:
         with app.sessions() as session:
             last = last_sent_digest(session)
@@ -128,6 +133,19 @@ def send(app: App, since: str | None, until: str | None, note_file: Path | None,
         click.echo(line)
     if app.config.email.backend == "outbox":
         click.echo(f"Outbox: {app.config.path(app.config.email.outbox_dir)}")
+    if report.failed:
+        sys.exit(EXIT_FAILED)
+
+
+def _join(app: App, mailing_id: int | None) -> None:
+    if mailing_id is None:
+        raise click.BadParameter("name the digest being sent", param_hint="--digest")
+    try:
+        report = join_digest(app, mailing_id, app.mail, progress=click.echo)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--join") from exc
+    for line in report.lines():
+        click.echo(line)
     if report.failed:
         sys.exit(EXIT_FAILED)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocacy.models.base import Base, utcnow
@@ -52,7 +52,8 @@ class Delivery(Base):
     """
 
     __tablename__ = "delivery"
-    __table_args__ = (UniqueConstraint("mailing_id", "member_id"),)
+    __table_args__ = (UniqueConstraint("mailing_id", "member_id"),
+                      Index("ix_delivery_claim", "mailing_id", "status", "group_key", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     mailing_id: Mapped[int] = mapped_column(ForeignKey("mailing.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
@@ -64,4 +65,6 @@ class Delivery(Base):
     provider_id: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # members with equal keys get the same email (`sending.prepare`): a send claims rows in this order
+    group_key: Mapped[str | None] = mapped_column(String(40))
     mailing: Mapped[Mailing] = relationship(back_populates="deliveries")

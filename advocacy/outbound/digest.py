@@ -8,7 +8,7 @@ sections and items that match their topics.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,7 +49,7 @@ from advocacy.outbound.content import (
 from advocacy.outbound.opportunities import testimony_info
 from advocacy.outbound.outgoing import cached, compose_with, message_for
 from advocacy.outbound.sending import AlreadySent, SendReport
-from advocacy.people.members import active_members
+from advocacy.people.members import each_active_member
 from advocacy.schedule import next_call, question_cutoff
 from digests import model as m
 from digests.channels.email import MailBackend
@@ -388,6 +388,23 @@ def send_digest(app: App, mailing_id: int, backend: MailBackend, *, resend: Sequ
         return _send_digest(app, mailing_id, backend, resend, progress, renderer)
 
 
+def join_digest(app: App, mailing_id: int, backend: MailBackend, *,
+                progress: Callable[[str], None] | None = None) -> SendReport:
+    """Help the process that is sending a digest (PostgreSQL): claim and send its pending members beside it, each
+    still exactly once (`sending.send(join=True)`). The send must have started (it is "sending")."""
+    with app.sessions() as session:
+        digest = session.get(Mailing, mailing_id)
+        if digest is None or digest.kind != "digest" or digest.status != "sending":
+            raise ValueError(f"digest {mailing_id} is not being sent ({digest.status if digest else 'no such digest'})"
+                             "; start it with `advocacy digest send`, then join")
+        states = member_states(session)
+        view = load_view(session, digest, app.config)
+    render = renderer_for(app.config, view, EmailRenderer(), app.now(), states)
+    compose = compose_with(app, render, substitute=MEMBER_TOKEN)
+    return sending.send(app, mailing_id, backend, compose, progress=progress, join=True,
+                        key=lambda member: (member_topics_key(member), states.get(member.id, "")))
+
+
 def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequence[str],
                  progress: Callable[[str], None] | None, renderer: EmailRenderer | None) -> SendReport:
     with app.transaction() as session:
@@ -404,17 +421,22 @@ def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequen
         elif digest.status == "sent":
             raise AlreadySent(f"digest {mailing_id} was sent on {digest.sent_at:%Y-%m-%d %H:%M} UTC; "
                               "use --resend-to EMAIL to send it again to named members")
-        elif digest.status == "draft":
+        states = member_states(session)
+
+        def key(member: Member) -> Hashable:
+            return member_topics_key(member), states.get(member.id, "")
+
+        if digest.status == "draft":
             # who receives it is decided once, when sending starts; a resumed send keeps that list
-            sending.prepare(session, digest, active_members(session), app.now(),
-                            decide=by_frequency(session, app.config, app.now()))
+            # rows of what `by_frequency` and `key` read (id, topics, frequency), not ORM objects: 50k members stream
+            recipients = each_active_member(session, Member.id, Member.topics, Member.digest_frequency)
+            sending.prepare(session, digest, recipients, app.now(),
+                            decide=by_frequency(session, app.config, app.now()), key=key)
         digest.status = "sending"
         view = load_view(session, digest, app.config)
-        states = member_states(session)
     render = renderer_for(app.config, view, renderer or EmailRenderer(), app.now(), states)
     compose = compose_with(app, render, substitute=MEMBER_TOKEN)
-    return sending.send(app, mailing_id, backend, compose, progress=progress, leased=True,
-                        key=lambda member: (member_topics_key(member), states.get(member.id, "")))
+    return sending.send(app, mailing_id, backend, compose, progress=progress, leased=True, key=key)
 
 
 def by_frequency(session: Session, config: Config, now: datetime) -> Callable[[Member], tuple[str, str]]:

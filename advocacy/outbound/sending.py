@@ -17,16 +17,17 @@ So a re-run right after a crash proceeds; a live owner is named in one line ("an
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Iterator, Sequence
+import time
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from advocacy.app import App
-from advocacy.locks import HEARTBEAT_TTL, db_lock, holder
+from advocacy.locks import HEARTBEAT_TTL, advisory_key, db_lock, holder
 from advocacy.models import Delivery, Mailing, Member
 from advocacy.outbound.engagement import WHY_SUPPRESSED, suppressed
 from advocacy.people.members import find_member
@@ -36,6 +37,7 @@ from digests.message import MessageError, OutgoingMessage
 from digests.model import ContextError
 
 log = logging.getLogger("advocacy.outbound.sending")
+CHUNK = 2000  # rows per bulk INSERT, and members read at a time
 
 
 class AlreadySent(Exception):
@@ -97,23 +99,37 @@ def _some(emails: list[str]) -> str:
     return ", ".join(emails[:10]) + (" ..." if len(emails) > 10 else "")
 
 
-def prepare(session: Session, digest: Mailing, members: Sequence[Member], now: datetime,
-            decide: Callable[[Member], tuple[str, str]] | None = None) -> int:
-    """Write a delivery for each member who has none yet (pending, or what `decide` says), in one bulk INSERT.
-    Returns how many."""
+def prepare(session: Session, digest: Mailing, members: Iterable[Member], now: datetime,
+            decide: Callable[[Member], tuple[str, str]] | None = None, key: GroupKey | None = None) -> int:
+    """Write a delivery for each member who has none yet (pending, or what `decide` says), in bulk INSERTs of
+    `CHUNK` rows as `members` is read (it may be a stream). With the send's `key`, each row gets the number of
+    its email's group, so a send claims the members of one email together (it only orders: who shares an email is
+    decided by `key` itself at each claim). Returns how many."""
     session.flush()
     have = set(session.scalars(select(Delivery.member_id).where(Delivery.mailing_id == digest.id)))
-    rows = []
+    rows: list[dict[str, object]] = []
+    groups: dict[Hashable, int] = {}  # group key -> its number, in order of first appearance
+    written = 0
     for member in members:
         if member.id in have:
             continue
         have.add(member.id)
         status, reason = decide(member) if decide else ("pending", "")
+        group = None if key is None else f"{groups.setdefault(key(member), len(groups)):08d}"
         rows.append({"mailing_id": digest.id, "member_id": member.id, "status": status, "error": reason,
-                     "created_at": now})
+                     "created_at": now, "group_key": group})
+        if len(rows) == CHUNK:
+            written += _insert(session, rows)
+    return written + _insert(session, rows)
+
+
+def _insert(session: Session, rows: list[dict[str, object]]) -> int:
+    """Insert the rows (Core executemany) and empty the list; how many."""
+    count = len(rows)
     if rows:
         session.execute(insert(Delivery), rows)
-    return len(rows)
+        rows.clear()
+    return count
 
 
 def resend_to(session: Session, digest: Mailing, emails: Sequence[str], now: datetime) -> list[str]:
@@ -160,18 +176,11 @@ def lease(app: App, what: int | str, label: str = "") -> Iterator[None]:
         yield
 
 
-def _units(rows: Sequence[tuple[int, Member]], key: GroupKey | None, size: int) -> list[list[tuple[int, Member]]]:
-    """Deliveries in the order they become requests: members with the same email together, `size` at a time."""
-    groups: dict[Hashable, list[tuple[int, Member]]] = {}
-    for delivery_id, member in rows:
-        groups.setdefault(key(member) if key else None, []).append((delivery_id, member))
-    return [group[i:i + size] for group in groups.values() for i in range(0, len(group), size)]
-
-
 def _claim(session: Session, ids: Sequence[int]) -> set[int]:
     claimed = session.execute(
         update(Delivery).where(Delivery.id.in_(ids), Delivery.status == "pending")
-        .values(status="sending", attempts=Delivery.attempts + 1).returning(Delivery.id)
+        .values(status="sending", attempts=Delivery.attempts + 1).returning(Delivery.id),
+        execution_options={"synchronize_session": False},
     ).scalars().all()
     return set(claimed)
 
@@ -191,76 +200,157 @@ def _message(compose: Compose, digest: Mailing, member: Member) -> OutgoingMessa
 
 
 def send(app: App, mailing_id: int, backend: MailBackend, compose: Compose, *, key: GroupKey | None = None,
-         progress: Callable[[str], None] | None = None, leased: bool = False) -> SendReport:
+         progress: Callable[[str], None] | None = None, leased: bool = False, join: bool = False) -> SendReport:
     """Send every pending delivery of `mailing_id` once, one provider request at a time.
 
     `leased`: the caller already holds `lease(app, mailing_id)` (taken before `prepare`); otherwise it is taken here.
+    `join` (PostgreSQL only): help a send that a process holding the lease has prepared, claiming pending rows
+    beside it without the lease; a joiner never treats rows in flight as a crash's (only a sender alone does).
     """
     with app.sessions() as session:
         if session.get(Mailing, mailing_id) is None:
             raise ValueError(f"no digest {mailing_id}")
-    if leased:
-        report = _send_locked(app, mailing_id, backend, compose, key, progress)
+    if join and app.engine.dialect.name != "postgresql":
+        raise ValueError("several processes can share one send on PostgreSQL only; SQLite keeps one sender")
+    if leased or join:
+        report = _send_locked(app, mailing_id, backend, compose, key, progress, join)
     else:
         with lease(app, mailing_id):
-            report = _send_locked(app, mailing_id, backend, compose, key, progress)
+            report = _send_locked(app, mailing_id, backend, compose, key, progress, join)
     log.info("%s=%s sent=%s failed=%s skipped=%s requests=%s", report.kind, mailing_id, report.sent, report.failed,
              report.skipped, report.requests)
     return report
 
 
-def _pending(app: App, mailing_id: int) -> tuple[Mailing, list[tuple[int, Member]], dict[str, Skip]]:
-    """The mailing, its pending deliveries, and a Skip for each address suppressed (it bounced, or spam)."""
-    with app.sessions() as session:
-        digest = session.get(Mailing, mailing_id)
-        rows = [(delivery_id, member) for delivery_id, member in session.execute(
-            select(Delivery.id, Member).join(Member, Member.id == Delivery.member_id)
-            .where(Delivery.mailing_id == mailing_id, Delivery.status == "pending").order_by(Delivery.id)
-        )]
-        blocked = {email: Skip(f"address suppressed after {WHY_SUPPRESSED.get(row.reason, row.reason)}")
-                   for email, row in suppressed(session, [member.email for _, member in rows]).items()}
-    assert digest is not None
-    return digest, rows, blocked
+@contextmanager
+def _workers(app: App, mailing_id: int, begin: Callable[[], None] | None) -> Iterator[None]:
+    """Every process sending one mailing on PostgreSQL holds a shared advisory lock on it, on a connection of its
+    own (the server drops it with the process). `begin` (recovering a crash's leftovers) runs only under the
+    exclusive lock, i.e. when no other process sends this mailing: a live one's rows in flight are not leftovers.
+    SQLite has one sender (the lease): `begin` just runs."""
+    if app.engine.dialect.name != "postgresql":
+        if begin:
+            begin()
+        yield
+        return
+    conn = app.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        schema = str(conn.execute(text("SELECT current_schema()")).scalar() or "public")  # as `locks` scopes them
+        lock = {"k": advisory_key(f"send-workers:{mailing_id}", schema)}
+        alone = begin is not None and bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), lock).scalar())
+        try:
+            if alone and begin:
+                begin()
+            conn.execute(text("SELECT pg_advisory_lock_shared(:k)"), lock)
+        finally:
+            if alone:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), lock)
+        yield
+        conn.execute(text("SELECT pg_advisory_unlock_shared(:k)"), lock)
+    except BaseException:
+        conn.invalidate()  # never back to the pool still holding a lock
+        raise
+    finally:
+        conn.close()
 
 
 def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compose, key: GroupKey | None,
-                 progress: Callable[[str], None] | None) -> SendReport:
-    with app.transaction() as session:
+                 progress: Callable[[str], None] | None, join: bool) -> SendReport:
+    with app.sessions() as session:
         digest = session.get(Mailing, mailing_id)
-        assert digest is not None
-        report = SendReport(mailing_id, kind=digest.kind)
-        report.interrupted = _recover(session, mailing_id)
-        # temporary failures of an earlier run get another go
-        session.execute(update(Delivery).where(Delivery.mailing_id == mailing_id, Delivery.status == "failed",
-                                               Delivery.permanent.is_(False)).values(status="pending"))
-    digest, rows, blocked = _pending(app, mailing_id)
+    assert digest is not None
+    report = SendReport(mailing_id, kind=digest.kind)
+
+    def begin() -> None:
+        with app.transaction() as session:
+            report.interrupted = _recover(session, mailing_id)
+            # temporary failures of an earlier run get another go
+            session.execute(update(Delivery).where(Delivery.mailing_id == mailing_id, Delivery.status == "failed",
+                                                   Delivery.permanent.is_(False)).values(status="pending"),
+                            execution_options={"synchronize_session": False})
+
     # A backend that shares one request among many recipients says how many; otherwise a message is a request.
     size = max(1, int(getattr(backend, "batch_size", 1)))
-    done = 0
-    for unit in _units(rows, key, size):
-        # Build first, claim second: an error while composing leaves the rows pending (retried on the next run),
-        # so only a request actually in flight can ever be left "sending".
-        prepared = {delivery_id: blocked.get(member.email) or _message(compose, digest, member)
-                    for delivery_id, member in unit}
-        with app.transaction() as session:
-            claimed = _claim(session, list(prepared))
-        built = {delivery_id: message for delivery_id, message in prepared.items() if delivery_id in claimed}
-        outgoing = [(delivery_id, m) for delivery_id, m in built.items() if isinstance(m, OutgoingMessage)]
-        results: list[SendResult] = backend.send([m for _, m in outgoing]) if outgoing else []
-        if outgoing:
-            report.requests += 1
-        by_id = {delivery_id: result for (delivery_id, _), result in zip(outgoing, results, strict=True)}
-        emails = {delivery_id: member.email for delivery_id, member in unit}
-        with app.transaction() as session:
-            for row in session.scalars(select(Delivery).where(Delivery.id.in_(list(built)))):
-                row.channel = _channel(backend)
-                _record(row, built[row.id], by_id.get(row.id), app.now(), report, emails[row.id])
-        done += len(unit)
-        if progress:
-            progress(f"  {done}/{len(rows)} handed to the mail backend")
+    shared = app.engine.dialect.name == "postgresql"
+    with _workers(app, mailing_id, None if join else begin):
+        with app.sessions() as session:
+            total = session.scalar(select(func.count(Delivery.id)).where(
+                Delivery.mailing_id == mailing_id, Delivery.status == "pending")) or 0
+        done = 0
+        while (claimed := _claim_next(app, digest, compose, key, size, shared)) is not None:
+            built, emails = claimed
+            if not built:
+                if not shared:
+                    break
+                time.sleep(0.01)  # that email's rows are being claimed by another process right now
+                continue
+            _deliver(app, backend, built, emails, report)
+            done += len(built)
+            if progress:
+                progress(f"  {done}/{total} handed to the mail backend")
+    _finish(app, mailing_id, report)
+    return report
 
+
+Built = OutgoingMessage | Skip | str
+
+
+def _claim_next(app: App, digest: Mailing, compose: Compose, key: GroupKey | None, size: int, shared: bool
+                ) -> tuple[dict[int, Built], dict[int, str]] | None:
+    """Claim the next provider request's rows: up to `size` pending rows of one email (the first group key), built
+    before they are claimed in the same transaction, so an error while composing leaves them pending and only a
+    request actually in flight can be left "sending". On PostgreSQL the rows are read FOR UPDATE SKIP LOCKED, so
+    processes sharing the send take disjoint rows. None when nothing is pending."""
+    pending = (Delivery.mailing_id == digest.id, Delivery.status == "pending")
     with app.transaction() as session:
-        digest = session.get(Mailing, mailing_id)
+        head = select(Delivery.group_key).where(*pending).order_by(Delivery.group_key, Delivery.id).limit(1)
+        # sharing: the first email no other process is claiming right now
+        first = session.execute(head.with_for_update(skip_locked=True) if shared else head).first()
+        if first is None:  # nothing pending, or (sharing) every pending row is being claimed by another process
+            return None if not shared or session.scalar(select(Delivery.id).where(*pending).limit(1)) is None \
+                else ({}, {})
+        same = Delivery.group_key.is_(None) if first[0] is None else Delivery.group_key == first[0]
+        query = (select(Delivery.id, Member).join(Member, Member.id == Delivery.member_id).where(*pending, same)
+                 .order_by(Delivery.id).limit(size))
+        if shared:
+            query = query.with_for_update(skip_locked=True, of=Delivery)
+        rows = session.execute(query).all()
+        if key is not None and rows:  # the stored key orders; the key itself decides who shares the email
+            first_key = key(rows[0][1])
+            rows = [row for row in rows if key(row[1]) == first_key]
+        blocked = {email: Skip(f"address suppressed after {WHY_SUPPRESSED.get(row.reason, row.reason)}")
+                   for email, row in suppressed(session, [member.email for _, member in rows]).items()}
+        prepared = {delivery_id: blocked.get(member.email) or _message(compose, digest, member)
+                    for delivery_id, member in rows}
+        emails = {delivery_id: member.email for delivery_id, member in rows}
+        claimed = _claim(session, list(prepared)) if prepared else set()
+    return {i: message for i, message in prepared.items() if i in claimed}, emails
+
+
+def _deliver(app: App, backend: MailBackend, built: dict[int, Built], emails: dict[int, str],
+             report: SendReport) -> None:
+    """One request for the claimed rows' messages, then every row's outcome in a few bulk UPDATEs."""
+    outgoing = [(delivery_id, m) for delivery_id, m in built.items() if isinstance(m, OutgoingMessage)]
+    results: list[SendResult] = backend.send([m for _, m in outgoing]) if outgoing else []
+    if outgoing:
+        report.requests += 1
+    by_id = {delivery_id: result for (delivery_id, _), result in zip(outgoing, results, strict=True)}
+    now, channel = app.now(), _channel(backend)
+    changes: dict[tuple[tuple[str, object], ...], list[int]] = {}
+    for delivery_id, message in built.items():
+        values = _outcome(message, by_id.get(delivery_id), now, report, emails[delivery_id])
+        changes.setdefault(tuple(values.items()), []).append(delivery_id)
+    with app.transaction() as session:
+        for values, ids in changes.items():
+            session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(channel=channel, **dict(values)),
+                            execution_options={"synchronize_session": False})
+
+
+def _finish(app: App, mailing_id: int, report: SendReport) -> None:
+    """The mailing is sent once nothing is left to do. The mailing row is locked first, so of several processes
+    finishing together the last one counts everyone's rows (none leaves it "sending" by a stale count)."""
+    with app.transaction() as session:
+        digest = session.get(Mailing, mailing_id, with_for_update=True)
         assert digest is not None
         unfinished = session.scalar(select(func.count(Delivery.id)).where(
             Delivery.mailing_id == mailing_id,
@@ -274,7 +364,6 @@ def _send_locked(app: App, mailing_id: int, backend: MailBackend, compose: Compo
             digest.status = "sending"
         report.deferred = session.scalar(select(func.count(Delivery.id)).where(
             Delivery.mailing_id == mailing_id, Delivery.status == "deferred")) or 0
-    return report
 
 
 def _channel(backend: MailBackend) -> str:
@@ -282,33 +371,33 @@ def _channel(backend: MailBackend) -> str:
     return str(getattr(backend, "channel", EMAIL))
 
 
-def _record(row: Delivery, built: OutgoingMessage | Skip | str, result: SendResult | None, now: datetime,
-            report: SendReport, email: str) -> None:
+def _outcome(built: Built, result: SendResult | None, now: datetime, report: SendReport,
+             email: str) -> dict[str, object]:
+    """The row's new values for what became of its message, counted in `report`."""
     if isinstance(built, Skip):
-        row.status, row.error = "skipped", built.reason
         report.skipped += 1
-    elif isinstance(built, str):
-        row.status, row.permanent, row.error = "failed", True, built
+        return {"status": "skipped", "error": built.reason}
+    if isinstance(built, str):
         report.failed += 1
         report.permanent.append((email, built))
-    elif result is None:  # a backend that broke its promise of one result per message
-        row.status, row.permanent, row.error = "failed", False, "the mail backend gave no result"
+        return {"status": "failed", "permanent": True, "error": built}
+    if result is None:  # a backend that broke its promise of one result per message
         report.failed += 1
         report.retry_later += 1
-    elif result.ok:
-        row.status, row.sent_at, row.provider_id, row.error = "sent", now, result.provider_id, ""
+        return {"status": "failed", "permanent": False, "error": "the mail backend gave no result"}
+    if result.ok:
         report.sent += 1
-    elif result.unknown:  # like a crash during the request: never resent automatically
-        row.status, row.error = "interrupted", f"{result.reason}; not resent automatically"
+        return {"status": "sent", "sent_at": now, "provider_id": result.provider_id, "error": ""}
+    if result.unknown:  # like a crash during the request: never resent automatically
         report.interrupted.append(email)
         report.unanswered.append(email)
+        return {"status": "interrupted", "error": f"{result.reason}; not resent automatically"}
+    report.failed += 1
+    if result.permanent:
+        report.permanent.append((email, result.reason))
     else:
-        row.status, row.permanent, row.error = "failed", result.permanent, result.reason
-        report.failed += 1
-        if result.permanent:
-            report.permanent.append((email, result.reason))
-        else:
-            report.retry_later += 1
+        report.retry_later += 1
+    return {"status": "failed", "permanent": result.permanent, "error": result.reason}
 
 
 def failures(session: Session, mailing_id: int) -> list[tuple[str, str, str]]:
