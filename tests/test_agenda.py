@@ -289,3 +289,11 @@ def test_a_scheduled_agenda_send_that_met_a_temporary_failure_is_finished_on_the
     sent = len(list((tmp_path / "outbox").glob("*.eml")))
     assert sent == 3  # everyone, once
     assert agenda.run_due(app, backend=backend, folder=tmp_path / "files") is None
+
+
+def test_the_agenda_ranks_a_bill_without_priority_above_the_watch_list_as_the_digest_does(app: App) -> None:
+    setup(app, approved={"HB 96": "watch", "HB 58": None})  # type: ignore[dict-item]
+    with app.sessions() as session:
+        since = app.now() - timedelta(days=30)
+        top = agenda.moved_bills(session, since, app.now() + timedelta(seconds=1), top=1)
+    assert [bill.identifier for bill in top] == ["HB 58"]

@@ -37,6 +37,7 @@ from advocacy.outbound import sending
 from advocacy.outbound.content import (
     MEMBER_TOKEN,
     MOVING_EVENTS,
+    PRIORITY_ORDER,
     bill_item,
     collaborative,
     display_number,
@@ -59,7 +60,6 @@ from digests.timefmt import format_clock, format_when
 
 GENERAL = "General questions"
 OPEN_QA = "Open Q&A and next steps"
-_PRIORITY = {"high": 0, "medium": 1, "watch": 2}
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?")
 _BILL = re.compile(r"\b(?:(?:house|senate)\s+(?:joint\s+|concurrent\s+)?(?:bill|resolution)"
                    r"|[hs]\.?\s?(?:[jc]\.?\s?)?[br]\.?)\s*(?:no\.?\s*)?\d+", re.IGNORECASE)
@@ -168,7 +168,7 @@ def moved_bills(session: Session, since: datetime, until: datetime, top: int) ->
     for curation, detected in rows:
         if curation.bill_id not in latest or detected > latest[curation.bill_id][1]:
             latest[curation.bill_id] = (curation, detected)
-    ranked = sorted(latest.values(), key=lambda pair: (_PRIORITY.get(pair[0].priority or "", 3),
+    ranked = sorted(latest.values(), key=lambda pair: (PRIORITY_ORDER.get(pair[0].priority, 2),
                                                         not pair[0].alert, -pair[1].timestamp(), pair[0].bill_id))
     return [curation.bill for curation, _ in ranked[:top]]
 
