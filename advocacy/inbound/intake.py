@@ -507,8 +507,6 @@ def assign_call(session: Session, question_id: int, call: Call, *, actor: str, n
     return question
 
 
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Acknowledgement
 

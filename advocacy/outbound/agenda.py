@@ -430,8 +430,6 @@ def merge_questions(session: Session, keep_id: int, other_id: int) -> Question:
 # Rendering
 
 
-
-
 def context(session: Session, config: Config, call: Call, now: datetime) -> m.AgendaContext:
     """The agenda as members read it (the same for everyone; the footer's token is substituted per member)."""
     items = sorted(call.agenda, key=lambda i: i.position)

@@ -71,8 +71,6 @@ def last_sent_digest(session: Session) -> Mailing | None:
     )
 
 
-
-
 def _tracked(session: Session) -> dict[int, Curation]:
     rows = session.scalars(
         select(Curation).options(selectinload(Curation.bill))
@@ -247,24 +245,6 @@ def load_view(session: Session, digest: Mailing, config: Config | None = None) -
                       answered(session, digest.period_start, digest.period_end))
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 def questions_call(config: Config, now: datetime) -> m.QuestionsCall:
     """The next call whose question cutoff is still ahead: members are never asked to reply by a past time."""
     start, end = next_call(config, now)
@@ -276,8 +256,6 @@ def questions_call(config: Config, now: datetime) -> m.QuestionsCall:
 
 def member_topics_key(member: Member) -> tuple[str, ...] | None:
     return None if member.topics is None else tuple(sorted(member.topics))
-
-
 
 
 def context_for(config: Config, view: DigestView, topics: tuple[str, ...] | None, now: datetime,
