@@ -27,6 +27,7 @@ from tests.test_sending import (
     Sleeps,
     make_app,
     new_digest,
+    smtp_app,
     statuses,
 )
 
@@ -96,8 +97,7 @@ def test_smtp_cut_after_data_is_interrupted_and_cut_before_is_retried(
         config_path: Path, db_url: str, clock: FakeClock) -> None:
     with LocalSmtpServer() as smtp:
         smtp.drop_after_data(BEN)
-        app = make_app(config_path, db_url, clock, email__backend="smtp", email__smtp__host=smtp.host,
-                       email__smtp__port=str(smtp.port), email__smtp__starttls="false")
+        app = smtp_app(config_path, db_url, clock, smtp.host, smtp.port)
         build_world(app, clock(), MEMBERS_CSV)
         mailing_id = new_digest(app)
         report = send_digest(app, mailing_id, app.mail)
@@ -111,16 +111,14 @@ def test_smtp_cut_after_data_is_interrupted_and_cut_before_is_retried(
 
 def test_smtp_refused_connection_is_retried_on_the_next_run(config_path: Path, db_url: str,
                                                             clock: FakeClock) -> None:
-    app = make_app(config_path, db_url, clock, email__backend="smtp", email__smtp__host="127.0.0.1",
-                   email__smtp__port=str(closed_port()), email__smtp__starttls="false")
+    app = smtp_app(config_path, db_url, clock, "127.0.0.1", closed_port())
     build_world(app, clock(), MEMBERS_CSV)
     mailing_id = new_digest(app)
     first = send_digest(app, mailing_id, app.mail)
     app.engine.dispose()
     assert first.sent == 0 and first.interrupted == [] and first.retry_later == 4
     with LocalSmtpServer() as smtp:
-        again = make_app(config_path, db_url, clock, email__backend="smtp", email__smtp__host=smtp.host,
-                         email__smtp__port=str(smtp.port), email__smtp__starttls="false")
+        again = smtp_app(config_path, db_url, clock, smtp.host, smtp.port)
         second = send_digest(again, mailing_id, again.mail)
         received = Counter(r for m in smtp.messages for r in m.rcpt_tos)
     again.engine.dispose()

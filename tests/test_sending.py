@@ -66,6 +66,12 @@ def make_app(config_path: Path, db_url: str, clock: FakeClock, **overrides: str)
     return App(config, secrets=Secrets.from_env({"SENDGRID_API_KEY": KEY}), clock=clock, database_url=db_url)
 
 
+def smtp_app(config_path: Path, db_url: str, clock: FakeClock, host: str, port: int) -> App:
+    """An App whose email goes over plain SMTP to `host:port` (a local test server, or a closed port)."""
+    return make_app(config_path, db_url, clock, email__backend="smtp", email__smtp__host=host,
+                    email__smtp__port=str(port), email__smtp__starttls="false")
+
+
 @pytest.fixture
 def server() -> Iterator[SendGridStandIn]:
     with SendGridStandIn(api_key=KEY) as stand_in:
@@ -259,8 +265,7 @@ def test_the_smtp_backend_delivers_to_a_real_smtp_server_and_records_refusals(
         config_path: Path, db_url: str, clock: FakeClock) -> None:
     with LocalSmtpServer() as smtp:
         smtp.refuse(DEV)
-        app = make_app(config_path, db_url, clock, email__backend="smtp", email__smtp__host=smtp.host,
-                       email__smtp__port=str(smtp.port), email__smtp__starttls="false")
+        app = smtp_app(config_path, db_url, clock, smtp.host, smtp.port)
         build_world(app, clock(), MEMBERS_CSV)
         mailing_id = new_digest(app)
         report = send_digest(app, mailing_id, app.mail)
