@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from advocacy.models import (
     SourceState,
 )
 from tests.factories import count
-from tests.httpserver import FIXTURES, Answer, FakeTime, FixtureServer, realdata
+from tests.httpserver import FIXTURES, Answer, FakeTime, FixtureServer, real_path
 
 API = "/api/v2/general_assembly_136/legislation"
 BILLS = ("hb12", "hb45", "sb8")
@@ -58,12 +57,7 @@ def serve_ohio(server: FixtureServer) -> None:
 
 
 def legiscan_file(name: str) -> Path:
-    folder = realdata("legiscan")
-    if folder is None or not (folder / name).is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"real LegiScan data missing: ../shared/realdata/legiscan/{name}")
-        pytest.skip("../shared/realdata/legiscan is not beside this checkout")
-    return folder / name
+    return real_path("legiscan", name)
 
 
 def serve_legiscan(server: FixtureServer) -> None:
