@@ -110,8 +110,27 @@ def test_merging_duplicates_lists_both_districts_on_one_question(app: App, advoc
     merged = question(app, 5)
     assert (merged.status, merged.merged_into_id) == ("merged", 4)
     page = text_of(advocate.get("/questions").text)
-    assert "Question 5 merged into question 4." in page
+    assert "Question 5 merged into question 4: one question, both districts listed." in page
     assert "Does the guarantee end under the new formula?" not in page
+
+
+def test_a_merge_is_audited_and_refused_unless_both_questions_are_open_on_the_same_call(
+        app: App, advocate: TestClient) -> None:
+    post_form(advocate, "/questions", "/questions/6/merge", {"into": "3"})  # 3 was answered already
+    assert "Nothing changed: question 3 is answered; only open questions merge" in text_of(
+        advocate.get("/questions").text)
+    post_form(advocate, "/questions", "/questions/1/merge", {"into": "4"})  # 1 has no call, 4 is on the next
+    assert "Nothing changed: questions 1 and 4 are for different calls" in text_of(advocate.get("/questions").text)
+    assert (question(app, 6).status, question(app, 1).status) == ("open", "open")
+    post_form(advocate, "/questions", "/questions/5/merge", {"into": "4"})
+    post_form(advocate, "/questions", "/questions/6/merge", {"into": "5"})  # 5 is merged now: not open
+    assert "Nothing changed: question 5 is merged; only open questions merge" in text_of(
+        advocate.get("/questions").text)
+    with app.sessions() as session:
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "merge"))
+        assert (entry.actor, entry.entity, entry.entity_id) == (ADVOCATE, "question", 5)
+        assert (entry.before, entry.after) == ({"status": "open", "merged_into_id": None},
+                                               {"status": "merged", "merged_into_id": 4})
 
 
 def test_moving_a_question_to_another_call(app: App, advocate: TestClient) -> None:
@@ -213,7 +232,8 @@ def test_editing_an_item(app: App, advocate: TestClient, seeded: int) -> None:
 
 def test_merging_on_the_agenda_takes_the_twin_off_it(app: App, advocate: TestClient, seeded: int) -> None:
     build(app, advocate, seeded)
-    post_form(advocate, "/agenda", "/agenda/questions/5/merge", {"into": "4"})
+    merged = post_form(advocate, "/agenda", "/questions/5/merge", {"into": "4", "back": "agenda"})
+    assert merged.headers["location"] == f"/agenda?call={call_day(app, seeded)}"  # type: ignore[attr-defined]
     assert all(5 not in i.question_ids for i in items(app, seeded))
     assert "Does the guarantee end under the new formula?" not in advocate.get("/agenda").text
 
@@ -242,7 +262,7 @@ def test_viewer_reads_the_agenda_but_changes_nothing(app: App, advocate: TestCli
     for action, data in ((f"/agenda/{call_day(app, seeded)}/build", {"intent": "fresh"}),
                          (f"/agenda/items/{item.id}/move", {"position": "3"}),
                          (f"/agenda/items/{item.id}/edit", {"title": "x", "notes": "", "minutes": "5"}),
-                         ("/agenda/questions/5/merge", {"into": "4"}), (f"/agenda/{seeded}/send", {})):
+                         ("/questions/5/merge", {"into": "4", "back": "agenda"}), (f"/agenda/{seeded}/send", {})):
         assert post_form(viewer, "/agenda", action, data).status_code == 403, action
     after = items(app, seeded)
     assert [(i.id, i.title, i.minutes) for i in after] == [(i.id, i.title, i.minutes) for i in before]

@@ -1,6 +1,7 @@
 """The agenda builder: the next call's agenda as members will get it, reordered, edited, merged, then sent.
 
-`advocacy.outbound.agenda` does the work (build, move, edit, merge_questions, context, publish), as for the CLI.
+`advocacy.outbound.agenda` does the work (build, move, edit, context, publish), as for the CLI; a merge of two
+questions posts to the questions page's one merge (`question_merge`).
 """
 
 from __future__ import annotations
@@ -185,27 +186,6 @@ def remove(request: Request) -> Response:
     return _edit(request, day, work)
 
 
-def merge(request: Request) -> Response:
-    app: App = request.app.state.app
-    form = posted_form(request)
-    question_id = request.path_params["question_id"]
-    with app.sessions() as session:
-        question = session.get(Question, question_id)
-        if question is None or question.call_id is None:
-            raise HTTPException(404, "There is no question with that number on a call.")
-        day = _day(app, _call(session, question.call_id))
-
-    def work(session: Session) -> str:
-        keep = forms.whole_number(form, "into", low=1, high=2**31)
-        target = session.get(Question, keep)
-        if target is None or target.call_id != question.call_id:
-            raise forms.FieldError("into", "choose another question of the same call")
-        agenda.merge_questions(session, keep, question_id)
-        return f"Question {question_id} merged into question {keep}: one question, both districts listed."
-
-    return _edit(request, day, work)
-
-
 def confirm_send(request: Request) -> Response:
     app: App = request.app.state.app
     with app.sessions() as session:
@@ -247,7 +227,6 @@ ROUTES = [
     action("/agenda/{day}/build", build, name="agenda_build"),
     action("/agenda/items/{item_id:int}/move", move, name="agenda_move"),
     action("/agenda/items/{item_id:int}/edit", edit, name="agenda_edit"),
-    action("/agenda/questions/{question_id:int}/merge", merge, name="agenda_merge"),
     action("/agenda/{call_id:int}/items", add, name="agenda_add"),
     action("/agenda/items/{item_id:int}/remove", remove, name="agenda_remove"),
     page("/agenda/{call_id:int}/send", confirm_send, name="agenda_confirm"),
