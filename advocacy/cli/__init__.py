@@ -7,6 +7,7 @@ App, the configuration and the database layer are imported by name when the firs
 
 from __future__ import annotations
 
+import getpass
 import importlib
 import logging
 import sys
@@ -59,6 +60,11 @@ class State:
                 click.secho(str(exc), fg="red", err=True)
                 sys.exit(EXIT_NOT_MIGRATED)
         return self._app
+
+
+def actor() -> str:
+    """Who the command line acts as, in audit records."""
+    return f"cli:{getpass.getuser()}"
 
 
 def pass_app(migrated: bool = True) -> Callable[[F], F]:

@@ -375,12 +375,20 @@ def join_digest(app: App, mailing_id: int, backend: MailBackend, *,
         if digest is None or digest.kind != "digest" or digest.status != "sending":
             raise ValueError(f"digest {mailing_id} is not being sent ({digest.status if digest else 'no such digest'})"
                              "; start it with `advocacy digest send`, then join")
-        states = member_states(session)
-        view = load_view(session, digest, app.config)
-    render = renderer_for(app.config, view, EmailRenderer(), app.now(), states)
-    compose = compose_with(app, render, substitute=MEMBER_TOKEN)
-    return sending.send(app, mailing_id, backend, compose, progress=progress, join=True,
-                        key=lambda member: (member_topics_key(member), states.get(member.id, "")))
+        compose, key = _composer(app, session, digest, EmailRenderer())
+    return sending.send(app, mailing_id, backend, compose, progress=progress, join=True, key=key)
+
+
+def _composer(app: App, session: Session, digest: Mailing, renderer: EmailRenderer
+              ) -> tuple[sending.Compose, Callable[[Member], Hashable]]:
+    """Every process sending a digest builds each member's email, and groups the members who share one, alike."""
+    states = member_states(session)
+
+    def key(member: Member) -> Hashable:
+        return member_topics_key(member), states.get(member.id, "")
+
+    render = renderer_for(app.config, load_view(session, digest, app.config), renderer, app.now(), states)
+    return compose_with(app, render, substitute=MEMBER_TOKEN), key
 
 
 def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequence[str],
@@ -399,11 +407,7 @@ def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequen
         elif digest.status == "sent":
             raise AlreadySent(f"digest {mailing_id} was sent on {digest.sent_at:%Y-%m-%d %H:%M} UTC; "
                               "use --resend-to EMAIL to send it again to named members")
-        states = member_states(session)
-
-        def key(member: Member) -> Hashable:
-            return member_topics_key(member), states.get(member.id, "")
-
+        compose, key = _composer(app, session, digest, renderer or EmailRenderer())
         if digest.status == "draft":
             # who receives it is decided once, when sending starts; a resumed send keeps that list
             # rows of what `by_frequency` and `key` read (id, topics, frequency), not ORM objects: 50k members stream
@@ -411,9 +415,6 @@ def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequen
             sending.prepare(session, digest, recipients, app.now(),
                             decide=by_frequency(session, app.config, app.now()), key=key)
         digest.status = "sending"
-        view = load_view(session, digest, app.config)
-    render = renderer_for(app.config, view, renderer or EmailRenderer(), app.now(), states)
-    compose = compose_with(app, render, substitute=MEMBER_TOKEN)
     return sending.send(app, mailing_id, backend, compose, progress=progress, leased=True, key=key)
 
 
