@@ -161,6 +161,17 @@ def action_item(config: Config, curation: Curation, bill: m.BillItem) -> m.Actio
     )
 
 
+COMMENT_ASK = ("Read the proposal and send the agency a written comment on how it would affect your district. "
+               "Reply to this email if you would like our help with it.")
+
+
+def comment_item(config: Config, period: Hearing) -> m.ActionItem:
+    """A comment period (`vocabulary.records.COMMENT_PERIOD`) as emails show it: comment by its deadline, there."""
+    return m.ActionItem(title=period.committee, deadline=period.start.astimezone(config.collaborative.tz),
+                        what_to_do=COMMENT_ASK, link_url=_http(period.url),
+                        link_label="How to comment" if _http(period.url) else "", due_label="Comment by")
+
+
 def collaborative(config: Config) -> m.Collaborative:
     c = config.collaborative
     return m.Collaborative(name=c.name, postal_address=c.postal_address, timezone=c.timezone,
