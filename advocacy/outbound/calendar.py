@@ -12,12 +12,18 @@ from sqlalchemy.orm import Session, selectinload
 from advocacy.config import Config
 from advocacy.models import Call, Curation, Hearing, Member, TagAssessment
 from advocacy.outbound.audience import member_state, reaches
-from advocacy.outbound.content import comment_item, concerns, display_number, official_url, shown
+from advocacy.outbound.content import (
+    comment_item,
+    concerns,
+    display_number,
+    official_url,
+    open_comment_periods,
+    shown,
+)
 from advocacy.outbound.opportunities import testimony_deadline
 from advocacy.schedule import next_call
 from digests.calendar import CalendarEvent, feed
 from digests.timefmt import format_when
-from vocabulary.records import COMMENT_PERIOD
 
 HEARING_HOURS = 2  # notices give a start, rarely an end
 COMMENT_HOURS = 1  # a comment deadline is shown as the hour that ends at it
@@ -54,12 +60,8 @@ def _comment_events(session: Session, config: Config, member: Member, now: datet
     """Comment periods still open, each as the hour ending at its deadline (a proposed rule concerns every member
     its jurisdiction reaches: it has no bills, so no topics)."""
     zone, state = config.collaborative.tz, member_state(member)
-    periods = session.scalars(
-        select(Hearing).where(Hearing.key.startswith(COMMENT_PERIOD, autoescape=True), Hearing.start >= now,
-                              Hearing.cancelled.is_(False))
-        .order_by(Hearing.start, Hearing.id).options(selectinload(Hearing.jurisdiction)))
     events = []
-    for period in periods:
+    for period in open_comment_periods(session, now):
         if not reaches(state, period.jurisdiction.code):
             continue
         item = comment_item(config, period)

@@ -45,6 +45,7 @@ from advocacy.outbound.content import (
     footer,
     hearing_item,
     member_url,
+    open_comment_periods,
     shown,
 )
 from advocacy.outbound.opportunities import testimony_info
@@ -57,7 +58,7 @@ from digests.channels.email import MailBackend
 from digests.message import build_message
 from digests.render import EmailRenderer
 from vocabulary import billnum
-from vocabulary.records import COMMENT_PERIOD, is_comment_period
+from vocabulary.records import is_comment_period
 
 SECTIONS = ("action_needed", "moved", "new_bills", "hearings", "watch_list")
 HEARING_WINDOW = timedelta(days=14)
@@ -97,9 +98,9 @@ def create_digest(session: Session, config: Config, now: datetime, *, start: dat
                   end: datetime | None = None, note: str = "", allow_empty: bool = False) -> Mailing:
     """Freeze what the next digest shows. Raises NothingNew when nothing moved and nothing is due.
 
-    Sections: flagged alerts and comment periods whose deadline is ahead (action needed); bills members have not read about yet (new
-    bills we are watching); bills with a new action, status or version in the period (moved); hearings of the
-    next two weeks; watch-priority bills, listed briefly whatever happened (watch list).
+    Sections: flagged alerts and comment periods whose deadline is ahead (action needed); bills members have not
+    read about yet (new bills we are watching); bills with a new action, status or version in the period (moved);
+    hearings of the next two weeks; watch-priority bills, listed briefly whatever happened (watch list).
     """
     if start is None:
         previous = last_sent_digest(session)
@@ -185,12 +186,7 @@ def _past_a_chamber(cur: Curation) -> bool:
 def _add_comment_periods(session: Session, frozen: _Frozen, now: datetime) -> None:
     """Comment periods still open (a proposed rule's comment deadline ahead), soonest first: news when new or moved
     since the last digest, shown until their deadline."""
-    periods = session.scalars(
-        select(Hearing).where(Hearing.key.startswith(COMMENT_PERIOD, autoescape=True), Hearing.start >= now,
-                              Hearing.cancelled.is_(False))
-        .order_by(Hearing.start, Hearing.id)
-    )
-    for period in periods:
+    for period in open_comment_periods(session, now):
         frozen.add("action_needed", hearing_id=period.id, new=frozen.fresh(period.updated_at))
 
 
