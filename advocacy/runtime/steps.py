@@ -3,6 +3,8 @@ wakes it up, and a resumed run after a crash does nothing twice (delivery rows g
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from advocacy.app import App
 from advocacy.collect.billtext import fetch_texts
 from advocacy.collect.scrape import run_source
@@ -68,8 +70,11 @@ def tag(app: App) -> StepResult:
     return StepResult(counts=counts)
 
 
-def digest(app: App) -> StepResult:
-    """Send the digest of the latest slot unless it went out already; resume an interrupted send."""
+def digest(app: App, call_for_help: Callable[[int], object] | None = None) -> StepResult:
+    """Send the digest of the latest slot unless it went out already; resume an interrupted send.
+
+    `call_for_help(mailing_id)`, on the task queue, asks other workers to join the send before this one starts it
+    (each member still once: `advocacy.outbound.sending`)."""
     now = app.now()
     with app.sessions() as session:
         draft = latest_draft(session)
@@ -85,6 +90,8 @@ def digest(app: App) -> StepResult:
                                          allow_empty=not app.config.schedule.skip_empty_digest).id
         except NothingNew as exc:
             return StepResult(note=f"digest skipped: {exc}")
+    if call_for_help is not None:
+        call_for_help(draft_id)
     report = send_digest(app, draft_id, app.mail)
     return StepResult(ok=not report.permanent, counts={"sent": report.sent, "failed": report.failed},
                       note="; ".join(report.lines()[1:3]))
