@@ -33,6 +33,7 @@ from advocacy.runtime.queue import (
     ensure_schema,
     grace,
     job_task_name,
+    migrations_between,
 )
 from advocacy.runtime.scheduler import job_specs
 from tests.scheduling import Recorder, runs
@@ -63,7 +64,8 @@ def workers(config: Config, pg_url: str) -> Iterator[list[tuple[App, procrastina
     for _ in range(2):
         app = worker_app(config, pg_url)
         recorder = Recorder()
-        queue, _runner = build_queue(app, lambda _queue: recorder.steps_for(app.config))
+        steps = recorder.steps_for(app.config)
+        queue, _runner = build_queue(app, lambda _queue, steps=steps: steps)  # type: ignore[misc]
         made.append((app, queue, recorder))
     ensure_schema(made[0][0])
     yield made
@@ -192,3 +194,61 @@ def test_advocacy_worker_without_the_queue_configured_says_which_setting(config_
     result = CliRunner().invoke(cli, ["--config", str(config_path), "worker"])
     assert result.exit_code == EXIT_CONFIG
     assert '[queue] backend = "procrastinate"' in result.output
+
+
+def test_migrations_between_two_versions_are_the_files_above_the_first_up_to_the_second(tmp_path: Path) -> None:
+    for name in ("03.00.00_01_a.sql", "03.01.00_01_pre_b.sql", "03.01.00_50_post_b.sql", "03.04.00_01_c.sql",
+                 "03.11.00_01_d.sql"):
+        (tmp_path / name).write_text("")
+    assert [p.name for p in migrations_between("3.0.0", "3.10.0", tmp_path)] == [
+        "03.01.00_01_pre_b.sql", "03.01.00_50_post_b.sql", "03.04.00_01_c.sql"]
+    assert migrations_between("3.10.0", "3.10.0", tmp_path) == []
+
+
+def test_db_upgrade_on_the_queue_installs_procrastinates_tables_and_records_their_version(
+        app: App, config_path: Path, pg_url: str) -> None:
+    edited = config_path.with_name("queued.toml")
+    edited.write_text(config_path.read_text() + '\n[queue]\nbackend = "procrastinate"\n')
+
+    def upgrade() -> str:
+        result = CliRunner().invoke(cli, ["--config", str(edited), "db", "upgrade"],
+                                    env={"ADVOCACY_DATABASE__URL": pg_url})
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def note() -> str:
+        with app.engine.connect() as conn:
+            return conn.scalar(text("SELECT obj_description('procrastinate_jobs'::regclass, 'pg_class')"))
+
+    ensure_schema(app)
+    assert f"procrastinate {procrastinate.__version__}'s tables already there" in upgrade()
+    assert note() == f"procrastinate {procrastinate.__version__}"
+    with app.engine.begin() as conn:  # as a release of this project on procrastinate 3.4 left it
+        conn.execute(text("COMMENT ON TABLE procrastinate_jobs IS 'procrastinate 3.4.0'"))
+    assert f"task queue: procrastinate 3.4.0 -> {procrastinate.__version__} (0 migration(s))" in upgrade()
+    assert note() == f"procrastinate {procrastinate.__version__}"
+
+
+def test_a_tick_fails_the_task_of_a_dead_worker_and_resumes_its_run_once(
+        workers: list[tuple[App, procrastinate.App, Recorder]]) -> None:
+    (app, queue, recorder), (_, other, other_recorder) = workers
+
+    async def a_worker_takes_the_digest_and_dies() -> None:
+        async with queue.open_async():
+            worker_id = await queue.job_manager.register_worker()
+            await queue.configure_task(job_task_name("digest"), lock="job:digest",
+                                       queueing_lock="job:digest").defer_async(slot=SLOT.isoformat())
+            assert await queue.job_manager.fetch_job(None, worker_id) is not None
+        with app.transaction() as session:
+            session.add(JobRun(job="digest", scheduled_for=SLOT, started_at=SLOT, status="running"))
+        with app.engine.begin() as conn:  # its heartbeat grows old
+            conn.execute(text("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'"))
+
+    asyncio.run(a_worker_takes_the_digest_and_dies())
+    with time_machine.travel(SLOT + timedelta(minutes=2), tick=True):
+        asyncio.run(_work([queue, other], time.time()))
+        asyncio.run(_work([queue, other], time.time() + 60))  # the next minute's tick: nothing more
+    assert len(recorder.times("digest")) + len(other_recorder.times("digest")) == 1
+    assert [(r.status, r.attempt) for r in runs(app, "digest")] == [("resumed", 1), ("ok", 2)]
+    statuses = [(name, status) for name, status, _ in _jobs(app) if name == job_task_name("digest")]
+    assert statuses == [(job_task_name("digest"), "failed"), (job_task_name("digest"), "succeeded")]

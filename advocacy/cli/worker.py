@@ -15,6 +15,7 @@ from advocacy.config import ConfigError
 from advocacy.logs import log_event
 from advocacy.runtime.queue import (
     HEARTBEAT_S,
+    POLL_S,
     STALLED_AFTER_S,
     build_queue,
     call_for_help,
@@ -56,7 +57,7 @@ def worker(ctx: click.Context, concurrency: int, log_format: str) -> None:
     resumed = start(app, queue, runner)
     log_event(log, "worker.started", worker=name, concurrency=concurrency, resumed=len(resumed))
     queue.run_worker(name=name, concurrency=concurrency, update_heartbeat_interval=HEARTBEAT_S,
-                     stalled_worker_timeout=STALLED_AFTER_S)
+                     stalled_worker_timeout=STALLED_AFTER_S, fetch_job_polling_interval=POLL_S)
     log_event(log, "worker.stopped", worker=name)
     sys.exit(EXIT_OK)
 

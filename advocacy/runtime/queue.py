@@ -52,6 +52,7 @@ JOB_TASK = "advocacy.job:"
 SEND = "advocacy.send"
 SCHEMA_LOCK = 0x61647663  # pg advisory lock: one process installs procrastinate's tables
 HEARTBEAT_S = 10.0  # a worker's heartbeat (procrastinate's default)
+POLL_S = 1.0  # how often an idle worker looks for tasks due later (a send helper's retry); new ones are notified
 STALLED_AFTER_S = 30.0  # a worker silent this long is dead: its tasks are failed and their runs resumed
 WORKER_ALIVE = timedelta(minutes=1)
 MAX_HELPERS = 16  # workers joining one send at most
@@ -215,9 +216,13 @@ def _send_task(app: App) -> Callable[[int], str]:
 
 
 def call_for_help(app: App, queue: procrastinate.App) -> Callable[[int], list[int]]:
-    """The digest step's helpers: one `advocacy.send` task per other live worker."""
+    """The digest step's helpers: one `advocacy.send` task per other live worker, for a send not started yet. A
+    send resumed after a crash goes alone: its first sender must find itself alone to mark the crash's leftovers."""
 
     def call(mailing_id: int) -> list[int]:
+        with app.sessions() as session:
+            if session.scalar(select(Mailing.status).where(Mailing.id == mailing_id)) != "draft":
+                return []
         helpers = min(max(workers_alive(app) - 1, 0), MAX_HELPERS)
         ids = [queue.tasks[SEND].defer(mailing_id=mailing_id) for _ in range(helpers)]
         log_event(log, "send.helpers", logging.DEBUG, mailing=mailing_id, helpers=helpers)
@@ -256,7 +261,12 @@ def defer_resumes(app: App, queue: procrastinate.App, runner: Runner) -> list[in
     """At a worker's start and at each tick: runs left running by a worker that died (their job's lock is free) are
     resumed once, as in `advocacy run`."""
     resumed = []
-    for run_id, job_id in runner.recover(spec.id for spec in job_specs(app.config)):
+    resumable = runner.recover(spec.id for spec in job_specs(app.config))
+    if resumable:  # helpers called to an interrupted send would join its resume before it marks the crash's rows
+        for helper in queue.job_manager.list_jobs(task=SEND, status="todo"):
+            assert helper.id is not None
+            queue.job_manager.cancel_job_by_id(helper.id)
+    for run_id, job_id in resumable:
         try:
             queue.tasks[job_task_name(job_id)].defer(resume_of=run_id)
         except AlreadyEnqueued:
