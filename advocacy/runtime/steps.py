@@ -16,7 +16,7 @@ from advocacy.outbound.alerts import create_alerts, send_alerts
 from advocacy.outbound.digest import NothingNew, create_digest, last_sent_digest, latest_draft, send_digest
 from advocacy.outbound.reminders import send_cutoff_reminder
 from advocacy.runtime.jobs import StepResult
-from advocacy.runtime.pipeline import after_scrape, make_tagger, ranker_path
+from advocacy.runtime.pipeline import after_scrape, make_tagger, ranker_path, tagging_turn
 from advocacy.schedule import previous_digest
 from advocacy.tagging.learning import learn, retrain_due
 from advocacy.tagging.store import stale_bill_ids, tag_bills
@@ -58,6 +58,7 @@ def tag(app: App) -> StepResult:
     """Catch up on bills stored but not tagged since they last changed (e.g. after a crash between the two), and
     retrain the learned ranker when its model is older than `[tagging.ranker] retrain_days` (or missing)."""
     with app.transaction() as session:
+        tagging_turn(session)  # then what is stale: not what another worker's scrape is tagging right now
         stale = stale_bill_ids(session)
         report = tag_bills(session, make_tagger(app.config), stale, app.now()) if stale else None
         path = ranker_path(app.config)
