@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -21,9 +22,13 @@ from sqlalchemy import text
 
 from advocacy.app import App, system_clock
 from advocacy.cli import EXIT_CONFIG, cli
+from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.config import Config, ConfigError, Queue, Secrets, load_config
 from advocacy.models import JobRun
+from advocacy.runtime import steps as step
 from advocacy.runtime.health import format_report, health_report
+from advocacy.runtime.jobs import StepResult
+from advocacy.runtime.pipeline import make_tagger, tagging_turn
 from advocacy.runtime.queue import (
     TICK,
     build_queue,
@@ -36,7 +41,10 @@ from advocacy.runtime.queue import (
     migrations_between,
 )
 from advocacy.runtime.scheduler import job_specs
+from advocacy.tagging.store import tag_bills
+from tests.factories import funding_bill
 from tests.scheduling import Recorder, runs
+from vocabulary.records import ScrapeResult
 
 ET = ZoneInfo("America/New_York")
 SLOT = datetime(2026, 12, 1, 7, 0, tzinfo=ET)  # config.toml's first digest: a Tuesday, 7 a.m.
@@ -252,3 +260,21 @@ def test_a_tick_fails_the_task_of_a_dead_worker_and_resumes_its_run_once(
     assert [(r.status, r.attempt) for r in runs(app, "digest")] == [("resumed", 1), ("ok", 2)]
     statuses = [(name, status) for name, status, _ in _jobs(app) if name == job_task_name("digest")]
     assert statuses == [(job_task_name("digest"), "failed"), (job_task_name("digest"), "succeeded")]
+
+
+def test_a_catch_up_tag_on_one_worker_waits_for_another_workers_tagging_and_then_finds_nothing_stale(
+        app: App, pg_url: str) -> None:
+    with app.transaction() as session:  # a scrape stored a bill; its worker is about to tag it
+        oh = ensure_jurisdiction(session, "OH", "Ohio", "America/New_York")
+        changed = Store(session, oh, source="test", now=app.now()).store_result(
+            ScrapeResult(bills=(funding_bill(),))).changed_bill_ids
+    done: list[StepResult] = []
+    with app.transaction() as session:
+        tagging_turn(session)
+        other = threading.Thread(target=lambda: done.append(step.tag(app)))  # another worker's catch-up
+        other.start()
+        other.join(timeout=1.0)
+        assert other.is_alive() and not done  # it waits for this worker's turn to end
+        tag_bills(session, make_tagger(app.config), changed, app.now())
+    other.join(timeout=30)
+    assert done and done[0].counts["tagged"] == 0  # this worker tagged it: nothing was left stale

@@ -12,15 +12,17 @@ from advocacy.curation.saved import apply_saved_searches
 from advocacy.inbound.imap import poll
 from advocacy.inbound.intake import process_pending
 from advocacy.outbound.agenda import run_due
-from advocacy.outbound.alerts import create_alerts, send_alerts
+from advocacy.outbound.alerts import create_alerts, pending_alerts, send_alert
 from advocacy.outbound.digest import NothingNew, create_digest, last_sent_digest, latest_draft, send_digest
 from advocacy.outbound.reminders import send_cutoff_reminder
+from advocacy.outbound.sending import SendInProgress
 from advocacy.runtime.jobs import StepResult
 from advocacy.runtime.pipeline import after_scrape, make_tagger, ranker_path, tagging_turn
 from advocacy.schedule import previous_digest
 from advocacy.tagging.learning import learn, retrain_due
 from advocacy.tagging.store import stale_bill_ids, tag_bills
 from advocacy.tagging.tagger import Tagger
+from digests.render import EmailRenderer
 
 
 def scrape(app: App, source_name: str) -> StepResult:
@@ -99,13 +101,23 @@ def digest(app: App, call_for_help: Callable[[int], object] | None = None) -> St
 
 
 def alerts(app: App) -> StepResult:
-    """Create the alerts that events and the advocate's flags call for, then send every alert not sent yet."""
+    """Create the alerts that events and the advocate's flags call for, then send every alert not sent yet; an
+    alert another worker is sending right now (its lease is taken) is left to it."""
 
     with app.transaction() as session:
+        tagging_turn(session)  # two workers' scrapes would otherwise create the same alert at once
         created = create_alerts(session, app.config, app.now())
-    reports = send_alerts(app, app.mail)
+    with app.sessions() as session:
+        pending = pending_alerts(session)
+    reports, elsewhere = [], 0
+    renderer = EmailRenderer()
+    for mailing_id in pending:
+        try:
+            reports.append(send_alert(app, mailing_id, app.mail, renderer))
+        except SendInProgress:
+            elsewhere += 1
     return StepResult(counts={"created": len(created), "sent": sum(r.sent for r in reports),
-                              "failed": sum(r.failed for r in reports)})
+                              "failed": sum(r.failed for r in reports), "sent_elsewhere": elsewhere})
 
 
 def agenda(app: App) -> StepResult:
