@@ -42,6 +42,7 @@ from advocacy.config import ConfigError
 from advocacy.logs import log_event
 from advocacy.models import JobRun, Mailing
 from advocacy.outbound.digest import join_digest
+from advocacy.runtime.health import WORKER_ALIVE
 from advocacy.runtime.jobs import Runner, Steps
 from advocacy.runtime.scheduler import JobSpec, job_specs
 
@@ -54,7 +55,6 @@ SCHEMA_LOCK = 0x61647663  # pg advisory lock: one process installs procrastinate
 HEARTBEAT_S = 10.0  # a worker's heartbeat (procrastinate's default)
 POLL_S = 1.0  # how often an idle worker looks for tasks due later (a send helper's retry); new ones are notified
 STALLED_AFTER_S = 30.0  # a worker silent this long is dead: its tasks are failed and their runs resumed
-WORKER_ALIVE = timedelta(minutes=1)
 MAX_HELPERS = 16  # workers joining one send at most
 VERSION_NOTE = "procrastinate "  # the schema's version, kept as a comment on procrastinate_jobs
 
