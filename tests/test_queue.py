@@ -173,6 +173,7 @@ def test_the_job_queue_keeps_one_waiting_run_per_job_and_health_shows_depth_and_
     assert report["scheduler"]["state"] == "queue"
     assert "no `advocacy worker` is alive: scheduled jobs are not running" in report["attention"]
     assert f"queue      {depth} waiting, oldest waiting since" in format_report(report)
+    assert "; 0 running; 0 worker(s) alive" in format_report(report)
 
     async def a_worker_beats() -> None:
         async with queue.open_async():
@@ -253,6 +254,9 @@ def test_a_tick_fails_the_task_of_a_dead_worker_and_resumes_its_run_once(
             conn.execute(text("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'"))
 
     asyncio.run(a_worker_takes_the_digest_and_dies())
+    report = health_report(app, None)
+    assert (report["queue"]["running"], report["queue"]["orphaned"]) == (1, 1)
+    assert any("1 task(s) were running on a worker that stopped answering" in a for a in report["attention"])
     with time_machine.travel(SLOT + timedelta(minutes=2), tick=True):
         asyncio.run(_work([queue, other], time.time()))
         asyncio.run(_work([queue, other], time.time() + 60))  # the next minute's tick: nothing more
@@ -260,6 +264,7 @@ def test_a_tick_fails_the_task_of_a_dead_worker_and_resumes_its_run_once(
     assert [(r.status, r.attempt) for r in runs(app, "digest")] == [("resumed", 1), ("ok", 2)]
     statuses = [(name, status) for name, status, _ in _jobs(app) if name == job_task_name("digest")]
     assert statuses == [(job_task_name("digest"), "failed"), (job_task_name("digest"), "succeeded")]
+    assert health_report(app, None)["queue"]["orphaned"] == 0
 
 
 def test_a_catch_up_tag_on_one_worker_waits_for_another_workers_tagging_and_then_finds_nothing_stale(
