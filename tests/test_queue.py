@@ -283,3 +283,20 @@ def test_a_catch_up_tag_on_one_worker_waits_for_another_workers_tagging_and_then
         tag_bills(session, make_tagger(app.config), changed, app.now())
     other.join(timeout=30)
     assert done and done[0].counts["tagged"] == 0  # this worker tagged it: nothing was left stale
+
+
+def test_the_first_tick_of_an_hour_deletes_tasks_that_succeeded_more_than_a_week_ago(
+        workers: list[tuple[App, procrastinate.App, Recorder]]) -> None:
+    app, queue, _recorder = workers[0]
+    with time_machine.travel(SLOT + timedelta(seconds=3), tick=True):
+        asyncio.run(_work([queue, workers[1][1]], time.time()))
+        done = [(name, json.dumps(args, sort_keys=True)) for name, _, args in _jobs(app)]
+        with app.engine.begin() as conn:  # a week and a day pass for the tasks done so far
+            conn.execute(text("UPDATE procrastinate_events SET at = at - interval '8 days'"))
+        asyncio.run(_work([queue, workers[1][1]], time.time() + 60))  # 7:01: not the hour's first tick
+        assert len(_jobs(app)) == len(done) + 1
+    with time_machine.travel(SLOT + timedelta(hours=1, seconds=3), tick=True):
+        asyncio.run(_work([queue, workers[1][1]], time.time()))
+    left = [(name, json.dumps(args, sort_keys=True)) for name, _, args in _jobs(app)]
+    assert [name for name, _ in left].count(TICK) == 2  # 7:01's and 8:00's, newer than a week
+    assert not set(done) & set(left)

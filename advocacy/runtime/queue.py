@@ -18,6 +18,7 @@ any number of them may run on any machines sharing the database.
   (`advocacy.outbound.sending`, `join`), so each member is still sent once.
 - A worker killed mid-job: its task stays "doing" under the job's lock until its heartbeat is `STALLED_AFTER` old;
   the next tick (or the next worker to start) fails that task, marks the run interrupted and defers its resume.
+- The first tick of each hour deletes the tasks that succeeded more than `KEEP_FINISHED` ago.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ SCHEMA_LOCK = 0x61647663  # pg advisory lock: one process installs procrastinate
 HEARTBEAT_S = 10.0  # a worker's heartbeat (procrastinate's default)
 POLL_S = 1.0  # how often an idle worker looks for tasks due later (a send helper's retry); new ones are notified
 STALLED_AFTER_S = 30.0  # a worker silent this long is dead: its tasks are failed and their runs resumed
+KEEP_FINISHED = timedelta(days=7)  # succeeded tasks are deleted after this, once an hour (failed ones are kept)
 MAX_HELPERS = 16  # workers joining one send at most
 VERSION_NOTE = "procrastinate "  # the schema's version, kept as a comment on procrastinate_jobs
 
@@ -251,6 +253,8 @@ def build_queue(app: App, steps_for: StepsFor) -> tuple[procrastinate.App, Runne
 
     async def tick(timestamp: int) -> list[str]:
         await release_stalled(queue)
+        if timestamp % 3600 < 60:
+            await queue.job_manager.delete_old_jobs(nb_hours=int(KEEP_FINISHED.total_seconds() // 3600))
         return await utils.sync_to_async(due, timestamp)
 
     queue.periodic(cron=TICK_CRON)(queue.task(name=TICK, queueing_lock=TICK)(tick))
