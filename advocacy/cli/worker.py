@@ -36,9 +36,8 @@ def worker(ctx: click.Context, concurrency: int, log_format: str) -> None:
 
     Needs `[queue] backend = "procrastinate"` and a PostgreSQL [database] url. Every minute one worker (whichever
     comes first) defers the jobs that are due; any worker runs them, each slot once, and workers share a
-    digest's send. Stop it with SIGTERM: the job
-    in flight finishes first. Installs the queue's tables in the database on first start (`advocacy db upgrade`
-    also does, and upgrades them).
+    digest's send. Stop it with SIGTERM: the job in flight finishes first. Installs the queue's tables in the
+    database on first start (`advocacy db upgrade` also does, and upgrades them).
     """
     state: State = ctx.find_object(State)
     logs.configure(verbose=state.verbose, fmt=log_format)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ any number of them may run on any machines sharing the database.
 - A digest is sent in batches by several workers: before sending, the digest step defers one `advocacy.send` task
   per other live worker; each joins the send and claims pending members a request at a time beside the first
   (`advocacy.outbound.sending`, `join`), so each member is still sent once.
-- A worker killed mid-job: its task stays "doing" under the job's lock until its heartbeat is `STALLED_AFTER` old;
+- A worker killed mid-job: its task stays "doing" under the job's lock until its heartbeat is `STALLED_AFTER_S` old;
   the next tick (or the next worker to start) fails that task, marks the run interrupted and defers its resume.
 - The first tick of each hour deletes the tasks that succeeded more than `KEEP_FINISHED` ago.
 """
