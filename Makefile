@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-shifted lint eval-tagging eval-replies bench bench-ingest bench-digest bench-webhook bench-billtext clean
+.PHONY: venv demo test test-shifted lint eval-tagging eval-replies bench bench-ingest bench-digest bench-webhook bench-billtext bench-scale clean
 
 venv: $(STAMP)
 
@@ -51,6 +51,10 @@ bench-digest: venv
 
 bench-webhook: venv
 	$(BIN)/python bench/summary.py webhook_load.py
+
+# 1, 2 and 4 `advocacy worker` processes on a generated host (local PostgreSQL): cycle time, tasks/s, duplicates.
+bench-scale: venv
+	$(BIN)/python bench/summary.py scale.py
 
 bench-billtext: venv
 	$(BIN)/python bench/billtext.py --pages 1000

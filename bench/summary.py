@@ -19,13 +19,14 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench.harness import HEADER, Measure, Row, line  # noqa: E402
 
-# (script, arguments): the default sizes keep each bench well under a minute; larger ones by argument.
+# (script, arguments): the default sizes keep each bench under a minute or two (scale.py a few); larger by argument.
 BENCHES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cli_start.py", ()),
     ("ingest.py", ()),
     ("digest_render.py", ()),
     ("digest_send.py", ()),
     ("send_workers.py", ("--members", "10000", "--latency", "0.3")),  # needs the local PostgreSQL
+    ("scale.py", ()),  # real `advocacy worker` processes on the local PostgreSQL; a few minutes
     ("webhook_load.py", ()),
     ("unchanged_pass.py", ()),
 )

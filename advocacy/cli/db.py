@@ -5,6 +5,7 @@ import click
 from advocacy import db
 from advocacy.app import App
 from advocacy.cli import pass_app
+from advocacy.runtime.queue import ensure_schema
 
 
 @click.group("db")
@@ -16,7 +17,8 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True)
 @pass_app(migrated=False)
 def upgrade(app: App, revision: str) -> None:
-    """Apply the Alembic migrations (creates the database on first use)."""
+    """Apply the Alembic migrations (creates the database on first use); with `[queue] backend = "procrastinate"`,
+    install or upgrade the task queue's tables too (stop the workers first)."""
     before = db.current_revision(app.engine)
     db.upgrade(app.engine, revision)
     after = db.current_revision(app.engine)
@@ -25,6 +27,8 @@ def upgrade(app: App, revision: str) -> None:
         click.echo(f"{url}: already at revision {after}")
     else:
         click.echo(f"{url}: migrated {before or 'empty'} -> {after}")
+    if app.config.queue.backend == "procrastinate" and revision == "head":
+        click.echo(ensure_schema(app).line())
 
 
 @db_group.command("current")

@@ -31,21 +31,20 @@ DEFAULT_STOP_TIMEOUT = 60.0  # keep below systemd's TimeoutStopSec (90 s by defa
 
 # -- the composition root for scheduled work -------------------------------------------------------------------
 
-def pipeline_steps(app: App) -> Steps:
+def pipeline_steps(app: App, call_for_help: Callable[[int], object] | None = None) -> Steps:
     """Step name -> function, for every job the scheduler may wake up (see `advocacy.runtime.scheduler.job_specs`).
 
     Each step is `(app) -> StepResult`, idempotent, and decides from the database what is due: the scheduler
-    only wakes it up. Steps that send write their per-member delivery rows before sending.
+    only wakes it up. Steps that send write their per-member delivery rows before sending. On the task queue,
+    `call_for_help` lets the digest step ask other workers to share its send (`advocacy.runtime.queue`).
     """
-
-
     steps = Steps()
     for _jcfg, source in app.config.sources():
         steps.add(f"scrape:{source.name}", partial(step.scrape, source_name=source.name))
     steps.add("tag", step.tag)
     steps.add("billtext", step.billtext)
     steps.add("alerts", step.alerts)
-    steps.add("digest", step.digest)
+    steps.add("digest", partial(step.digest, call_for_help=call_for_help))
     steps.add("agenda", step.agenda)
     steps.add("cutoff_reminder", step.cutoff_reminder)
     steps.add("inbound", step.inbound)

@@ -13,7 +13,16 @@ from advocacy.cli import EXIT_CONFIG, EXIT_OK, State
 from advocacy.cli.service import pipeline_steps
 from advocacy.config import ConfigError
 from advocacy.logs import log_event
-from advocacy.runtime.queue import build_queue, defer_resumes, ensure_schema, log
+from advocacy.runtime.queue import (
+    HEARTBEAT_S,
+    POLL_S,
+    STALLED_AFTER_S,
+    build_queue,
+    call_for_help,
+    ensure_schema,
+    log,
+    start,
+)
 
 
 @click.command("worker")
@@ -26,8 +35,9 @@ def worker(ctx: click.Context, concurrency: int, log_format: str) -> None:
     """Run scheduled jobs from the task queue in the database, beside `advocacy web`; start as many as you like.
 
     Needs `[queue] backend = "procrastinate"` and a PostgreSQL [database] url. Every minute one worker (whichever
-    comes first) defers the jobs that are due; any worker runs them, each slot once. Stop it with SIGTERM: the job
-    in flight finishes first. Installs the queue's tables in the database on first start.
+    comes first) defers the jobs that are due; any worker runs them, each slot once, and workers share a
+    digest's send. Stop it with SIGTERM: the job in flight finishes first. Installs the queue's tables in the
+    database on first start (`advocacy db upgrade` also does, and upgrades them).
     """
     state: State = ctx.find_object(State)
     logs.configure(verbose=state.verbose, fmt=log_format)  # type: ignore[arg-type]
@@ -37,16 +47,16 @@ def worker(ctx: click.Context, concurrency: int, log_format: str) -> None:
         sys.exit(EXIT_CONFIG)
     app = state.app()
     try:
-        queue, runner = build_queue(app, pipeline_steps(app))
         ensure_schema(app)
+        queue, runner = build_queue(app, lambda queue: pipeline_steps(app, call_for_help(app, queue)))
     except ConfigError as exc:
         click.secho(f"configuration error: {exc}", fg="red", err=True)
         sys.exit(EXIT_CONFIG)
     name = f"{socket.gethostname()}:{os.getpid()}"
-    with queue.open():
-        resumed = defer_resumes(app, queue, runner)
+    resumed = start(app, queue, runner)
     log_event(log, "worker.started", worker=name, concurrency=concurrency, resumed=len(resumed))
-    queue.run_worker(name=name, concurrency=concurrency)
+    queue.run_worker(name=name, concurrency=concurrency, update_heartbeat_interval=HEARTBEAT_S,
+                     stalled_worker_timeout=STALLED_AFTER_S, fetch_job_polling_interval=POLL_S)
     log_event(log, "worker.stopped", worker=name)
     sys.exit(EXIT_OK)
 

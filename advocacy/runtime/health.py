@@ -120,18 +120,25 @@ def queue_status(app: App, now: datetime, attention: list[str]) -> dict[str, Any
             depth, oldest = conn.execute(text(
                 "SELECT count(*), min(e.at) FROM procrastinate_jobs j LEFT JOIN procrastinate_events e "
                 "ON e.job_id = j.id AND e.type = 'deferred' WHERE j.status = 'todo'")).one()
-            alive = conn.scalar(text("SELECT count(*) FROM procrastinate_workers "  # heartbeats are the database's time
-                                     "WHERE last_heartbeat > now() - make_interval(secs => :s)"),
-                                {"s": WORKER_ALIVE.total_seconds()})
+            recent = {"s": WORKER_ALIVE.total_seconds()}  # heartbeats are the database's time
+            alive = conn.scalar(text("SELECT count(*) FROM procrastinate_workers "
+                                     "WHERE last_heartbeat > now() - make_interval(secs => :s)"), recent)
+            running, orphaned = conn.execute(text(
+                "SELECT count(*), count(*) FILTER (WHERE w.id IS NULL) FROM procrastinate_jobs j "
+                "LEFT JOIN procrastinate_workers w ON w.id = j.worker_id "
+                "AND w.last_heartbeat > now() - make_interval(secs => :s) WHERE j.status = 'doing'"), recent).one()
     except Exception as exc:
-        attention.append("the task queue cannot be read (start `advocacy worker` once to install it): "
+        attention.append("the task queue cannot be read (`advocacy db upgrade` installs it): "
                          f"{type(exc).__name__}")
         return {"backend": "procrastinate", "ok": False}
     waited = None if oldest is None else int((now - oldest).total_seconds())
     if not alive:
         attention.append("no `advocacy worker` is alive: scheduled jobs are not running")
+    if orphaned:
+        attention.append(f"{orphaned} task(s) were running on a worker that stopped answering; a worker's next "
+                         "tick fails them and resumes their runs")
     return {"backend": "procrastinate", "ok": True, "depth": depth, "oldest_waiting": _iso(oldest, app),
-            "oldest_waiting_s": waited, "workers_alive": alive}
+            "oldest_waiting_s": waited, "workers_alive": alive, "running": running, "orphaned": orphaned}
 
 
 def health_report(app: App, scheduler: BaseScheduler | None, *, scheduler_note: str = "",
@@ -211,7 +218,8 @@ def format_report(report: dict[str, Any]) -> str:
     if report.get("queue", {}).get("ok"):
         q = report["queue"]
         oldest = f", oldest waiting since {local(q['oldest_waiting'])}" if q["oldest_waiting"] else ""
-        lines.append(f"queue      {q['depth']} waiting{oldest}; {q['workers_alive']} worker(s) alive")
+        lines.append(f"queue      {q['depth']} waiting{oldest}; {q['running']} running; "
+                     f"{q['workers_alive']} worker(s) alive")
     if "jobs" in report:
         lines.append("jobs")
         width = max((len(j) for j in report["jobs"]), default=0)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from advocacy.app import App
 from advocacy.collect.scrape import SourceSummary
@@ -13,6 +14,7 @@ from advocacy.collect.votes import store_run_votes
 from advocacy.config import Config
 from advocacy.curation.decisions import resurface
 from advocacy.curation.saved import apply_saved_searches
+from advocacy.locks import advisory_key
 from advocacy.models import ChangeEvent
 from advocacy.outbound.alerts import create_alerts
 from advocacy.tagging.learning import RankedTagger, load_model
@@ -32,6 +34,15 @@ def make_tagger(config: Config) -> Tagger | RankedTagger:
     return rules if stored is None else RankedTagger(rules, stored.ranker)
 
 
+def tagging_turn(session: Session) -> None:
+    """Wait for this transaction's turn to tag (PostgreSQL: an advisory lock until it commits). Two workers tagging
+    at once, e.g. one scrape's catch-up `tag` step and another's new bills, would write the same bill's tags
+    twice; on SQLite the database itself has one writer at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        schema = str(session.scalar(text("SELECT current_schema()")) or "public")
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": advisory_key("tagging", schema)})
+
+
 def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | RankedTagger | None = None) -> list[str]:
     """Tag new and changed bills, and bring dismissed bills back to the queue when something material happened."""
     votes = store_run_votes(app, [(s.name, s.run_id) for s in summaries if s.status != "failed"])
@@ -43,6 +54,7 @@ def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | 
         return lines
     tagger = tagger or make_tagger(app.config)
     with app.transaction() as session:
+        tagging_turn(session)
         report = tag_bills(session, tagger, changed, app.now())
         searched = apply_saved_searches(session, changed, app.now())
         events = list(session.scalars(select(ChangeEvent).where(ChangeEvent.id.in_(event_ids))))

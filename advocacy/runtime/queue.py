@@ -13,24 +13,37 @@ any number of them may run on any machines sharing the database.
   running.
 - A job's task calls the same `Runner` as `advocacy run` with the same steps: the job's database lock, the JobRun
   ledger (one run per job and slot) and the per-member delivery rows stay the last guards.
+- A digest is sent in batches by several workers: before sending, the digest step defers one `advocacy.send` task
+  per other live worker; each joins the send and claims pending members a request at a time beside the first
+  (`advocacy.outbound.sending`, `join`), so each member is still sent once.
+- A worker killed mid-job: its task stays "doing" under the job's lock until its heartbeat is `STALLED_AFTER_S` old;
+  the next tick (or the next worker to start) fails that task, marks the run interrupted and defers its resume.
+- The first tick of each hour deletes the tasks that succeeded more than `KEEP_FINISHED` ago.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import procrastinate
 from apscheduler.triggers.base import BaseTrigger
+from procrastinate import utils
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.jobs import Status
 from procrastinate.schema import SchemaManager
 from sqlalchemy import select, text
 
 from advocacy.app import App
 from advocacy.config import ConfigError
 from advocacy.logs import log_event
-from advocacy.models import JobRun
+from advocacy.models import JobRun, Mailing
+from advocacy.outbound.digest import join_digest
+from advocacy.runtime.health import WORKER_ALIVE
 from advocacy.runtime.jobs import Runner, Steps
 from advocacy.runtime.scheduler import JobSpec, job_specs
 
@@ -38,7 +51,16 @@ log = logging.getLogger("advocacy.runtime.queue")
 TICK = "advocacy.tick"
 TICK_CRON = "* * * * *"
 JOB_TASK = "advocacy.job:"
+SEND = "advocacy.send"
 SCHEMA_LOCK = 0x61647663  # pg advisory lock: one process installs procrastinate's tables
+HEARTBEAT_S = 10.0  # a worker's heartbeat (procrastinate's default)
+POLL_S = 1.0  # how often an idle worker looks for tasks due later (a send helper's retry); new ones are notified
+STALLED_AFTER_S = 30.0  # a worker silent this long is dead: its tasks are failed and their runs resumed
+KEEP_FINISHED = timedelta(days=7)  # succeeded tasks are deleted after this, once an hour (failed ones are kept)
+MAX_HELPERS = 16  # workers joining one send at most
+VERSION_NOTE = "procrastinate "  # the schema's version, kept as a comment on procrastinate_jobs
+
+StepsFor = Callable[[procrastinate.App], Steps]  # the steps, given the queue (the digest step defers helpers on it)
 
 
 def job_task_name(job_id: str) -> str:
@@ -56,16 +78,77 @@ def conninfo(app: App) -> str:
     return app.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def ensure_schema(app: App) -> bool:
-    """Install procrastinate's tables and functions in the App's schema unless there; True if it installed them."""
+@dataclass(frozen=True)
+class SchemaChange:
+    before: str | None  # the version installed before (None: none was)
+    after: str
+    applied: tuple[str, ...] = ()  # migration files run
+
+    def line(self) -> str:
+        if self.before is None:
+            return f"task queue: installed procrastinate {self.after}'s tables"
+        if self.before == self.after:
+            return f"task queue: procrastinate {self.after}'s tables already there"
+        return f"task queue: procrastinate {self.before} -> {self.after} ({len(self.applied)} migration(s))"
+
+
+def _version(text_: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text_)[:3])
+
+
+def migrations_between(before: str, after: str, folder: Path | None = None) -> list[Path]:
+    """procrastinate's migration files for versions above `before` up to `after`, in order (`03.01.00_01_x.sql`:
+    a file names the version it belongs to; "pre" and "post" files both run, the workers being stopped)."""
+    folder = folder or Path(SchemaManager.get_migrations_path())
+    low, high = _version(before), _version(after)
+    return sorted(p for p in folder.glob("*.sql") if low < _version(p.name.split("_")[0]) <= high)
+
+
+def ensure_schema(app: App) -> SchemaChange:
+    """Install procrastinate's tables and functions in the App's schema, or bring them to the installed library's
+    version with its migration files (the version is kept as a comment on its jobs table)."""
     require_postgres(app)
+    current = procrastinate.__version__
     with app.engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-        if conn.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is not None:
-            return False
-        conn.connection.driver_connection.execute(SchemaManager.get_schema())  # type: ignore[union-attr]
-    log_event(log, "queue.schema_installed")
-    return True
+        raw = conn.connection.driver_connection
+        applied: list[Path] = []
+        if conn.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is None:
+            before = None
+            raw.execute(SchemaManager.get_schema())  # type: ignore[union-attr]
+        else:
+            note = conn.scalar(text("SELECT obj_description('procrastinate_jobs'::regclass, 'pg_class')")) or ""
+            # no note: installed by `advocacy worker` before versions were kept, with this same library
+            before = note.removeprefix(VERSION_NOTE) if note.startswith(VERSION_NOTE) else current
+            applied = migrations_between(before, current)
+            for path in applied:
+                raw.execute(path.read_text())  # type: ignore[union-attr]
+        conn.execute(text(f"COMMENT ON TABLE procrastinate_jobs IS '{VERSION_NOTE}{current}'"))
+    change = SchemaChange(before, current, tuple(p.name for p in applied))
+    if change.before != change.after:
+        log_event(log, "queue.schema_installed", before=before, after=current, migrations=len(applied))
+    return change
+
+
+def workers_alive(app: App) -> int:
+    """Workers whose heartbeat is recent, by the database's clock (heartbeats are written with its `now()`)."""
+    with app.engine.connect() as conn:
+        return int(conn.scalar(text("SELECT count(*) FROM procrastinate_workers "
+                                    "WHERE last_heartbeat > now() - make_interval(secs => :s)"),
+                               {"s": WORKER_ALIVE.total_seconds()}) or 0)
+
+
+async def release_stalled(queue: procrastinate.App, stalled_after: float = STALLED_AFTER_S) -> list[int]:
+    """Fail the tasks of workers silent for `stalled_after` seconds (killed): a job's task would otherwise hold
+    its lock forever. The run it was doing is resumed from the JobRun ledger (`defer_resumes`)."""
+    released = []
+    for job in await queue.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
+        assert job.id is not None
+        await queue.job_manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+        log_event(log, "task.stalled", logging.WARNING, task=job.task_name, task_id=job.id,
+                  reason=f"its worker sent no heartbeat for {stalled_after:g} s")
+        released.append(job.id)
+    return released
 
 
 def due_slot(trigger: BaseTrigger, at: datetime, window: timedelta) -> datetime | None:
@@ -111,31 +194,98 @@ def _job_task(runner: Runner, spec: JobSpec) -> Callable[..., str]:
     return run_job
 
 
-def build_queue(app: App, steps: Steps) -> tuple[procrastinate.App, Runner]:
-    """The procrastinate App with a task per configured job and the periodic tick, and the Runner they share."""
+class NotSendingYet(Exception):
+    """The send a helper was called to has not started yet (its members are being written): try again shortly."""
+
+
+def _send_task(app: App) -> Callable[[int], str]:
+    def send(mailing_id: int) -> str:
+        """Join the send of one digest: claim its pending members beside the worker sending it."""
+        with app.sessions() as session:
+            status = session.scalar(select(Mailing.status).where(Mailing.id == mailing_id))
+        if status == "draft":
+            raise NotSendingYet(f"digest {mailing_id} is still being prepared")
+        if status != "sending":
+            return f"nothing to do: digest {mailing_id} is {status}"
+        try:
+            report = join_digest(app, mailing_id, app.mail)
+        except ValueError as exc:  # it finished meanwhile
+            return str(exc)
+        log_event(log, "send.joined", mailing=mailing_id, sent=report.sent, requests=report.requests)
+        return f"sent {report.sent}"
+
+    return send
+
+
+def call_for_help(app: App, queue: procrastinate.App) -> Callable[[int], list[int]]:
+    """The digest step's helpers: one `advocacy.send` task per other live worker, for a send not started yet. A
+    send resumed after a crash goes alone: its first sender must find itself alone to mark the crash's leftovers."""
+
+    def call(mailing_id: int) -> list[int]:
+        with app.sessions() as session:
+            if session.scalar(select(Mailing.status).where(Mailing.id == mailing_id)) != "draft":
+                return []
+        helpers = min(max(workers_alive(app) - 1, 0), MAX_HELPERS)
+        ids = [queue.tasks[SEND].defer(mailing_id=mailing_id) for _ in range(helpers)]
+        log_event(log, "send.helpers", logging.DEBUG, mailing=mailing_id, helpers=helpers)
+        return ids
+
+    return call
+
+
+def build_queue(app: App, steps_for: StepsFor) -> tuple[procrastinate.App, Runner]:
+    """The procrastinate App with a task per configured job, the send helpers' task and the periodic tick, and the
+    Runner they share."""
     require_postgres(app)
     queue = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(app)),
                               periodic_defaults={"max_delay": grace(app).total_seconds()})
-    runner = Runner(app, steps)
+    runner = Runner(app, steps_for(queue))
     specs = job_specs(app.config)
     for spec in specs:
         lock = f"job:{spec.id}"
         queue.task(name=job_task_name(spec.id), lock=lock, queueing_lock=lock)(_job_task(runner, spec))
+    queue.task(name=SEND, retry=procrastinate.RetryStrategy(max_attempts=120, wait=1,
+                                                            retry_exceptions={NotSendingYet}))(_send_task(app))
 
-    def tick(timestamp: int) -> list[str]:
+    def due(timestamp: int) -> list[str]:
+        defer_resumes(app, queue, runner)
         return defer_due(app, queue, specs, datetime.fromtimestamp(timestamp, UTC))
+
+    async def tick(timestamp: int) -> list[str]:
+        await release_stalled(queue)
+        if timestamp % 3600 < 60:
+            await queue.job_manager.delete_old_jobs(nb_hours=int(KEEP_FINISHED.total_seconds() // 3600))
+        return await utils.sync_to_async(due, timestamp)
 
     queue.periodic(cron=TICK_CRON)(queue.task(name=TICK, queueing_lock=TICK)(tick))
     return queue, runner
 
 
 def defer_resumes(app: App, queue: procrastinate.App, runner: Runner) -> list[int]:
-    """At a worker's start: runs left running by a worker that died are resumed once, as in `advocacy run`."""
+    """At a worker's start and at each tick: runs left running by a worker that died (their job's lock is free) are
+    resumed once, as in `advocacy run`."""
     resumed = []
-    for run_id, job_id in runner.recover(spec.id for spec in job_specs(app.config)):
+    resumable = runner.recover(spec.id for spec in job_specs(app.config))
+    if resumable:  # helpers called to an interrupted send would join its resume before it marks the crash's rows
+        for helper in queue.job_manager.list_jobs(task=SEND, status="todo"):
+            assert helper.id is not None
+            queue.job_manager.cancel_job_by_id(helper.id)
+    for run_id, job_id in resumable:
         try:
             queue.tasks[job_task_name(job_id)].defer(resume_of=run_id)
         except AlreadyEnqueued:
             continue
         resumed.append(run_id)
     return resumed
+
+
+def start(app: App, queue: procrastinate.App, runner: Runner) -> list[int]:
+    """What a worker does before it takes tasks: fail the tasks of dead workers, defer the resumes of their runs."""
+
+    async def release() -> None:
+        async with queue.open_async():
+            await release_stalled(queue)
+
+    utils.async_to_sync(release)
+    with queue.open():
+        return defer_resumes(app, queue, runner)

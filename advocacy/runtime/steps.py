@@ -3,6 +3,8 @@ wakes it up, and a resumed run after a crash does nothing twice (delivery rows g
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from advocacy.app import App
 from advocacy.collect.billtext import fetch_texts
 from advocacy.collect.scrape import run_source
@@ -10,15 +12,17 @@ from advocacy.curation.saved import apply_saved_searches
 from advocacy.inbound.imap import poll
 from advocacy.inbound.intake import process_pending
 from advocacy.outbound.agenda import run_due
-from advocacy.outbound.alerts import create_alerts, send_alerts
+from advocacy.outbound.alerts import create_alerts, pending_alerts, send_alert
 from advocacy.outbound.digest import NothingNew, create_digest, last_sent_digest, latest_draft, send_digest
 from advocacy.outbound.reminders import send_cutoff_reminder
+from advocacy.outbound.sending import SendInProgress
 from advocacy.runtime.jobs import StepResult
-from advocacy.runtime.pipeline import after_scrape, make_tagger, ranker_path
+from advocacy.runtime.pipeline import after_scrape, make_tagger, ranker_path, tagging_turn
 from advocacy.schedule import previous_digest
 from advocacy.tagging.learning import learn, retrain_due
 from advocacy.tagging.store import stale_bill_ids, tag_bills
 from advocacy.tagging.tagger import Tagger
+from digests.render import EmailRenderer
 
 
 def scrape(app: App, source_name: str) -> StepResult:
@@ -56,6 +60,7 @@ def tag(app: App) -> StepResult:
     """Catch up on bills stored but not tagged since they last changed (e.g. after a crash between the two), and
     retrain the learned ranker when its model is older than `[tagging.ranker] retrain_days` (or missing)."""
     with app.transaction() as session:
+        tagging_turn(session)  # then what is stale: not what another worker's scrape is tagging right now
         stale = stale_bill_ids(session)
         report = tag_bills(session, make_tagger(app.config), stale, app.now()) if stale else None
         path = ranker_path(app.config)
@@ -68,8 +73,11 @@ def tag(app: App) -> StepResult:
     return StepResult(counts=counts)
 
 
-def digest(app: App) -> StepResult:
-    """Send the digest of the latest slot unless it went out already; resume an interrupted send."""
+def digest(app: App, call_for_help: Callable[[int], object] | None = None) -> StepResult:
+    """Send the digest of the latest slot unless it went out already; resume an interrupted send.
+
+    `call_for_help(mailing_id)`, on the task queue, asks other workers to join the send before this one starts it
+    (each member still once: `advocacy.outbound.sending`)."""
     now = app.now()
     with app.sessions() as session:
         draft = latest_draft(session)
@@ -85,19 +93,31 @@ def digest(app: App) -> StepResult:
                                          allow_empty=not app.config.schedule.skip_empty_digest).id
         except NothingNew as exc:
             return StepResult(note=f"digest skipped: {exc}")
+    if call_for_help is not None:
+        call_for_help(draft_id)
     report = send_digest(app, draft_id, app.mail)
     return StepResult(ok=not report.permanent, counts={"sent": report.sent, "failed": report.failed},
                       note="; ".join(report.lines()[1:3]))
 
 
 def alerts(app: App) -> StepResult:
-    """Create the alerts that events and the advocate's flags call for, then send every alert not sent yet."""
+    """Create the alerts that events and the advocate's flags call for, then send every alert not sent yet; an
+    alert another worker is sending right now (its lease is taken) is left to it."""
 
     with app.transaction() as session:
+        tagging_turn(session)  # two workers' scrapes would otherwise create the same alert at once
         created = create_alerts(session, app.config, app.now())
-    reports = send_alerts(app, app.mail)
+    with app.sessions() as session:
+        pending = pending_alerts(session)
+    reports, elsewhere = [], 0
+    renderer = EmailRenderer()
+    for mailing_id in pending:
+        try:
+            reports.append(send_alert(app, mailing_id, app.mail, renderer))
+        except SendInProgress:
+            elsewhere += 1
     return StepResult(counts={"created": len(created), "sent": sum(r.sent for r in reports),
-                              "failed": sum(r.failed for r in reports)})
+                              "failed": sum(r.failed for r in reports), "sent_elsewhere": elsewhere})
 
 
 def agenda(app: App) -> StepResult:
