@@ -14,7 +14,9 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.exc import StatementError
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from advocacy.app import App
@@ -209,3 +211,27 @@ def test_staff_of_one_collaborative_cannot_sign_in_to_another(apps: tuple[App, A
                            follow_redirects=False)
     assert response.status_code == 400 and "North" not in response.text
     assert client.get("/members", follow_redirects=False).status_code == 303  # still sent to sign in
+
+
+def test_updates_deletes_counts_and_subqueries_of_one_collaborative_never_reach_anothers(
+        apps: tuple[App, App]) -> None:
+    home, north = apps
+    for app, name in ((home, "Home"), (north, "North")):  # one address, a member of both
+        with app.transaction() as session:
+            session.add(Member(email="lee@shared.example.org", name=f"{name} Lee", created_at=app.now()))
+    with home.transaction() as session:
+        paused = session.execute(update(Member).where(Member.email == "lee@shared.example.org").values(paused=True))
+        assert paused.rowcount == 1  # type: ignore[attr-defined]
+        assert session.scalar(select(func.count()).select_from(Member)) == 1
+        assert session.scalar(select(exists().where(Member.name == "North Lee"))) is False
+        assert session.scalars(select(Member.name).where(Member.id.in_(select(Member.id)))).all() == ["Home Lee"]
+        assert session.execute(delete(Member)).rowcount == 1  # type: ignore[attr-defined]
+    with north.sessions() as session:
+        assert [(m.name, m.paused) for m in session.scalars(select(Member))] == [("North Lee", False)]
+
+
+def test_an_owned_row_written_without_a_collaborative_is_refused(apps: tuple[App, App]) -> None:
+    home, _ = apps
+    refused = pytest.raises(StatementError, match="needs a session bound to a collaborative")
+    with refused, Session(home.engine) as session, session.begin():  # not the App's: bound to no collaborative
+        session.add(Member(email="nobody@example.org", name="Nobody", created_at=home.now()))
