@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -23,10 +24,11 @@ from advocacy.app import App
 from advocacy.cli import cli
 from advocacy.config import ConfigError, load_config, load_host
 from advocacy.curation.decisions import queue
+from advocacy.curation.search import search
 from advocacy.models import Curation, Mailing, Member, Question, StaffUser
 from advocacy.web.routing import GuardedRoute
 from tests.collaboratives import NORTH, Owned_, host_apps, host_config, seed_owned, snapshot, tag_stale
-from tests.factories import FakeClock, build_world
+from tests.factories import FakeClock, build_world, curate_bill
 from tests.httpserver import FixtureServer
 from tests.test_scrape import ohio, run, serve_ohio
 from tests.websupport import ADVOCATE, PASSWORD, advocate_client, csrf_from, text_of, web_app
@@ -87,8 +89,23 @@ def test_each_collaborative_sees_only_its_own_curation_members_mailings_and_ques
             assert {q.text for q in session.scalars(select(Question))} == {f"{own.marker} question?"}
             assert session.get(Member, other.member_id) is None and session.get(Question, other.question_id) is None
             assert session.get(Mailing, other.mailing_id) is None
+            found = search(session, f"{own.marker} commentary", app.now())  # the shared index holds none of it
+            assert [h.bill_id for h in found] == [own.bill_id] and search(session, other.marker, app.now()) == []
     with north.sessions() as session:  # the same address may be a member of both, as two members
         assert [m.email for m in session.scalars(select(Member))] == ["lee@shared.example.org"]
+
+
+def test_the_shared_search_index_never_carries_one_collaboratives_commentary_to_another(
+        apps: tuple[App, App], clock: FakeClock) -> None:
+    home, north = apps
+    build_world(home, home.now())
+    tag_stale(north, north.now())
+    clock.now += timedelta(hours=1)
+    curate_bill(north, "HB 96", north.now(), commentary="Northern Lakes rewrote this")
+    with north.transaction() as session:  # the index refreshed by north's search is kept
+        assert [h.identifier for h in search(session, "rewrote", north.now())] == ["HB 96"]
+    with home.transaction() as session:
+        assert search(session, "rewrote", home.now()) == []
 
 
 def _walked(route: GuardedRoute, theirs: Owned_) -> str:

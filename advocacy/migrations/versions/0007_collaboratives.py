@@ -63,6 +63,8 @@ def upgrade() -> None:
                 both = ("collaborative_id", *UNIQUE[table])
                 batch_op.create_unique_constraint(_uq(table, both), list(both))
     _move_relevance_off_bill()
+    # The search index is shared by the host: a collaborative's commentary is matched in its own rows instead.
+    op.execute("UPDATE search_document SET commentary = '' WHERE commentary <> ''")
 
 
 def _move_relevance_off_bill() -> None:
