@@ -460,7 +460,8 @@ def load_host(path: str | Path | None = None, env: Mapping[str, str] | None = No
     """Every collaborative of the host: the host file's own first, then one per `[host] collaboratives` file.
 
     A collaborative's file holds only the sections it owns (`OWNED_SECTIONS`); each replaces the host's section of
-    that name, and the result is validated exactly as `config.toml` is. Slugs must differ.
+    that name, and the result is validated exactly as `config.toml` is. Slugs must differ. Environment overrides
+    (`ADVOCACY_SECTION__KEY`) apply to every collaborative of the host.
     """
     path = Path(path) if path else Path(os.environ.get("ADVOCACY_CONFIG", DEFAULT_CONFIG))
     env = os.environ if env is None else env
