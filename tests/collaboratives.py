@@ -41,7 +41,7 @@ name = "Northern Lakes Rural Schools Network"
 timezone = "America/New_York"
 postal_address = "9 Harbor Street, Sandusky, OH 44870"
 contact_email = "advocate@northern-lakes.example.org"
-base_url = "http://127.0.0.1:8001"
+base_url = "https://north.example.org"
 
 [email]
 backend = "outbox"

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from advocacy.app import App
@@ -26,13 +27,23 @@ from advocacy.config import ConfigError, load_config, load_host
 from advocacy.curation.decisions import queue
 from advocacy.curation.search import search
 from advocacy.models import Curation, Mailing, Member, Question, StaffUser
-from advocacy.web.app import healthz_route
+from advocacy.web.app import healthz_route, host_app
 from advocacy.web.routing import GuardedRoute
 from tests.collaboratives import NORTH, Owned_, host_apps, host_config, seed_owned, snapshot, tag_stale
 from tests.factories import FakeClock, build_world, curate_bill
 from tests.httpserver import FixtureServer
 from tests.test_scrape import ohio, run, serve_ohio
-from tests.websupport import ADVOCATE, PASSWORD, advocate_client, csrf_from, text_of, web_app
+from tests.websupport import (
+    ADVOCATE,
+    FAST_HASHER,
+    PASSWORD,
+    add_staff,
+    advocate_client,
+    csrf_from,
+    sign_in,
+    text_of,
+    web_app,
+)
 
 
 @pytest.fixture
@@ -254,3 +265,32 @@ def test_an_owned_row_written_without_a_collaborative_is_refused(apps: tuple[App
     refused = pytest.raises(StatementError, match="needs a session bound to a collaborative")
     with refused, Session(home.engine) as session, session.begin():  # not the App's: bound to no collaborative
         session.add(Member(email="nobody@example.org", name="Nobody", created_at=home.now()))
+
+
+def test_one_web_process_serves_each_collaborative_at_the_host_name_of_its_base_url(apps: tuple[App, App]) -> None:
+    home, north = apps
+    add_staff(north, ADVOCATE, "advocate")
+    served = host_app([home, north], hasher=FAST_HASHER)
+    with TestClient(served, base_url="https://north.example.org") as at_north:  # runs each one's start and stop
+        assert "Staff of Northern Lakes Rural Schools Network." in text_of(at_north.get("/login").text)
+        assert sign_in(at_north, ADVOCATE).status_code == 303  # type: ignore[attr-defined]
+        assert at_north.get("/members").status_code == 200
+    at_home = TestClient(served, base_url="http://127.0.0.1:8000")
+    assert "Staff of Heartland" in text_of(at_home.get("/login").text)
+    assert sign_in(at_home, ADVOCATE).status_code == 400  # type: ignore[attr-defined]  # north's staff, not home's
+    assert TestClient(served, base_url="http://elsewhere.example.org").get("/login").status_code == 404
+    with pytest.raises(ValueError, match="a host name of its own"):
+        host_app([home, home])
+
+
+def test_advocacy_web_every_collaborative_serves_the_hosts_collaboratives_by_host_name(
+        apps: tuple[App, App], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn  # the server itself is not started: what it would serve is kept
+
+    home, _ = apps
+    served: list[Starlette] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: served.append(app))
+    env = {"ADVOCACY_DATABASE__URL": home.database_url or ""}
+    result = CliRunner().invoke(cli, ["--config", str(host_config(tmp_path)), "web", "--every-collaborative"], env=env)
+    assert result.exit_code == 0, result.output
+    assert sorted(route.host for route in served[0].routes) == ["127.0.0.1", "north.example.org"]  # type: ignore[attr-defined]
