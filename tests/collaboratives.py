@@ -69,7 +69,7 @@ def host_apps(tmp_path: Path, db_url: str, clock: FakeClock) -> tuple[App, App]:
 
 
 @dataclass
-class Owned_:
+class OwnedIds:
     """The ids of one collaborative's rows, one of each kind a route or a command takes."""
 
     marker: str
@@ -90,7 +90,7 @@ def tag_stale(app: App, now: datetime) -> int:
         return tag_bills(session, make_tagger(app.config), stale_bill_ids(session), now).tagged
 
 
-def seed_owned(app: App, now: datetime, marker: str) -> Owned_:
+def seed_owned(app: App, now: datetime, marker: str) -> OwnedIds:
     """Curation, a district and a member, a mailing with a delivery, a held reply and a question, a call with an
     agenda item, a saved search and a suppression, each naming `marker`. The bills must be stored already."""
     curate_bill(app, "HB 96", now, status="approved", priority="high", commentary=f"{marker} commentary")
@@ -116,7 +116,7 @@ def seed_owned(app: App, now: datetime, marker: str) -> Owned_:
                          Suppression(email=f"bounced-{marker.lower()}@example.org", member_id=member.id,
                                      reason="bounce", at=now)])
         session.flush()
-        return Owned_(marker=marker, bill_id=bill.id, member_id=member.id, mailing_id=mailing.id,
+        return OwnedIds(marker=marker, bill_id=bill.id, member_id=member.id, mailing_id=mailing.id,
                       message_id=held.id, question_id=question.id, call_id=call.id, item_id=item.id,
                       search_id=saved.id, token=member_token(app, member.id))
 

@@ -29,7 +29,7 @@ from advocacy.curation.search import search
 from advocacy.models import Curation, Mailing, Member, Question, StaffUser
 from advocacy.web.app import healthz_route, host_app
 from advocacy.web.routing import GuardedRoute
-from tests.collaboratives import NORTH, Owned_, host_apps, host_config, seed_owned, snapshot, tag_stale
+from tests.collaboratives import NORTH, OwnedIds, host_apps, host_config, seed_owned, snapshot, tag_stale
 from tests.factories import FakeClock, build_world, curate_bill
 from tests.httpserver import FixtureServer
 from tests.test_scrape import ohio, run, serve_ohio
@@ -120,7 +120,7 @@ def test_the_shared_search_index_never_carries_one_collaboratives_commentary_to_
         assert search(session, "rewrote", home.now()) == []
 
 
-def _walked(route: GuardedRoute, theirs: Owned_) -> str:
+def _walked(route: GuardedRoute, theirs: OwnedIds) -> str:
     values = {"bill_id": theirs.bill_id, "mailing_id": theirs.mailing_id, "message_id": theirs.message_id,
               "question_id": theirs.question_id, "call_id": theirs.call_id, "item_id": theirs.item_id,
               "member_id": theirs.member_id, "search_id": theirs.search_id, "token": theirs.token, "fmt": "docx"}
