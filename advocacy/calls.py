@@ -18,16 +18,22 @@ from advocacy.models import Call, Mailing
 from advocacy.schedule import next_call
 
 
+def slot(config: Config, start: datetime, *, minutes: int | None = None, title: str | None = None,
+         join_url: str | None = None) -> Call:
+    """The call a scheduled slot would be, with the schedule's defaults: unsaved (its `id` is None)."""
+    s = config.schedule
+    return Call(starts_at=start, ends_at=start + timedelta(minutes=minutes or s.call_minutes),
+                title=title if title is not None else s.call_title,
+                join_url=join_url if join_url is not None else s.call_join_url, agenda_sequence=0)
+
+
 def ensure_call(session: Session, config: Config, start: datetime, *, minutes: int | None = None,
                 title: str | None = None, join_url: str | None = None) -> Call:
     """The call starting at `start`, created with the schedule's defaults when there is none yet."""
     found = session.scalar(select(Call).where(Call.starts_at == start))
     if found is not None:
         return found
-    s = config.schedule
-    call = Call(starts_at=start, ends_at=start + timedelta(minutes=minutes or s.call_minutes),
-                title=title if title is not None else s.call_title,
-                join_url=join_url if join_url is not None else s.call_join_url)
+    call = slot(config, start, minutes=minutes, title=title, join_url=join_url)
     try:
         with session.begin_nested():  # another process may create the same slot at the same moment
             session.add(call)
@@ -39,13 +45,24 @@ def ensure_call(session: Session, config: Config, start: datetime, *, minutes: i
     return call
 
 
-def upcoming(session: Session, config: Config, after: datetime) -> Call:
-    """The first call starting strictly after `after`: a row made by hand, or the next scheduled slot."""
+def saved(session: Session, config: Config, call: Call) -> Call:
+    """The call's row: itself when saved, else the row made now for its slot."""
+    return call if call.id is not None else ensure_call(session, config, call.starts_at)
+
+
+def peek_upcoming(session: Session, config: Config, after: datetime) -> Call:
+    """The first call starting strictly after `after` as it would be, writing nothing: a row (made by hand or
+    earlier), or the next scheduled slot unsaved."""
     start, _ = next_call(config, after)
     made = session.scalar(select(Call).where(Call.starts_at > after).order_by(Call.starts_at).limit(1))
     if made is not None and made.starts_at <= start:
         return made
-    return ensure_call(session, config, start)
+    return slot(config, start)  # the first row is later than the slot, so the slot has no row
+
+
+def upcoming(session: Session, config: Config, after: datetime) -> Call:
+    """The first call starting strictly after `after`: a row made by hand, or the next scheduled slot's row."""
+    return saved(session, config, peek_upcoming(session, config, after))
 
 
 def previous(session: Session, config: Config, call: Call) -> datetime:
@@ -58,18 +75,22 @@ def previous(session: Session, config: Config, call: Call) -> datetime:
     return (local - timedelta(days=config.schedule.call_every_days)).replace(tzinfo=config.collaborative.tz)
 
 
-def call_on(session: Session, config: Config, day: date) -> Call | None:
-    """The call on this local date: an existing row, or the scheduled slot that falls on it."""
+def peek_on(session: Session, config: Config, day: date) -> Call | None:
+    """The call on this local date as it would be, writing nothing: a row, or the scheduled slot unsaved."""
     tz = config.collaborative.tz
     start = datetime.combine(day, time.min, tz)
     end = start + timedelta(days=1)
     found = session.scalar(select(Call).where(Call.starts_at >= start, Call.starts_at < end).order_by(Call.starts_at))
     if found is not None:
         return found
-    slot, _ = next_call(config, start - timedelta(microseconds=1))
-    if slot.astimezone(tz).date() == day:
-        return ensure_call(session, config, slot)
-    return None
+    when, _ = next_call(config, start - timedelta(microseconds=1))
+    return slot(config, when) if when.astimezone(tz).date() == day else None
+
+
+def call_on(session: Session, config: Config, day: date) -> Call | None:
+    """The call on this local date: an existing row, or the row of the scheduled slot that falls on it."""
+    found = peek_on(session, config, day)
+    return None if found is None else saved(session, config, found)
 
 
 def missed(call: Call, at: datetime) -> bool:

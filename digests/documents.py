@@ -9,6 +9,7 @@ footer (a member's own preferences and unsubscribe links) is left out: the docum
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -223,9 +224,31 @@ class _Pdf(FPDF):
         self.cell(0, 6, f"{self.page_no()}", align="C")
 
 
+# Characters outside Windows-1252 with a readable spelling in it (accented letters lose their accent by NFKD).
+_SPELLED = str.maketrans({
+    "\u2192": "->", "\u2190": "<-", "\u2194": "<->", "\u21d2": "=>", "\u2265": ">=", "\u2264": "<=",
+    "\u2260": "!=", "\u2248": "~", "\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2015": "-",
+    "\u2032": "'", "\u2033": '"', "\u2713": "v", "\u2714": "v", "\u2717": "x", "\u2718": "x", "\u2044": "/",
+    "\u0142": "l", "\u0141": "L", "\u0111": "d", "\u0110": "D", "\u0131": "i", "\u00a0": " ", "\u202f": " ",
+})
+
+
 def _safe(text: str) -> str:
-    """The core fonts carry Windows-1252: anything else becomes '?' rather than stopping the export."""
-    return text.encode("cp1252", "replace").decode("cp1252")
+    """The core fonts (Helvetica) carry Windows-1252 only, and no Unicode font ships with our packages: a character
+    outside it becomes its closest readable spelling ("≥" ">=", "ż" "z", "ﬁ" "fi"), and only one with none becomes
+    '?', rather than stopping the export. Curly quotes and dashes are Windows-1252 already and stay as they are."""
+    try:
+        return text.encode("cp1252").decode("cp1252")
+    except UnicodeEncodeError:
+        pass
+    out = []
+    for char in text.translate(_SPELLED):
+        try:
+            out.append(char.encode("cp1252").decode("cp1252"))
+        except UnicodeEncodeError:
+            plain = unicodedata.normalize("NFKD", char).encode("cp1252", "ignore").decode("cp1252")
+            out.append(plain or "?")
+    return "".join(out)
 
 
 _SIZES = {0: 18, 1: 16, 2: 14, 3: 12, 4: 11}

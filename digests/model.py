@@ -182,7 +182,7 @@ class BillItem:
 
 @dataclass(frozen=True)
 class ActionItem:
-    """An ask with a deadline: testify, call a legislator, sign on to a letter."""
+    """An ask with a deadline: testify, call a legislator, sign on to a letter, comment on a proposed rule."""
 
     title: str  # "Submit written testimony opposing HB 96"
     deadline: datetime
@@ -190,6 +190,7 @@ class ActionItem:
     bill: BillItem | None = None
     link_url: str = ""  # where to act (testimony portal, letter)
     link_label: str = ""
+    due_label: str = "Due"  # the words before the deadline: "Comment by" for a comment period
 
     def __post_init__(self) -> None:
         _check(self, optional_urls=("link_url",))

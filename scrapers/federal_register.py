@@ -1,10 +1,12 @@
 """The Federal Register's JSON API (`GET /api/v1/documents.json`): one agency's documents, newest first.
 
 Every document is news of the federal jurisdiction. A document with a comment deadline (`comments_close_on`, a
-proposed rule or a request for comment) is also an advocacy opportunity with a deadline: it becomes a
-HearingRecord keyed by its document number, starting at the end of its last comment day, whose "committee" is the
-agency's public comment and whose link is the comment page (`comment_url`) when there is one. So it reaches the
-advocate and the members the way testimony deadlines do, and a deadline that moves reads as a reschedule.
+proposed rule or a request for comment) is also an advocacy opportunity with a deadline: it becomes a comment
+period (a HearingRecord keyed `vocabulary.records.COMMENT_PERIOD` + its document number), starting at the end of its
+last comment day, whose "committee" is the agency's public comment and whose link is the comment page
+(`comment_url`, regulations.gov) when there is one, else the document. Digests show it under "Action needed" as
+"Comment by <date>" while the deadline is ahead, and members' calendars carry it; a deadline that moves reads as a
+reschedule.
 
 The format (`results`, `document_number`, `title`, `type`, `abstract`, `html_url`, `comment_url`,
 `publication_date`, `comments_close_on`, `agencies[].name`) is taken from the API's documentation and checked on
@@ -34,7 +36,7 @@ from scrapers.base import (
     require,
 )
 from scrapers.http import Fetcher
-from vocabulary.records import HearingRecord, NewsRecord, ScrapeError, ScrapeResult
+from vocabulary.records import COMMENT_PERIOD, HearingRecord, NewsRecord, ScrapeError, ScrapeResult
 
 API_KEY: ApiKey | None = None  # the Federal Register API is open
 FIELDS = ("document_number", "title", "type", "abstract", "html_url", "comment_url", "publication_date",
@@ -70,7 +72,8 @@ def _document(item: Any, at: str, tz: ZoneInfo, jurisdiction: str, source: str
     deadline = datetime.combine(parse_day(closes, "%Y-%m-%d", at, tz).date(), time(23, 59), tzinfo=tz)
     agency = next((a for a in agencies if a), "the agency")
     hearing = HearingRecord(jurisdiction=jurisdiction, session="", committee=f"Public comment to {agency}: {title}",
-                            start=deadline, key=f"federalregister:{number}", location="Written comments (online)",
+                            start=deadline, key=f"{COMMENT_PERIOD}federalregister:{number}",
+                            location="Written comments (online)",
                             url=item.get("comment_url") or url)
     return news, hearing
 

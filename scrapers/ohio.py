@@ -14,6 +14,12 @@ agenda come from the agenda PDF linked from the meeting page (its text, via pypd
 being the fallback; the bill list may take minutes (`bill_list_timeout`) and is asked for conditionally. The agenda PDF's layout and the
 status page's other date formats are guessed from that scraper, not from payloads recorded here.
 One broken item (a bill-list row, a version, a status row, a calendar entry) is skipped and reported.
+
+Roll calls (`scrapers.ohio_votes`) are only on the API's actions page (`yeas`/`nays` member ids). With
+`actions_from = "api"` that page is one of each bill's pages; with the status page (the default) it is fetched as
+well for each bill rebuilt in the run (option `votes`, on by default): a vote adds a status row, so it is asked for
+in the run that sees the vote, and not again while the bill stays unchanged. A vote the API records only after the
+status page showed it waits for the bill's next change.
 """
 
 from __future__ import annotations
@@ -84,6 +90,9 @@ class Options(BaseModel):
     only_bills: list[str] = Field(default_factory=list)
     # Actions from the public status page (complete, includes governor and effective rows) or the JSON API.
     actions_from: Literal["status_page", "api"] = "status_page"
+    # Roll calls: only the API's actions page carries them. Reading actions from the status page, each bill whose
+    # pages changed also gets that page fetched (one request more per changed bill); false skips it.
+    votes: bool = True
     documents: bool = True
     hearings: bool = True
     hearing_days_back: int = Field(default=7, ge=0)
@@ -448,9 +457,13 @@ def build_bill(
 # --- collection ---------------------------------------------------------------------------------------------
 
 
+def _api_bill_url(options: Options, session: str, number: str) -> str:
+    return f"{options.api_base_url}/api/v2/general_assembly_{session}/legislation/{number}"
+
+
 def _bill_pages(options: Options, session: str, listed: ListedBill) -> list[Request]:
     site = f"{options.site_base_url}/legislation/{session_slug(session)}/{listed.number}"
-    api = f"{options.api_base_url}/api/v2/general_assembly_{session}/legislation/{listed.number}"
+    api = _api_bill_url(options, session, listed.number)
     timeout = options.page_timeout
     pages = [Request(urljoin(options.api_base_url, listed.versions_path), timeout=timeout)]
     pages.append(Request(f"{site}/status" if options.actions_from == "status_page" else f"{api}/actions",
@@ -552,10 +565,24 @@ class _Bills:
             self.run.fail(exc)
             self.new.pop(key, None)
             return
+        votes = self._votes_page(entry)
         self.run.skipped(skipped)
-        self.run.accept(pages)
+        self.run.accept([*pages, *votes])
         self.bills.append(record)
         self.new[key] = entry.fingerprint
+
+    def _votes_page(self, bill: ListedBill) -> list[Payload]:
+        """The API's actions page of a changed bill when actions come from the status page: only it carries roll
+        calls (`scrapers.ohio_votes` reads them from the run's archive). A vote adds a status row, so the bill has
+        changed in the run that sees it. A page that cannot be had is reported; the bill is kept."""
+        if self.options.actions_from == "api" or not self.options.votes:
+            return []
+        url = f"{_api_bill_url(self.options, self.session, bill.number)}/actions"
+        try:
+            return [self.run.get(Request(url, timeout=self.options.page_timeout), conditional=False)]
+        except FetchError as exc:
+            self.run.skipped([ScrapeError(url, f"{exc}; the bill is kept without its roll calls")])
+            return []
 
 
 def _meeting(run: Run, options: Options, item: CalendarItem, url: str, changed: bool

@@ -79,6 +79,7 @@ class OwnedIds:
     message_id: int
     question_id: int
     call_id: int
+    day: str  # the call's local date, as the agenda pages name a call
     item_id: int
     search_id: int
     token: str
@@ -118,6 +119,7 @@ def seed_owned(app: App, now: datetime, marker: str) -> OwnedIds:
         session.flush()
         return OwnedIds(marker=marker, bill_id=bill.id, member_id=member.id, mailing_id=mailing.id,
                       message_id=held.id, question_id=question.id, call_id=call.id, item_id=item.id,
+                        day=call.starts_at.astimezone(app.config.collaborative.tz).date().isoformat(),
                       search_id=saved.id, token=member_token(app, member.id))
 
 

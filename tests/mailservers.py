@@ -130,6 +130,10 @@ class SendGridStandIn:
         self._hold: tuple[int, str] | None = None  # (the nth POST, "before" / "after" accepting / "answered")
         self.held = threading.Event()
         self._released = threading.Event()  # set on exit: a stalled answer never outlives the server
+        self._gate_size = 0  # `gate`: requests wait unanswered until this many wait at once
+        self._gate_waiting = 0
+        self._gate_open = threading.Event()
+        self.gate_reached = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         # A short poll interval keeps shutdown (and so each test's teardown) quick.
@@ -165,6 +169,27 @@ class SendGridStandIn:
             self._hold = (nth, when)
             self.held = threading.Event()
         return self.held
+
+    def gate(self, size: int) -> threading.Event:
+        """Keep requests unanswered until `size` of them wait at once, then answer them and every later one: proof
+        that `size` clients were sending side by side, with no timing to race. The event returned is set when the
+        first request waits at the gate."""
+        with self._lock:
+            self._gate_size, self._gate_waiting = size, 0
+            self._gate_open.clear()
+            self.gate_reached = threading.Event()
+        return self.gate_reached
+
+    def _wait_at_gate(self) -> None:
+        with self._lock:
+            if not self._gate_size or self._gate_open.is_set():
+                return
+            self._gate_waiting += 1
+            if self._gate_waiting >= self._gate_size:
+                self._gate_open.set()
+        self.gate_reached.set()
+        while not self._gate_open.wait(0.05) and not self._released.is_set():
+            pass
 
     def drop_next(self, count: int, *, accepted: bool) -> None:
         """Close the connection of the next `count` requests without an answer, after recording them as
@@ -213,7 +238,9 @@ class SendGridStandIn:
         return (200 if sandbox else 202), {"X-Message-Id": message_id}, None
 
     def _next_fault(self) -> str:
-        """How to misbehave on this POST: "" (not at all), "hold-<when>", "close-before/after-accept"."""
+        """How to misbehave on this POST: "" (not at all), "hold-<when>", "close-before/after-accept"; first, wait
+        at the `gate` if there is one."""
+        self._wait_at_gate()
         with self._lock:
             self._posts += 1
             if self._hold and self._hold[0] == self._posts:

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
-from tests.httpserver import realdata
+from tests.httpserver import real_path
 from vocabulary.actions import DEFAULT_RULES, Rule, apply, classify
 
 
@@ -74,11 +73,7 @@ def test_a_rule_with_an_unknown_classification_is_refused() -> None:
 
 
 def test_every_real_arkansas_history_line_gets_an_answer_without_error() -> None:
-    folder = realdata("legiscan")
-    if folder is None or not folder.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("real LegiScan data missing: ../shared/realdata/legiscan")
-        pytest.skip("../shared/realdata/legiscan is not beside this checkout")
+    folder = real_path("legiscan")
     texts = [
         step["action"]
         for path in sorted(folder.glob("*.json"))

@@ -199,7 +199,7 @@ def test_advocate_moves_items_and_merges_questions(app: App) -> None:
         hb58 = next(i for i in items(app, call_id) if i.kind == "bill" and i.title.startswith("H.B. 58"))
         keep, other = hb58.question_ids[0], general.question_ids[0]
     with app.transaction() as session:
-        agenda.merge_questions(session, keep, other)
+        agenda.merge_questions(session, keep, other, actor="advocate", now=app.now())
     after = items(app, call_id)
     assert not any(i.kind == "topic" for i in after)  # the topic emptied by the merge is gone
     with app.sessions() as session:

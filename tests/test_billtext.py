@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from advocacy.app import App
@@ -18,18 +16,13 @@ from advocacy.models import Bill, VersionText
 from advocacy.runtime import steps
 from scrapers.billtext import extract, without_line_numbers
 from tests.factories import amphibian_bill, et, funding_bill, scrape
-from tests.httpserver import Answer, FixtureServer, realdata
+from tests.httpserver import Answer, FixtureServer, real_path
 from tests.pdfmaker import make_pdf
 from vocabulary.records import VersionRecord
 
 
 def _real(name: str) -> Path:
-    folder = realdata("billtext")
-    if folder is None or not folder.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("real bill text missing: ../shared/realdata/billtext")
-        pytest.skip("../shared/realdata/billtext is not beside this checkout")
-    return folder / name
+    return real_path("billtext", name)
 
 
 def test_real_california_bill_texts_come_out_as_plain_text() -> None:

@@ -123,7 +123,8 @@ def test_the_shared_search_index_never_carries_one_collaboratives_commentary_to_
 def _walked(route: GuardedRoute, theirs: OwnedIds) -> str:
     values = {"bill_id": theirs.bill_id, "mailing_id": theirs.mailing_id, "message_id": theirs.message_id,
               "question_id": theirs.question_id, "call_id": theirs.call_id, "item_id": theirs.item_id,
-              "member_id": theirs.member_id, "search_id": theirs.search_id, "token": theirs.token, "fmt": "docx"}
+              "member_id": theirs.member_id, "search_id": theirs.search_id, "token": theirs.token, "fmt": "docx",
+              "day": theirs.day}
     unknown = set(route.param_convertors) - set(values)
     assert not unknown, f"{route.path}: the isolation walk does not know {unknown}; add north's id of that kind"
     path = route.path
@@ -132,7 +133,9 @@ def _walked(route: GuardedRoute, theirs: OwnedIds) -> str:
     return path
 
 
-SHARED = {"bill_id"}  # bills are the host's: any collaborative may read one and curate it for itself
+# Addresses that name no row of another: bills are the host's (any collaborative reads one and curates it for
+# itself), and a day names each collaborative's own call on it.
+SHARED = {"bill_id", "day"}
 NO_IDS_SKIPPED = {"/login", "/logout"}  # signing in and out act on no collaborative's rows
 
 

@@ -27,6 +27,7 @@ from advocacy.outbound.content import MEMBER_TOKEN
 from advocacy.outbound.digest import context_for, create_digest, load_view
 from advocacy.people.legislators import store_people
 from advocacy.people.members import import_csv
+from digests.documents import Block, Run, pdf_bytes
 from digests.render import EmailRenderer
 from tests.factories import TEST_NOW, build_world, frozen_fixture
 from tests.people_helpers import ohio_roster
@@ -221,3 +222,11 @@ def test_a_packet_reads_the_recorded_roll_calls_of_the_districts_own_legislators
         data = board_packet(session, app.config, find_district(session, "045112"), app.now())
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     assert f"{name}" in text and "H.B. 114: voted No on Third reading" in text
+
+
+def test_a_pdf_title_outside_windows_1252_prints_readably_not_as_question_marks() -> None:
+    title = "Zażółć “levy” — HB 5 → Senate, ≥ 3 votes ✓ ﬁnal (Łódź)"
+    pdf = pdf_bytes(title, "Collaborative", [Block("paragraph", [Run("Plan − 2 ‑ ok")])])
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "Zazólc “levy” — HB 5 -> Senate, >= 3 votes v final (Lódz)" in text  # ó is Windows-1252
+    assert "Plan - 2 - ok" in text and "?" not in text

@@ -92,7 +92,7 @@ def test_a_source_whose_last_due_scrape_failed_is_stale_and_says_why(
     assert legislature["last_status"] == "failed" and legislature["last_error"] == "HTTP 503 from source"
     assert report["sources"]["ohio-news"]["stale"] is False
     assert report["status"] == "degraded"
-    assert "source ohio-legislature: no successful scrape since 2026-12-02T07:16:00-05:00" in report["attention"]
+    assert "source ohio-legislature: no complete scrape since 2026-12-02T07:16:00-05:00" in report["attention"]
     text = format_report(report)
     assert "ohio-legislature  last success Wed 2026-12-02 07:16 EST (3 h ago)  STALE" in text
     assert "last error: HTTP 503 from source" in text

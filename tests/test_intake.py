@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from advocacy.app import App
 from advocacy.config import Secrets
 from advocacy.inbound import intake
-from advocacy.models import AuditEntry, Call, InboundMessage, Question
+from advocacy.models import AuditEntry, Call, Delivery, InboundMessage, Mailing, Question, Suppression
 from advocacy.outbound import content
 from advocacy.tokens import make_reply_address
 from digests.channels.email import OutboxBackend
@@ -264,6 +264,28 @@ def test_acknowledgement_goes_out_once_when_configured(app: App, tmp_path) -> No
     assert len(sent) == 1
     text = sent[0].read_text()
     assert "We received your question for the call on Thursday" in text and RIVERA in text
+    with acking.sessions() as session:  # as every email: a mailing and its delivery row
+        [(kind, key, status)] = session.execute(select(Mailing.kind, Mailing.key, Delivery.status).join(
+            Delivery, Delivery.mailing_id == Mailing.id).where(Mailing.kind == "acknowledgement")).all()
+    assert (kind, key, status) == ("acknowledgement", f"ack:{message_id}", "sent")
+    acking.engine.dispose()
+
+
+def test_no_acknowledgement_goes_to_a_suppressed_address(app: App, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    mailing_id = setup(app)
+    config = app.config.model_copy(update={"email": app.config.email.model_copy(
+        update={"acknowledge_questions": True})})
+    acking = App(config, secrets=app.secrets, clock=app.clock, database_url=app.database_url)
+    with acking.transaction() as session:
+        session.add(Suppression(email=RIVERA.lower(), reason="bounce", at=app.now()))
+        message, _ = intake.receive(session, reply(acking, mailing_id, sender=RIVERA, text="Is HB 58 funded?"), "file")
+        message_id = message.id
+    outbox = OutboxBackend(tmp_path / "acks", clock=app.clock)
+    intake.process_stored(acking, message_id, backend=outbox)
+    assert list((tmp_path / "acks").glob("*.eml")) == []
+    with acking.sessions() as session:
+        assert session.scalar(select(Delivery.error).join(Mailing).where(Mailing.key == f"ack:{message_id}")) \
+            == "address suppressed after a bounce"
     acking.engine.dispose()
 
 

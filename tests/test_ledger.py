@@ -73,11 +73,11 @@ def test_the_advocate_ticks_attendance_on_the_agenda_page(app: App) -> None:
     assert "Who was on the call" in page
     with app.sessions() as session:
         ids = {d.name: d.id for d in session.scalars(select(District))}
-        call_id = calls.upcoming(session, app.config, app.now()).id
-    response = post_form(client, "/agenda", f"/agenda/{call_id}/attendance",
+        day = calls.upcoming(session, app.config, app.now()).starts_at.astimezone(app.config.collaborative.tz)
+    response = post_form(client, "/agenda", f"/agenda/{day:%Y-%m-%d}/attendance",
                          {"district": [str(ids[RIVER]), str(ids[CEDAR])]})
     assert response.status_code == 303  # type: ignore[attr-defined]
-    post_form(client, "/agenda", f"/agenda/{call_id}/attendance", {"district": [str(ids[RIVER])]})
+    post_form(client, "/agenda", f"/agenda/{day:%Y-%m-%d}/attendance", {"district": [str(ids[RIVER])]})
     with app.sessions() as session:
         assert set(session.scalars(select(CallAttendance.district_id))) == {ids[RIVER]}
     assert f'value="{ids[RIVER]}" checked' in client.get("/agenda").text

@@ -6,11 +6,13 @@ from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from advocacy.app import App
+from advocacy.models import Delivery, Mailing, Member
 from advocacy.outbound.outgoing import member_token
-from advocacy.outbound.portal import FEED_MAX_AGE, PORTAL_MAX_AGE
+from advocacy.outbound.portal import FEED_MAX_AGE, LINKS_PER_HOUR, PORTAL_MAX_AGE
 from tests.factories import FakeClock
 from tests.mailings import ANA, member_id, our_links, recipient, send_all_kinds
 from tests.websupport import csrf_from, text_of, web_app
@@ -118,6 +120,31 @@ def test_a_fresh_link_is_mailed_to_a_member_and_the_page_never_says_who_is_one(
     assert ANA in body and "/m/" in body
     token = body.split("/m/", 1)[1].split("/", 1)[0]
     assert member.get(f"/m/{token}/bills").status_code == 200
+
+
+def _ask_for_links(member: TestClient, address: str, times: int) -> None:
+    for _ in range(times):
+        form = csrf_from(member.get("/m/renew").text)
+        answer = member.post("/m/renew", data={"email": address, "csrf_token": form})
+        assert answer.status_code == 200 and "a fresh link is on its way" in answer.text  # limited or not
+
+
+def test_fresh_links_are_limited_per_member_per_hour_by_the_apps_clock(
+        app: App, sent: dict[str, list], member: TestClient, clock: FakeClock) -> None:
+    folder = app.config.path(app.config.email.outbox_dir)
+    before = set(folder.glob("*.eml"))
+    with app.transaction() as session:  # a paused member still gets a link: its preferences are where to unpause
+        found = session.get(Member, member_id(app, ANA))
+        assert found is not None
+        found.paused = True
+    _ask_for_links(member, ANA, LINKS_PER_HOUR + 2)
+    assert len(set(folder.glob("*.eml")) - before) == LINKS_PER_HOUR
+    clock.advance(seconds=3601)
+    _ask_for_links(member, ANA, 1)
+    assert len(set(folder.glob("*.eml")) - before) == LINKS_PER_HOUR + 1
+    with app.sessions() as session:
+        rows = list(session.scalars(select(Delivery).join(Mailing).where(Mailing.kind == "link")))
+    assert [row.status for row in rows] == ["sent"] * (LINKS_PER_HOUR + 1)
 
 
 def test_questions_page_shows_the_members_own_questions_and_searches_the_answers(

@@ -3,26 +3,15 @@ tests/fixtures/SOURCES.md). Skipped when that folder is not beside the checkout;
 
 from __future__ import annotations
 
-import os
 from datetime import date
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from scrapers import federal_register
-from tests.httpserver import FixtureServer, make_fetcher, realdata
+from tests.httpserver import FixtureServer, make_fetcher, real_path
 
 EASTERN = ZoneInfo("America/New_York")
-
-
-def real_file(kind: str, name: str) -> Path:
-    folder = realdata(kind)
-    if folder is None or not (folder / name).is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"real data missing: ../shared/realdata/{kind}/{name}")
-        pytest.skip(f"../shared/realdata/{kind} is not beside this checkout")
-    return folder / name
 
 
 @pytest.mark.parametrize(
@@ -36,7 +25,7 @@ def real_file(kind: str, name: str) -> Path:
 def test_real_federal_register_pages_become_news_with_their_numbers_days_and_kinds(
     name: str, numbers: list[str], kind: str
 ) -> None:
-    path = real_file("federal_register", name)
+    path = real_path("federal_register", name)
     skipped: list = []
     result = federal_register.parse_documents(path.read_bytes(), str(path), EASTERN, "US", skipped=skipped)
     assert skipped == []
@@ -47,7 +36,7 @@ def test_real_federal_register_pages_become_news_with_their_numbers_days_and_kin
 
 
 def test_real_federal_register_null_abstract_reads_as_no_summary_and_the_day_is_the_publication_day() -> None:
-    path = real_file("federal_register", "search-newest-page-one.json")
+    path = real_path("federal_register", "search-newest-page-one.json")
     news = federal_register.parse_documents(path.read_bytes(), str(path), EASTERN, "US").news
     assert [n.summary for n in news] == ["", ""]  # "abstract": null in the real answer
     assert {n.published.date() for n in news if n.published} == {date(2024, 12, 31)}
@@ -55,7 +44,7 @@ def test_real_federal_register_null_abstract_reads_as_no_summary_and_the_day_is_
 
 
 def test_a_real_federal_register_page_collected_through_the_fetcher_is_stored_whole() -> None:
-    path = real_file("federal_register", "geographic.json")
+    path = real_path("federal_register", "geographic.json")
     with FixtureServer() as server:
         server.serve("/api/v1/documents.json", str(path))
         options = federal_register.Options(base_url=server.url("/api/v1"))

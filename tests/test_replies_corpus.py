@@ -5,7 +5,6 @@ The locked part (corpus.json) is measured by `make eval-replies` only: it is nev
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from advocacy.inbound.htmltext import html_to_text
 from advocacy.inbound.mime import read_message
 from advocacy.inbound.replies import parse_reply
 from advocacy.inbound.replytext import member_text
-from tests.httpserver import realdata
+from tests.httpserver import real_path
 
 CORPUS = Path(__file__).parent / "fixtures" / "replies"
 ALL_CASES = sorted(CORPUS.glob("*.eml"))
@@ -85,12 +84,7 @@ def test_real_client_reply_or_forward_gives_the_members_text(name: str) -> None:
     # Real client formats (Apple Mail, Gmail, Outlook, Thunderbird, Yahoo... in 20 languages) and real mailing-list
     # replies (interleaved, bottom-posted), kept outside the
     # project; the locked part of them is measured by `make eval-replies` only.
-    folder = realdata("replies")
-    if folder is None or not folder.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("real reply data missing: ../shared/realdata/replies")
-        pytest.skip("../shared/realdata/replies is not beside this checkout")
     row = REAL_LABELS[name]
-    raw = (folder / row["file"]).read_bytes()
+    raw = real_path("replies", row["file"]).read_bytes()
     got = parse_reply(raw).text if row.get("eml") else member_text(raw.decode("utf-8"))
     assert _squash(got) == _squash(row["text"])

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import delete, select, text
 
 from advocacy.app import App
 from advocacy.collect.scrape import REPLAY_KEY, SourceSummary, replay, run_source, run_sources
+from advocacy.collect.votes import votes_from_run
 from advocacy.config import JurisdictionConfig, Secrets, Source
 from advocacy.models import (
     Bill,
@@ -30,8 +31,9 @@ from advocacy.models import (
     SourceState,
 )
 from tests.factories import count
-from tests.httpserver import FIXTURES, Answer, FakeTime, FixtureServer, realdata
+from tests.httpserver import FIXTURES, Answer, FakeTime, FixtureServer, real_path
 
+OHIO_TZ = ZoneInfo("America/New_York")
 API = "/api/v2/general_assembly_136/legislation"
 BILLS = ("hb12", "hb45", "sb8")
 MEETINGS = {
@@ -50,6 +52,7 @@ def serve_ohio(server: FixtureServer) -> None:
         server.serve(f"{API}/{number}/versions", f"ohio/{number}_versions.json")
         server.serve(f"/legislation/136/{number}/status", f"ohio/{number}_status.html")
         server.serve(f"/legislation/136/{number}/documents", f"ohio/{number}_documents.html")
+        server.serve(f"{API}/{number}/actions", f"ohio/{number}_actions.json")  # roll calls
     server.serve("/schedules/calendar-data", "ohio/calendar.json")
     for path, file in MEETINGS.items():
         server.serve(path, file)
@@ -58,12 +61,7 @@ def serve_ohio(server: FixtureServer) -> None:
 
 
 def legiscan_file(name: str) -> Path:
-    folder = realdata("legiscan")
-    if folder is None or not (folder / name).is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"real LegiScan data missing: ../shared/realdata/legiscan/{name}")
-        pytest.skip("../shared/realdata/legiscan is not beside this checkout")
-    return folder / name
+    return real_path("legiscan", name)
 
 
 def serve_legiscan(server: FixtureServer) -> None:
@@ -168,21 +166,22 @@ def bills(app: App) -> list[str]:
 def test_first_ohio_run_stores_bills_and_hearings_and_archives_every_body(app: App, server: FixtureServer) -> None:
     summary = run(app, ohio(server))
     assert (summary.status, summary.errors) == ("ok", [])
-    assert (summary.new_bills, summary.fetched, summary.not_modified) == (3, 15, 0)  # 13 pages, 2 agenda PDFs
+    # 13 pages, 3 actions pages (the roll calls), 2 agenda PDFs
+    assert (summary.new_bills, summary.fetched, summary.not_modified) == (3, 18, 0)
     assert bills(app) == ["HB 12", "HB 45", "SB 8"]
     kinds = sorted(kind for kind, _ in events(app, summary.run_id))
     assert kinds == ["bill_hearing"] * 3 + ["hearing_cancelled", "hearing_scheduled", "hearing_scheduled"] + ["new_bill"] * 3
     assert summary.events == len(kinds) == len(summary.event_ids)
 
     row = run_row(app, summary.run_id)
-    assert (row.status, row.fetched, row.records, row.listed, row.new_bills, row.events) == ("ok", 15, 6, 3, 3, 9)
+    assert (row.status, row.fetched, row.records, row.listed, row.new_bills, row.events) == ("ok", 18, 6, 3, 3, 9)
     assert row.finished_at is not None and row.error == ""
     # every body, byte for byte, compressed once per content
     bodies = archived(app, summary.run_id)
-    assert len(bodies) == 15
+    assert len(bodies) == 18
     assert bodies[server.url(f"{API}/")] == (FIXTURES / "ohio/legislation_136.json").read_bytes()
     assert bodies[server.url("/legislation/136/sb8/status")] == (FIXTURES / "ohio/sb8_status.html").read_bytes()
-    assert count(app, PayloadBlob) == 15
+    assert count(app, PayloadBlob) == 18
     # validators of what was stored, for the next run's conditional GET
     assert validators(app)[server.url("/legislation/136/hb45/status")] == '"ohio/hb45_status.html"'
     assert "bill:136:hb45" in state(app, "ohio-legislature")
@@ -197,7 +196,24 @@ def test_unchanged_ohio_rerun_answers_304_and_records_nothing(app: App, server: 
     assert events(app, second.run_id) == []
     assert server.requests_to("/legislation/136/hb12/status")[0].headers["if-none-match"] == '"ohio/hb12_status.html"'
     assert set(archived(app, second.run_id)) == {server.url("/schedules/calendar-data?start=2026-11-17&end=2026-12-22")}
-    assert count(app, PayloadBlob) == 15 + 1  # the same bodies again, stored once; and the state it started from
+    assert count(app, PayloadBlob) == 18 + 1  # the same bodies again, stored once; and the state it started from
+
+
+def test_ohio_roll_calls_arrive_when_actions_come_from_the_status_page(app: App, server: FixtureServer) -> None:
+    first = run(app, ohio(server))
+    assert server.requests_to(f"{API}/sb8/actions")  # only the API's actions page carries roll calls
+    with app.transaction() as session:
+        report = votes_from_run(session, first.run_id, kind="ohio", jurisdiction="OH", tz=OHIO_TZ)
+    assert (report.stored, report.votes, report.problems) == (5, 19, [])  # HB 12's committee vote, SB 8's four
+    server.clear_log()
+    run(app, ohio(server))  # nothing changed: no bill is rebuilt, no actions page is asked for
+    assert not any(server.requests_to(f"{API}/{number}/actions") for number in BILLS)
+
+
+def test_ohio_roll_calls_can_be_left_out(app: App, server: FixtureServer) -> None:
+    summary = run(app, ohio(server, votes=False))
+    assert (summary.status, summary.fetched) == ("ok", 15)
+    assert not any(server.requests_to(f"{API}/{number}/actions") for number in BILLS)
 
 
 def test_same_content_without_validators_is_parsed_and_stored_as_no_op(app: App, server: FixtureServer) -> None:
@@ -446,7 +462,7 @@ def test_a_store_that_fails_leaves_nothing_half_written(sqlite_app: App, server:
     failed = run(app, ohio(server))
     assert failed.status == "failed" and "storing failed" in failed.errors[0] and "disk full" in failed.errors[0]
     assert (bills(app), events(app), state(app, "ohio-legislature"), validators(app)) == ([], [], {}, {})
-    assert len(archived(app, failed.run_id)) == 15  # the bodies are kept
+    assert len(archived(app, failed.run_id)) == 18  # the bodies are kept
     assert (failed.new_bills, failed.events, failed.changed_bill_ids) == (0, 0, [])
 
     with app.engine.begin() as conn:

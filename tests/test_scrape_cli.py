@@ -68,11 +68,11 @@ def test_scrape_shows_progress_per_source_and_a_summary(configured: Path) -> Non
     assert first.exit_code == 0, first.output
     lines = first.output.splitlines()
     assert lines[0] == "[1/2] ohio-legislature (ohio, OH) ..."
-    assert lines[1] == "[1/2] ohio-legislature: ok; fetched 15, not modified 0, new bills 3, updated 0, events 9"
+    assert lines[1] == "[1/2] ohio-legislature: ok; fetched 18, not modified 0, new bills 3, updated 0, events 9"
     assert lines[2] == "[2/2] statehouse-news (rss, OH) ..."
     assert lines[3].startswith("[2/2] statehouse-news: ok; fetched 1, not modified 0, new bills 0")
     assert any(line.startswith("Tagged 3 new or changed bill(s)") for line in lines)
-    assert lines[-1].startswith("Summary: 2 source(s); fetched 16, not modified 0, new bills 3, events ")
+    assert lines[-1].startswith("Summary: 2 source(s); fetched 19, not modified 0, new bills 3, events ")
     assert lines[-1].endswith(", errors 0")
 
     second = run(configured, "scrape")
@@ -94,7 +94,7 @@ def test_sources_lists_each_source_with_its_last_run_and_what_it_lacks(configure
 
     run(configured, "scrape", "--source", "ohio-legislature")
     after = run(configured, "sources").output
-    assert "    last run 1 at " in after and " EST: ok; fetched 15, not modified 0, records 6, new bills 3, events 9" in after
+    assert "    last run 1 at " in after and " EST: ok; fetched 18, not modified 0, records 6, new bills 3, events 9" in after
     assert "statehouse-news (rss, OH)  schedule: 0 7-18 * * 1-5\n    never run" in after
 
 
@@ -123,7 +123,7 @@ def test_replay_reparses_a_run_offline(configured: Path, server: FixtureServer) 
     replayed = run(configured, "scrape", "--replay", "1")
     assert replayed.exit_code == 0, replayed.output
     assert replayed.output.splitlines()[0] == (
-        "Replay of run 1: ohio-legislature: ok; fetched 15, not modified 0, new bills 0, updated 0, events 0")
+        "Replay of run 1: ohio-legislature: ok; fetched 18, not modified 0, new bills 0, updated 0, events 0")
     assert server.log == []
     missing = run(configured, "scrape", "--replay", "99")
     assert missing.exit_code == EXIT_USAGE and "no source run 99" in missing.output

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -11,23 +10,18 @@ import pytest
 
 from scrapers import SOURCES, legiscan
 from scrapers.http import MemoryValidatorStore, remember
-from tests.httpserver import FIXTURES, Answer, FakeTime, FixtureServer, make_fetcher, realdata
+from tests.httpserver import FIXTURES, Answer, FakeTime, FixtureServer, make_fetcher, real_path
 from vocabulary.records import ScrapeError
 
 CHICAGO = ZoneInfo("America/Chicago")  # Arkansas
 NY = ZoneInfo("America/New_York")
 ANCHORAGE = ZoneInfo("America/Anchorage")
-REAL = realdata("legiscan")
 BILL_IDS = {396373: "AR_HB1044.json", 396374: "AR_HB1045.json", 396375: "AR_HB1046.json"}
 KEY = "test-key-0000"
 
 
 def real_file(name: str) -> Path:
-    if REAL is None or not (REAL / name).is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"real LegiScan data missing: ../shared/realdata/legiscan/{name}")
-        pytest.skip("../shared/realdata/legiscan is not beside this checkout")
-    return REAL / name
+    return real_path("legiscan", name)
 
 
 @pytest.fixture

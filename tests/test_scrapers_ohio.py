@@ -39,7 +39,8 @@ def serve_ohio(server: FixtureServer, ga: str = "136", slug: str = "136") -> Non
         server.serve(f"{API}/{number}/versions", f"ohio/{number}_versions.json")
         server.serve(f"/legislation/{slug}/{number}/status", f"ohio/{number}_status.html")
         server.serve(f"/legislation/{slug}/{number}/documents", f"ohio/{number}_documents.html")
-    server.serve(f"{api}/hb12/actions", "ohio/hb12_actions.json")
+    for number in BILLS:
+        server.serve(f"{api}/{number}/actions", f"ohio/{number}_actions.json")
     server.serve("/schedules/calendar-data", "ohio/calendar.json")
     for path, file in MEETINGS.items():
         server.serve(path, file)
@@ -135,7 +136,7 @@ def test_unchanged_rescrape_gets_304s_and_parses_nothing(server: FixtureServer) 
     store = MemoryValidatorStore()
     fetcher = make_fetcher(validators=store)
     first = ohio.collect(fetcher, options(server), "OH", NY, None)
-    assert first.fetched == 15 and first.not_modified == 0  # 13 pages and 2 agenda PDFs
+    assert first.fetched == 18 and first.not_modified == 0  # 13 pages, 3 actions pages and 2 agenda PDFs
     remember(store, first.payloads)
 
     # Same validator, unparseable body: were it parsed, the scrape would fail.

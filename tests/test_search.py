@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 import pytest
@@ -17,7 +16,7 @@ from advocacy.models import Bill, BillVersion, VersionText
 from advocacy.runtime.pipeline import after_scrape
 from scrapers.billtext import extract
 from tests.factories import amphibian_bill, curate_bill, fruit_bill, funding_bill, levy_bill, scrape
-from tests.httpserver import realdata
+from tests.httpserver import real_path
 
 VOUCHER_TEXT = ("Section 1. That section 3317.02 of the Revised Code be amended.\n"
                 "Sec. 3317.02. A scholarship of $6,500 follows each pupil; the quintessential EdChoice rule.")
@@ -127,13 +126,9 @@ def test_saving_a_search_without_a_name_or_twice_is_refused(app: App) -> None:
 
 
 def test_a_word_only_in_a_real_bills_pdf_text_finds_it(app: App) -> None:
-    folder = realdata("billtext")
-    if folder is None or not folder.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("real bill text missing: ../shared/realdata/billtext")
-        pytest.skip("../shared/realdata/billtext is not beside this checkout")
+    pdf = real_path("billtext", "VA_HB1399.pdf")
     now = _world(app)
-    virginia = extract((folder / "VA_HB1399.pdf").read_bytes(), "application/pdf", "VA_HB1399.pdf").text
+    virginia = extract(pdf.read_bytes(), "application/pdf", "VA_HB1399.pdf").text
     give_text(app, "SB 52", virginia, now)
     with app.sessions() as session:
         hits = search(session, "intramural", now)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +32,6 @@ CSV = "email,name,district,role,topics,alerts\n" + "".join(
 @pytest.fixture
 def server() -> Iterator[SendGridStandIn]:
     with SendGridStandIn(api_key=KEY, keep_payloads=False) as stand_in:
-        stand_in.latency = 0.25  # 30 requests of 5: a send long enough (8 s) for a second process to join
         yield stand_in
 
 
@@ -53,11 +51,11 @@ def test_two_processes_share_one_send_on_postgres_with_no_duplicate_and_none_mis
         assert final_statuses(app, mailing_id) == {}
         return
     env = child_env(app, config_path, server)
+    # The first request waits unanswered until a second one waits beside it: the first process cannot finish
+    # before the second has joined, and the second request (the first sends one at a time) is the joiner's.
+    first_waits = server.gate(2)
     first = digest_send(env, mailing_id)
-    deadline = time.monotonic() + 60
-    while not server.requests:  # the first process has prepared the send and is sending
-        assert first.poll() is None and time.monotonic() < deadline, finished(first)
-        time.sleep(0.05)
+    assert first_waits.wait(60), finished(first)  # the first process has prepared the send and is sending
     joined = finished(subprocess.Popen(
         [sys.executable, "-c", "from advocacy.cli import main; main()", "digest", "send", "--digest",
          str(mailing_id), "--join"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -15,10 +15,11 @@ from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.models import Bill, Delivery, Mailing, Member
 from advocacy.outbound.alerts import create_alerts, send_alert
 from advocacy.outbound.audience import reaches
+from advocacy.outbound.calendar import member_feed
 from advocacy.outbound.digest import create_digest, send_digest
 from digests.render import EmailRenderer
 from tests.factories import FakeClock, build_world, curate_bill, et
-from vocabulary.records import ActionRecord, BillRecord, ScrapeResult
+from vocabulary.records import ActionRecord, BillRecord, HearingRecord, ScrapeResult
 
 MEMBERS = """email,name,district,role,topics,alerts,state
 ana.rivera@cedarfalls.example.org,Ana Rivera,Cedar Falls City Schools,superintendent,,yes,OH
@@ -87,3 +88,16 @@ def test_an_alert_on_a_states_bill_goes_to_that_states_members_only(world: App, 
         emails = set(session.scalars(select(Member.email).join(Delivery, Delivery.member_id == Member.id)
                                      .join(Mailing, Mailing.id == Delivery.mailing_id).where(Mailing.id == alert_id)))
     assert emails == {"mia.costa@pioneer.example.org", "noa.hale@unknown.example.org"}
+
+
+def test_a_federal_hearing_on_a_bill_members_are_shown_is_in_a_state_members_calendar(world: App) -> None:
+    with world.transaction() as session:
+        place = ensure_jurisdiction(session, "US", "United States (federal)", "America/New_York")
+        Store(session, place, source="test", now=world.now()).store_result(ScrapeResult(hearings=(HearingRecord(
+            jurisdiction="US", session="119", committee="Education and Workforce", start=et(2026, 12, 3, 10),
+            key="us-hearing-1", bills=("HR 2270",)),)))
+    with world.sessions() as session:
+        for address in ("ana.rivera@cedarfalls.example.org", "mia.costa@pioneer.example.org"):
+            member = session.scalars(select(Member).where(Member.email == address)).one()
+            feed = member_feed(session, world.config, member, world.now()).decode()
+            assert "SUMMARY:Education and Workforce: HR 2270" in feed

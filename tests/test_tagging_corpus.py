@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -12,19 +11,14 @@ import pytest
 
 from advocacy.tagging.corpus import SOURCES, join, load_split, parse_legiscan_csv, read_labels, read_source
 from advocacy.tagging.rules import load_tagging
-from tests.httpserver import realdata
+from tests.httpserver import real_path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "fixtures" / "tagging" / "corpus"
 
 
 def _realdata() -> Path:
-    folder = realdata()
-    if folder is None or not (folder / "tagging").is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("real corpus data missing: ../shared/realdata/tagging")
-        pytest.skip("../shared/realdata/tagging is not beside this checkout")
-    return folder
+    return real_path("tagging").parent
 
 
 def test_every_label_finds_its_real_bill_and_the_corpus_spans_states_and_sessions() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -21,7 +20,7 @@ from advocacy.people.votes import member_votes
 from scrapers import legiscan_votes, ohio_votes, openstates_votes
 from scrapers.http import Payload
 from tests.factories import funding_bill, scrape
-from tests.httpserver import FIXTURES, realdata
+from tests.httpserver import FIXTURES, real_path
 from tests.websupport import text_of
 from vocabulary.records import ScrapeError
 
@@ -50,11 +49,7 @@ OPENSTATES_PAGE = {  # the shape of GET /bills?include=votes (Open States API v3
 
 
 def test_real_legiscan_roll_calls_are_read_with_each_legislators_vote() -> None:
-    folder = realdata("legiscan_votes")
-    if folder is None or not folder.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("real LegiScan votes missing: ../shared/realdata/legiscan_votes")
-        pytest.skip("../shared/realdata/legiscan_votes is not beside this checkout")
+    folder = real_path("legiscan_votes")
     for path in sorted(folder.glob("rollcall_*.json")):
         (roll,) = legiscan_votes.parse(path.read_bytes(), str(path), ET)
         assert roll.key == f"legiscan:{path.stem.split('_')[1]}"
@@ -66,11 +61,7 @@ def test_real_legiscan_roll_calls_are_read_with_each_legislators_vote() -> None:
 
 
 def test_real_legiscan_get_bill_lists_each_roll_call_with_its_tally() -> None:
-    folder = realdata("legiscan")
-    if folder is None or not folder.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("real LegiScan data missing: ../shared/realdata/legiscan")
-        pytest.skip("../shared/realdata/legiscan is not beside this checkout")
+    folder = real_path("legiscan")
     house, senate = legiscan_votes.parse((folder / "AR_HB1044.json").read_bytes(), "AR_HB1044", ET)
     assert (house.key, house.bill_source_id, house.chamber, house.yeas, house.nays) == (
         "legiscan:155205", "396373", "House", 94, 0)

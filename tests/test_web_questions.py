@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from advocacy import calls
 from advocacy.app import App
 from advocacy.models import AgendaItem, AuditEntry, Call, InboundMessage, Question
 from tests.websupport import (
@@ -109,8 +110,27 @@ def test_merging_duplicates_lists_both_districts_on_one_question(app: App, advoc
     merged = question(app, 5)
     assert (merged.status, merged.merged_into_id) == ("merged", 4)
     page = text_of(advocate.get("/questions").text)
-    assert "Question 5 merged into question 4." in page
+    assert "Question 5 merged into question 4: one question, both districts listed." in page
     assert "Does the guarantee end under the new formula?" not in page
+
+
+def test_a_merge_is_audited_and_refused_unless_both_questions_are_open_on_the_same_call(
+        app: App, advocate: TestClient) -> None:
+    post_form(advocate, "/questions", "/questions/6/merge", {"into": "3"})  # 3 was answered already
+    assert "Nothing changed: question 3 is answered; only open questions merge" in text_of(
+        advocate.get("/questions").text)
+    post_form(advocate, "/questions", "/questions/1/merge", {"into": "4"})  # 1 has no call, 4 is on the next
+    assert "Nothing changed: questions 1 and 4 are for different calls" in text_of(advocate.get("/questions").text)
+    assert (question(app, 6).status, question(app, 1).status) == ("open", "open")
+    post_form(advocate, "/questions", "/questions/5/merge", {"into": "4"})
+    post_form(advocate, "/questions", "/questions/6/merge", {"into": "5"})  # 5 is merged now: not open
+    assert "Nothing changed: question 5 is merged; only open questions merge" in text_of(
+        advocate.get("/questions").text)
+    with app.sessions() as session:
+        [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "merge"))
+        assert (entry.actor, entry.entity, entry.entity_id) == (ADVOCATE, "question", 5)
+        assert (entry.before, entry.after) == ({"status": "open", "merged_into_id": None},
+                                               {"status": "merged", "merged_into_id": 4})
 
 
 def test_moving_a_question_to_another_call(app: App, advocate: TestClient) -> None:
@@ -137,8 +157,16 @@ def test_viewer_reads_questions_but_changes_none(app: App, viewer: TestClient) -
 
 
 # -- agenda ---------------------------------------------------------------------------------------------------
-def build(client: TestClient, call_id: int, intent: str = "build") -> None:
-    assert post_form(client, "/agenda", f"/agenda/{call_id}/build", {"intent": intent}).status_code == 303
+def call_day(app: App, call_id: int) -> str:
+    with app.sessions() as session:
+        call = session.get(Call, call_id)
+        assert call is not None
+        return call.starts_at.astimezone(app.config.collaborative.tz).date().isoformat()
+
+
+def build(app: App, client: TestClient, call_id: int, intent: str = "build") -> None:
+    day = call_day(app, call_id)
+    assert post_form(client, "/agenda", f"/agenda/{day}/build", {"intent": intent}).status_code == 303
 
 
 def items(app: App, call_id: int) -> list[AgendaItem]:
@@ -153,7 +181,7 @@ def items(app: App, call_id: int) -> list[AgendaItem]:
 def test_agenda_page_offers_to_build_then_shows_time_boxes(app: App, advocate: TestClient, seeded: int) -> None:
     page = text_of(advocate.get("/agenda").text)
     assert "Agenda: Legislative Q&A call" in page and "No agenda yet" in page and "3 open" in page
-    build(advocate, seeded)
+    build(app, advocate, seeded)
     raw = advocate.get("/agenda").text
     page = text_of(raw)
     assert "Agenda up to date with the latest questions." in page
@@ -163,8 +191,26 @@ def test_agenda_page_offers_to_build_then_shows_time_boxes(app: App, advocate: T
     assert "Asked by: Maplefield City Schools" in page
 
 
+def test_reading_the_agenda_page_saves_no_call_and_building_its_agenda_does(app: App) -> None:
+    client = advocate_client(app)
+    with app.sessions() as session:
+        slot = calls.peek_upcoming(session, app.config, app.now())
+        later = calls.peek_upcoming(session, app.config, slot.starts_at)
+    days = [c.starts_at.astimezone(app.config.collaborative.tz).date().isoformat() for c in (slot, later)]
+    for path in ("/agenda", f"/agenda?call={days[1]}"):
+        page = text_of(client.get(path).text)
+        assert "Agenda: Legislative Q&A call" in page and "No agenda yet" in page, path
+    with app.sessions() as session:
+        assert list(session.scalars(select(Call))) == []
+    assert post_form(client, "/agenda", f"/agenda/{days[0]}/build", {"intent": "build"}).status_code == 303
+    with app.sessions() as session:
+        [call] = session.scalars(select(Call))
+        assert call.starts_at == slot.starts_at and call.agenda
+    assert "Open Q&A and next steps" in text_of(client.get("/agenda").text)
+
+
 def test_moving_an_item_up_and_down(app: App, advocate: TestClient, seeded: int) -> None:
-    build(advocate, seeded)
+    build(app, advocate, seeded)
     first, second = items(app, seeded)[:2]
     post_form(advocate, "/agenda", f"/agenda/items/{second.id}/move", {"position": "1"})
     assert [i.id for i in items(app, seeded)][:2] == [second.id, first.id]
@@ -172,7 +218,7 @@ def test_moving_an_item_up_and_down(app: App, advocate: TestClient, seeded: int)
 
 
 def test_editing_an_item(app: App, advocate: TestClient, seeded: int) -> None:
-    build(advocate, seeded)
+    build(app, advocate, seeded)
     item = items(app, seeded)[0]
     post_form(advocate, "/agenda", f"/agenda/items/{item.id}/edit",
               {"title": "Funding guarantee", "notes": "Bring the *simulation*.", "minutes": "12"})
@@ -185,15 +231,16 @@ def test_editing_an_item(app: App, advocate: TestClient, seeded: int) -> None:
 
 
 def test_merging_on_the_agenda_takes_the_twin_off_it(app: App, advocate: TestClient, seeded: int) -> None:
-    build(advocate, seeded)
-    post_form(advocate, "/agenda", "/agenda/questions/5/merge", {"into": "4"})
+    build(app, advocate, seeded)
+    merged = post_form(advocate, "/agenda", "/questions/5/merge", {"into": "4", "back": "agenda"})
+    assert merged.headers["location"] == f"/agenda?call={call_day(app, seeded)}"  # type: ignore[attr-defined]
     assert all(5 not in i.question_ids for i in items(app, seeded))
     assert "Does the guarantee end under the new formula?" not in advocate.get("/agenda").text
 
 
 def test_sending_the_agenda_asks_first_then_mails_every_active_member(app: App, advocate: TestClient,
                                                                        seeded: int) -> None:
-    build(advocate, seeded)
+    build(app, advocate, seeded)
     confirm = text_of(advocate.get(f"/agenda/{seeded}/send").text)
     assert "Send the agenda?" in confirm and "1 member will receive it." in confirm
     assert post_form(advocate, f"/agenda/{seeded}/send", f"/agenda/{seeded}/send").status_code == 303
@@ -207,15 +254,15 @@ def test_sending_the_agenda_asks_first_then_mails_every_active_member(app: App, 
 
 def test_viewer_reads_the_agenda_but_changes_nothing(app: App, advocate: TestClient, viewer: TestClient,
                                                       seeded: int) -> None:
-    build(advocate, seeded)
+    build(app, advocate, seeded)
     before = items(app, seeded)
     item = before[0]
     page = viewer.get("/agenda").text
     assert "Open Q&amp;A and next steps" in page and "/move" not in page and "Send to members" not in page
-    for action, data in ((f"/agenda/{seeded}/build", {"intent": "fresh"}),
+    for action, data in ((f"/agenda/{call_day(app, seeded)}/build", {"intent": "fresh"}),
                          (f"/agenda/items/{item.id}/move", {"position": "3"}),
                          (f"/agenda/items/{item.id}/edit", {"title": "x", "notes": "", "minutes": "5"}),
-                         ("/agenda/questions/5/merge", {"into": "4"}), (f"/agenda/{seeded}/send", {})):
+                         ("/questions/5/merge", {"into": "4", "back": "agenda"}), (f"/agenda/{seeded}/send", {})):
         assert post_form(viewer, "/agenda", action, data).status_code == 403, action
     after = items(app, seeded)
     assert [(i.id, i.title, i.minutes) for i in after] == [(i.id, i.title, i.minutes) for i in before]
@@ -224,7 +271,7 @@ def test_viewer_reads_the_agenda_but_changes_nothing(app: App, advocate: TestCli
 
 def test_a_question_moved_to_another_call_leaves_this_calls_agenda(app: App, advocate: TestClient,
                                                                    seeded: int) -> None:
-    build(advocate, seeded)
+    build(app, advocate, seeded)
     assert any(6 in i.question_ids for i in items(app, seeded))
     post_form(advocate, "/questions", "/questions/6/call", {"call": "2026-12-17T10:00:00-05:00"})
     assert all(6 not in i.question_ids for i in items(app, seeded))

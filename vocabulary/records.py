@@ -80,6 +80,16 @@ class BillRecord:
     partial: bool = False
 
 
+# A HearingRecord whose key starts with this is a comment period, not a meeting: a document open for written
+# comment (a proposed rule), `start` its last moment, `committee` who takes the comments and on what, `url` where to
+# comment. It is stored as a hearing (no table of its own) and reaches members as an opportunity with a deadline.
+COMMENT_PERIOD = "comment:"
+
+
+def is_comment_period(key: str) -> bool:
+    return key.startswith(COMMENT_PERIOD)
+
+
 @dataclass(frozen=True)
 class HearingRecord:
     jurisdiction: str

@@ -7,6 +7,7 @@ App, the configuration and the database layer are imported by name when the firs
 
 from __future__ import annotations
 
+import getpass
 import importlib
 import logging
 import sys
@@ -73,6 +74,11 @@ def _collaborative(configs: list[Any], slug: str | None) -> Any:
             return config
     known = ", ".join(c.collaborative.slug for c in configs)
     raise importlib.import_module("advocacy.config").ConfigError(f"no collaborative {slug!r} on this host ({known})")
+
+
+def actor() -> str:
+    """Who the command line acts as, in audit records."""
+    return f"cli:{getpass.getuser()}"
 
 
 def pass_app(migrated: bool = True) -> Callable[[F], F]:

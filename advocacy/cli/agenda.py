@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from advocacy import calls
 from advocacy.app import App
-from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, pass_app
+from advocacy.cli import EXIT_FAILED, EXIT_NOTHING, actor, pass_app
 from advocacy.models import Call, Question
 from advocacy.outbound import agenda, content
 from advocacy.outbound.sending import AlreadySent
@@ -121,9 +121,10 @@ def edit_command(app: App, item: int, title: str | None, notes: str | None, minu
 @click.argument("other", type=int)
 @pass_app()
 def merge_command(app: App, keep: int, other: int) -> None:
-    """Merge question OTHER into KEEP: one question, both districts listed."""
+    """Merge question OTHER into KEEP (both open, on the same call): one question, both districts listed."""
     with app.transaction() as session:
-        call_id = _edit(lambda: agenda.merge_questions(session, keep, other)).call_id
+        call_id = _edit(lambda: agenda.merge_questions(session, keep, other, actor=actor(),
+                                                       now=app.now())).call_id
     if call_id is not None:
         show_agenda(app, call_id)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import mailbox
 import sys
@@ -16,15 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from advocacy import calls
 from advocacy.app import App
-from advocacy.cli import EXIT_FAILED, pass_app
+from advocacy.cli import EXIT_FAILED, actor, pass_app
 from advocacy.db import NotMigrated
 from advocacy.inbound import imap, intake
 from advocacy.inbound.replies import parse_reply, reply_summary
 from advocacy.models import Call, InboundMessage, Member, Question
-
-
-def actor() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 def messages_in(path: Path) -> Iterator[tuple[str, bytes]]:

@@ -36,7 +36,14 @@ from advocacy.models import (
     Sponsor,
 )
 from vocabulary import actions as action_rules
-from vocabulary.records import ActionRecord, BillRecord, HearingRecord, NewsRecord, ScrapeResult
+from vocabulary.records import (
+    ActionRecord,
+    BillRecord,
+    HearingRecord,
+    NewsRecord,
+    ScrapeResult,
+    is_comment_period,
+)
 
 Outcome = Literal["insert", "update", "noop"]
 FLUSH_EVERY = 1000  # bills written per chunk: few round trips, memory bounded by the chunk, not the scrape
@@ -485,7 +492,7 @@ class Store:
         )
         leg_session = self._session_for(rec.session) if rec.session else None
         bills = self._bills_named(leg_session, rec.bills)
-        label = f"{rec.committee} hearing"
+        label = rec.committee if is_comment_period(rec.key) else f"{rec.committee} hearing"
         when = rec.start.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
         if hearing is None:
             hearing = Hearing(jurisdiction_id=self.jurisdiction.id, key=rec.key, committee=rec.committee,

@@ -223,6 +223,19 @@ class _Start:
     now: Callable[[], datetime]
 
 
+def last_good_run(session: Session, source: str) -> SourceRun | None:
+    """The source's last good run: the newest run (by start) that was not a replay and ended "ok" (complete).
+
+    One meaning for every reader: the dashboard's "Last good run", `/healthz`'s `last_success` and staleness, and
+    the `since` the next run starts from. A "partial" run is not good: the next run asks again from the last
+    complete one, so nothing it skipped is lost, and a source that keeps skipping items goes stale on /healthz.
+    A replay studies a past run offline: it says nothing of the source now.
+    """
+    return session.scalar(select(SourceRun).where(
+        SourceRun.source == source, SourceRun.replay_of.is_(None), SourceRun.status == "ok")
+        .order_by(SourceRun.started_at.desc(), SourceRun.id.desc()).limit(1))
+
+
 def _start(app: App, jcfg: JurisdictionConfig, source: Source, replay_of: int | None) -> _Start:
     now = app.now()
     with app.transaction() as session:
@@ -245,14 +258,14 @@ def _start(app: App, jcfg: JurisdictionConfig, source: Source, replay_of: int | 
             # A replay asks what the past run asked: its clock (Ohio's calendar window), its since, its state.
             return _Start(run.id, original.since, state, None, lambda: started)
         state = {s.key: s.value for s in session.scalars(select(SourceState).where(SourceState.source == source.name))}
-        done = (SourceRun.source == source.name, SourceRun.replay_of.is_(None))
-        last_ok = session.scalar(select(func.max(SourceRun.started_at)).where(*done, SourceRun.status == "ok"))
+        good = last_good_run(session, source.name)
         listed = session.execute(
             select(SourceRun.id, SourceRun.listed)
-            .where(*done, SourceRun.status.in_(("ok", "partial")), SourceRun.listed.is_not(None))
+            .where(SourceRun.source == source.name, SourceRun.replay_of.is_(None),
+                   SourceRun.status.in_(("ok", "partial")), SourceRun.listed.is_not(None))
             .order_by(SourceRun.id.desc()).limit(1)
         ).first()
-        run.since = _cursor(state) or last_ok
+        run.since = _cursor(state) or (good.started_at if good else None)
         run.state_sha256 = _blob(session, json.dumps(state, sort_keys=True).encode()) if state else None
         session.flush()
         return _Start(run.id, run.since, state, (listed[0], listed[1]) if listed else None, app.now)

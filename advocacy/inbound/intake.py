@@ -43,6 +43,7 @@ from advocacy.models import (
     Member,
     Question,
 )
+from advocacy.outbound import personal
 from advocacy.outbound.acted import record_done_reply
 from advocacy.people.members import find_member
 from advocacy.tokens import Secret, read_reply_token, token_from_address
@@ -538,18 +539,19 @@ def acknowledgement(config: Config, member: Member, questions: Sequence[Question
 
 
 def acknowledge(app: App, message_id: int, backend: MailBackend | None = None) -> bool:
-    """Tell the member their questions arrived. At most once per message: marked before it is sent."""
-    config = app.config
+    """Tell the member their questions arrived, as every email goes: a mailing ("acknowledgement", keyed by the
+    message, so at most one per message) and its delivery row before the request; whether it was sent."""
+    config, now = app.config, app.now()
     with app.transaction() as session:
         message = session.get(InboundMessage, message_id)
-        if message is None or message.meta.get("acknowledged_at") or not message.questions or not message.member_id:
+        if message is None or not message.questions or not message.member_id:
             return False
+        key = f"ack:{message_id}"
         member = session.get(Member, message.member_id)
         questions = sorted(message.questions, key=lambda q: q.position)
         call = session.get(Call, questions[0].call_id) if questions[0].call_id else None
-        if member is None or call is None:
+        if member is None or call is None or session.scalar(select(Mailing.id).where(Mailing.key == key)):
             return False
-        message.meta = {**message.meta, "acknowledged_at": app.now().isoformat()}
         rendered = acknowledgement(config, member, questions, call)
         outgoing = OutgoingMessage(
             recipient=Address(member.email, member.name),
@@ -558,7 +560,9 @@ def acknowledge(app: App, message_id: int, backend: MailBackend | None = None) -
             headers={"X-Advocacy-Kind": "acknowledgement", "Auto-Submitted": "auto-replied"},
             categories=("acknowledgement",),
         )
-    result = (backend or app.mail).send([outgoing])[0]
-    if not result.ok:
-        log.warning("acknowledgement for message %s to %s failed: %s", message_id, member.email, result.reason)
-    return result.ok
+        mailing_id = personal.personal_mailing(session, personal.ACKNOWLEDGEMENT, member, rendered.subject, now, key)
+    sent = personal.acknowledge(app, backend or app.mail, mailing_id, outgoing)
+    if not sent:
+        log.warning("acknowledgement for message %s to %s not sent (see mailing %s)", message_id, member.email,
+                    mailing_id)
+    return sent

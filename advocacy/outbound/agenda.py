@@ -24,6 +24,7 @@ from advocacy.app import App
 from advocacy.config import Config
 from advocacy.models import (
     AgendaItem,
+    AuditEntry,
     Bill,
     Call,
     ChangeEvent,
@@ -402,28 +403,43 @@ def past_calls(session: Session, now: datetime, limit: int = 12) -> list[Call]:
                                 .order_by(Call.starts_at.desc()).limit(limit)))
 
 
-def merge_questions(session: Session, keep_id: int, other_id: int) -> Question:
-    """The advocate's merge: `other` is answered with `keep`, and leaves the agenda; its district stays listed."""
+def merge_questions(session: Session, keep_id: int, other_id: int, *, actor: str, now: datetime) -> Question:
+    """The advocate's merge (the web's and the CLI's): `other` asks what `keep` asks, so it is answered with
+    `keep` and leaves the agenda; its district stays listed. Both must be open and on the same call. Audited
+    (entity "question", action "merge") like the advocate's other decisions on questions."""
     keep, other = session.get(Question, keep_id), session.get(Question, other_id)
     if keep is None or other is None:
         raise AgendaError(f"no question {keep_id if keep is None else other_id}")
+    for question in (other, keep):
+        if question.status != "open" or question.merged_into_id is not None:
+            raise AgendaError(f"question {question.id} is {question.status}; only open questions merge")
+    if keep.call_id != other.call_id:
+        raise AgendaError(f"questions {other.id} and {keep.id} are for different calls")
     merge_question(session, keep, other)
+    session.add(AuditEntry(at=now, actor=actor, entity="question", entity_id=other.id, action="merge",
+                           before={"status": "open", "merged_into_id": None},
+                           after={"status": "merged", "merged_into_id": keep.id}))
     call = session.get(Call, other.call_id) if other.call_id is not None else None
     if call is not None and call.agenda:
-        keep_placed = any(keep.id in item.question_ids for item in call.agenda)
-        for item in list(call.agenda):
-            if other.id not in item.question_ids:
-                continue
-            if keep_placed:
-                item.question_ids = [q for q in item.question_ids if q != other.id]
-            else:  # keep takes the place of the question it absorbed
-                item.question_ids = [keep.id if q == other.id else q for q in item.question_ids]
-                keep_placed = True
-            if not item.question_ids and item.kind == "topic":
-                call.agenda.remove(item)
-        _reposition(call, sorted(call.agenda, key=lambda i: i.position))
+        _absorb_on_agenda(call, keep, other)
     session.flush()
     return keep
+
+
+def _absorb_on_agenda(call: Call, keep: Question, other: Question) -> None:
+    """`other` leaves the call's agenda; `keep` takes its place when it had none."""
+    keep_placed = any(keep.id in item.question_ids for item in call.agenda)
+    for item in list(call.agenda):
+        if other.id not in item.question_ids:
+            continue
+        if keep_placed:
+            item.question_ids = [q for q in item.question_ids if q != other.id]
+        else:
+            item.question_ids = [keep.id if q == other.id else q for q in item.question_ids]
+            keep_placed = True
+        if not item.question_ids and item.kind == "topic":
+            call.agenda.remove(item)
+    _reposition(call, sorted(call.agenda, key=lambda i: i.position))
 
 
 # ---------------------------------------------------------------------------------------------------------

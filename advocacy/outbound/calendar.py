@@ -1,5 +1,6 @@
 """A member's calendar feed: upcoming hearings of the bills members are shown (the member's topics, the
-member's state) and the member Q&A calls, as one subscribable .ics (rendered by `digests.calendar`)."""
+member's state), open comment periods (their deadlines) and the member Q&A calls, as one subscribable .ics
+(rendered by `digests.calendar`)."""
 
 from __future__ import annotations
 
@@ -10,22 +11,31 @@ from sqlalchemy.orm import Session, selectinload
 
 from advocacy.config import Config
 from advocacy.models import Call, Curation, Hearing, Member, TagAssessment
-from advocacy.outbound.content import concerns, display_number, official_url, shown
+from advocacy.outbound.audience import member_state, reaches
+from advocacy.outbound.content import (
+    comment_item,
+    concerns,
+    display_number,
+    official_url,
+    open_comment_periods,
+    shown,
+)
 from advocacy.outbound.opportunities import testimony_deadline
 from advocacy.schedule import next_call
 from digests.calendar import CalendarEvent, feed
 from digests.timefmt import format_when
 
 HEARING_HOURS = 2  # notices give a start, rarely an end
+COMMENT_HOURS = 1  # a comment deadline is shown as the hour that ends at it
 
 
 def _hearing_events(session: Session, config: Config, member: Member, now: datetime) -> list[CalendarEvent]:
-    state = member.district.jurisdiction if member.district and member.district.jurisdiction else ""
+    state = member_state(member)
     hearings = session.scalars(select(Hearing).where(Hearing.start >= now).order_by(Hearing.start)
                                .options(selectinload(Hearing.bills), selectinload(Hearing.jurisdiction)))
     events = []
     for hearing in hearings:
-        if state and hearing.jurisdiction.code != state:
+        if not reaches(state, hearing.jurisdiction.code):  # their state's hearings and federal ones
             continue
         bills = [b for b in hearing.bills if _shown_to(session, member, b.id)]
         if not bills:
@@ -43,6 +53,26 @@ def _hearing_events(session: Session, config: Config, member: Member, now: datet
                 config.collaborative.tz), summary=f"{hearing.committee}: {numbers}", location=hearing.location,
             description="\n".join(lines), url=hearing.url if hearing.url.startswith("https://") else "",
             cancelled=hearing.cancelled))
+    return events
+
+
+def _comment_events(session: Session, config: Config, member: Member, now: datetime) -> list[CalendarEvent]:
+    """Comment periods still open, each as the hour ending at its deadline (a proposed rule concerns every member
+    its jurisdiction reaches: it has no bills, so no topics)."""
+    zone, state = config.collaborative.tz, member_state(member)
+    events = []
+    for period in open_comment_periods(session, now):
+        if not reaches(state, period.jurisdiction.code):
+            continue
+        item = comment_item(config, period)
+        lines = [f"{item.due_label} {format_when(item.deadline, zone)}.", item.what_to_do]
+        if item.link_url:
+            lines.append(f"{item.link_label}: {item.link_url}")
+        events.append(CalendarEvent(
+            uid=f"comment-{period.id}@{config.email.reply_domain}",
+            start=(period.start - timedelta(hours=COMMENT_HOURS)).astimezone(zone), end=item.deadline,
+            summary=f"Comment deadline: {period.committee}", location=period.location,
+            description="\n".join(lines), url=item.link_url if item.link_url.startswith("https://") else ""))
     return events
 
 
@@ -69,6 +99,7 @@ def _call_events(session: Session, config: Config, now: datetime) -> list[Calend
 
 
 def member_feed(session: Session, config: Config, member: Member, now: datetime) -> bytes:
-    """The member's .ics: hearings first, then calls, each with a stable UID."""
-    events = _hearing_events(session, config, member, now) + _call_events(session, config, now)
+    """The member's .ics: hearings, comment deadlines and calls, in time order, each with a stable UID."""
+    events = (_hearing_events(session, config, member, now) + _comment_events(session, config, member, now)
+              + _call_events(session, config, now))
     return feed(f"{config.collaborative.name}: hearings and calls", sorted(events, key=lambda e: e.start), now=now)

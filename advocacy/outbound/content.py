@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from advocacy.config import Config
 from advocacy.models import Bill, ChangeEvent, Curation, Hearing, Member, Question, TagAssessment
 from digests import model as m
 from digests.timefmt import format_date
 from vocabulary import billnum
+from vocabulary.records import COMMENT_PERIOD
 from vocabulary.rosters import chamber_name
 
 # What moves a bill in the members' eyes; hearings have their own section, documents are not news by themselves.
@@ -159,6 +160,26 @@ def action_item(config: Config, curation: Curation, bill: m.BillItem) -> m.Actio
         what_to_do=curation.alert_action or "Contact your legislators about this bill.",
         bill=bill,
     )
+
+
+COMMENT_ASK = ("Read the proposal and send the agency a written comment on how it would affect your district. "
+               "Reply to this email if you would like our help with it.")
+
+
+def open_comment_periods(session: Session, now: datetime) -> list[Hearing]:
+    """Comment periods (`vocabulary.records.COMMENT_PERIOD`) whose deadline is ahead of `now`, soonest first."""
+    return list(session.scalars(
+        select(Hearing).options(selectinload(Hearing.jurisdiction))
+        .where(Hearing.key.startswith(COMMENT_PERIOD, autoescape=True), Hearing.start >= now,
+               Hearing.cancelled.is_(False))
+        .order_by(Hearing.start, Hearing.id)))
+
+
+def comment_item(config: Config, period: Hearing) -> m.ActionItem:
+    """A comment period (`vocabulary.records.COMMENT_PERIOD`) as emails show it: comment by its deadline, there."""
+    return m.ActionItem(title=period.committee, deadline=period.start.astimezone(config.collaborative.tz),
+                        what_to_do=COMMENT_ASK, link_url=_http(period.url),
+                        link_label="How to comment" if _http(period.url) else "", due_label="Comment by")
 
 
 def collaborative(config: Config) -> m.Collaborative:

@@ -40,10 +40,12 @@ from advocacy.outbound.content import (
     answered,
     bill_item,
     collaborative,
+    comment_item,
     concerns,
     footer,
     hearing_item,
     member_url,
+    open_comment_periods,
     shown,
 )
 from advocacy.outbound.opportunities import testimony_info
@@ -56,6 +58,7 @@ from digests.channels.email import MailBackend
 from digests.message import build_message
 from digests.render import EmailRenderer
 from vocabulary import billnum
+from vocabulary.records import is_comment_period
 
 SECTIONS = ("action_needed", "moved", "new_bills", "hearings", "watch_list")
 HEARING_WINDOW = timedelta(days=14)
@@ -95,9 +98,9 @@ def create_digest(session: Session, config: Config, now: datetime, *, start: dat
                   end: datetime | None = None, note: str = "", allow_empty: bool = False) -> Mailing:
     """Freeze what the next digest shows. Raises NothingNew when nothing moved and nothing is due.
 
-    Sections: flagged alerts whose deadline is ahead (action needed); bills members have not read about yet (new
-    bills we are watching); bills with a new action, status or version in the period (moved); hearings of the
-    next two weeks; watch-priority bills, listed briefly whatever happened (watch list).
+    Sections: flagged alerts and comment periods whose deadline is ahead (action needed); bills members have not
+    read about yet (new bills we are watching); bills with a new action, status or version in the period (moved);
+    hearings of the next two weeks; watch-priority bills, listed briefly whatever happened (watch list).
     """
     if start is None:
         previous = last_sent_digest(session)
@@ -111,6 +114,7 @@ def create_digest(session: Session, config: Config, now: datetime, *, start: dat
     for cur in sorted((c for c in tracked.values() if c.alert and c.alert_deadline and c.alert_deadline >= now),
                       key=lambda c: (c.alert_deadline, c.bill_id)):
         frozen.add("action_needed", cur.bill_id, new=frozen.fresh(cur.updated_at))
+    _add_comment_periods(session, frozen, now)
     watch = _add_approved(session, frozen, tracked, end)
     _add_hearings(session, frozen, tracked, now)
     for bill_id in watch:
@@ -179,6 +183,13 @@ def _past_a_chamber(cur: Curation) -> bool:
     return any(FAR_ALONG & set(a.classification or ()) for a in cur.bill.actions)
 
 
+def _add_comment_periods(session: Session, frozen: _Frozen, now: datetime) -> None:
+    """Comment periods still open (a proposed rule's comment deadline ahead), soonest first: news when new or moved
+    since the last digest, shown until their deadline."""
+    for period in open_comment_periods(session, now):
+        frozen.add("action_needed", hearing_id=period.id, new=frozen.fresh(period.updated_at))
+
+
 def _add_hearings(session: Session, frozen: _Frozen, tracked: dict[int, Curation], now: datetime) -> None:
     """Hearings of the next two weeks on a tracked bill."""
     hearings = session.scalars(
@@ -215,7 +226,8 @@ def load_view(session: Session, digest: Mailing, config: Config | None = None) -
     hearing_ids = {i.hearing_id for i in items if i.hearing_id}
     hearings = {
         h.id: h for h in session.scalars(
-            select(Hearing).options(selectinload(Hearing.bills)).where(Hearing.id.in_(hearing_ids))
+            select(Hearing).options(selectinload(Hearing.bills), selectinload(Hearing.jurisdiction))
+            .where(Hearing.id.in_(hearing_ids))
         )
     }
     for h in hearings.values():
@@ -240,7 +252,8 @@ def load_view(session: Session, digest: Mailing, config: Config | None = None) -
         events[e.bill_id].append(e)  # type: ignore[index]
     testimony = {}
     if config is not None:  # deadline, where to send it and the template, computed while the rows are attached
-        testimony = {h.id: testimony_info(session, config, h) for h in hearings.values()}
+        testimony = {h.id: testimony_info(session, config, h) for h in hearings.values()
+                     if not is_comment_period(h.key)}
     return DigestView(digest, bills, curations, tags, events, hearings, items, testimony,
                       answered(session, digest.period_start, digest.period_end))
 
@@ -308,6 +321,11 @@ def _sections_for(config: Config, view: DigestView, topics: tuple[str, ...] | No
     sections: dict[str, list] = {s: [] for s in SECTIONS}
     watch_moved = False
     for it in view.items:
+        if it.section == "action_needed" and it.hearing_id:  # a comment period: everyone its jurisdiction reaches
+            period = view.hearings[it.hearing_id]
+            if period.start >= now and reaches(state, period.jurisdiction.code):
+                sections["action_needed"].append(comment_item(config, period))
+            continue
         if it.section == "hearings" and it.hearing_id:
             hearing = view.hearings[it.hearing_id]
             if hearing.start < now:
@@ -328,6 +346,7 @@ def _sections_for(config: Config, view: DigestView, topics: tuple[str, ...] | No
             if it.section == "watch_list":
                 kinds = {e.kind for e in view.events.get(it.bill_id, [])}  # type: ignore[arg-type]
                 watch_moved = watch_moved or bool(kinds & MOVING_EVENTS) or "new_bill" in kinds
+    sections["action_needed"].sort(key=lambda action: action.deadline)  # alerts and comment periods, soonest first
     return sections, watch_moved
 
 
@@ -375,12 +394,20 @@ def join_digest(app: App, mailing_id: int, backend: MailBackend, *,
         if digest is None or digest.kind != "digest" or digest.status != "sending":
             raise ValueError(f"digest {mailing_id} is not being sent ({digest.status if digest else 'no such digest'})"
                              "; start it with `advocacy digest send`, then join")
-        states = member_states(session)
-        view = load_view(session, digest, app.config)
-    render = renderer_for(app.config, view, EmailRenderer(), app.now(), states)
-    compose = compose_with(app, render, substitute=MEMBER_TOKEN)
-    return sending.send(app, mailing_id, backend, compose, progress=progress, join=True,
-                        key=lambda member: (member_topics_key(member), states.get(member.id, "")))
+        compose, key = _composer(app, session, digest, EmailRenderer())
+    return sending.send(app, mailing_id, backend, compose, progress=progress, join=True, key=key)
+
+
+def _composer(app: App, session: Session, digest: Mailing, renderer: EmailRenderer
+              ) -> tuple[sending.Compose, Callable[[Member], Hashable]]:
+    """Every process sending a digest builds each member's email, and groups the members who share one, alike."""
+    states = member_states(session)
+
+    def key(member: Member) -> Hashable:
+        return member_topics_key(member), states.get(member.id, "")
+
+    render = renderer_for(app.config, load_view(session, digest, app.config), renderer, app.now(), states)
+    return compose_with(app, render, substitute=MEMBER_TOKEN), key
 
 
 def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequence[str],
@@ -399,11 +426,7 @@ def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequen
         elif digest.status == "sent":
             raise AlreadySent(f"digest {mailing_id} was sent on {digest.sent_at:%Y-%m-%d %H:%M} UTC; "
                               "use --resend-to EMAIL to send it again to named members")
-        states = member_states(session)
-
-        def key(member: Member) -> Hashable:
-            return member_topics_key(member), states.get(member.id, "")
-
+        compose, key = _composer(app, session, digest, renderer or EmailRenderer())
         if digest.status == "draft":
             # who receives it is decided once, when sending starts; a resumed send keeps that list
             # rows of what `by_frequency` and `key` read (id, topics, frequency), not ORM objects: 50k members stream
@@ -411,9 +434,6 @@ def _send_digest(app: App, mailing_id: int, backend: MailBackend, resend: Sequen
             sending.prepare(session, digest, recipients, app.now(),
                             decide=by_frequency(session, app.config, app.now()), key=key)
         digest.status = "sending"
-        view = load_view(session, digest, app.config)
-    render = renderer_for(app.config, view, renderer or EmailRenderer(), app.now(), states)
-    compose = compose_with(app, render, substitute=MEMBER_TOKEN)
     return sending.send(app, mailing_id, backend, compose, progress=progress, leased=True, key=key)
 
 

@@ -91,9 +91,10 @@ def attended(session: Session, call_id: int) -> set[int]:
     return set(session.scalars(select(CallAttendance.district_id).where(CallAttendance.call_id == call_id)))
 
 
-def attendance_sheet(session: Session, call_id: int) -> tuple[list[District], set[int]]:
-    """Every district, and those ticked as on the call."""
-    return list(session.scalars(select(District).order_by(District.name))), attended(session, call_id)
+def attendance_sheet(session: Session, call_id: int | None) -> tuple[list[District], set[int]]:
+    """Every district, and those ticked as on the call (none when the call has no row yet)."""
+    ticked = attended(session, call_id) if call_id is not None else set()
+    return list(session.scalars(select(District).order_by(District.name))), ticked
 
 
 def set_attendance(session: Session, call_id: int, district_ids: Iterable[int], now: datetime) -> tuple[int, int]:

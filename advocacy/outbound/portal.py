@@ -8,9 +8,10 @@ reasons). The web pages in `advocacy/web/pages/portal.py` render it; nothing her
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 
 from sqlalchemy import or_, select
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from advocacy.app import App
 from advocacy.config import Config
+from advocacy.logs import log_event
 from advocacy.models import (
     Bill,
     Curation,
@@ -28,14 +30,19 @@ from advocacy.models import (
     Question,
     TagAssessment,
 )
+from advocacy.outbound import personal
 from advocacy.outbound.agenda import similarity
 from advocacy.outbound.content import display_number, plain_status, shown
 from advocacy.outbound.opportunities import call_to_action, testimony_info
 from advocacy.outbound.outgoing import member_token
 from advocacy.people.members import find_member
 from digests import model as m
+from digests.channels.email import MailBackend
 from digests.message import Address, OutgoingMessage
 
+log = logging.getLogger("advocacy.outbound.portal")
+
+LINKS_PER_HOUR = 3  # fresh links one member can ask for in an hour: enough for a typo, not a mail bomb
 PORTAL_MAX_AGE = 120 * 24 * 3600  # a digest read a season later still opens; older links are re-requested
 FEED_MAX_AGE = 400 * 24 * 3600  # calendar apps poll a subscribed feed for a long time; a year and a bit
 POSITION_WORDS = {"support": "Support", "oppose": "Oppose", "monitor": "Monitor", "seek_amendment": "Seek amendment"}
@@ -182,15 +189,21 @@ def fresh_link_message(app: App, member: Member) -> OutgoingMessage:
     )
 
 
-def send_fresh_link(app: App, address: str) -> bool:
-    """Mail a fresh portal link to the member behind `address` (not to an unsubscribed one). Whether one went
-    out is for the log, never for the page: the page must not tell strangers who is a member."""
-    with app.sessions() as session:
+def send_fresh_link(app: App, address: str, backend: MailBackend | None = None) -> bool:
+    """Mail a fresh portal link to the member behind `address` (not to an unsubscribed one), at most
+    `LINKS_PER_HOUR` in an hour (counted from the link mailings' delivery rows, by the app's clock). Whether one
+    went out is for the log, never for the page: the page must not tell strangers who is a member."""
+    now = app.now()
+    with app.transaction() as session:
         member = find_member(session, address)
         if member is None or member.unsubscribed_at is not None:
             return False
+        if personal.sent_since(session, personal.LINK, member.id, now - timedelta(hours=1)) >= LINKS_PER_HOUR:
+            log_event(log, "portal_link_rate_limited", member_id=member.id)
+            return False
         message = fresh_link_message(app, member)
-    return app.mail.send([message])[0].ok
+        mailing_id = personal.personal_mailing(session, personal.LINK, member, message.email.subject, now)
+    return personal.send_link(app, backend or app.mail, mailing_id, message)
 
 
 SIMILAR_AT = 0.25  # Dice overlap of content words below which a past answer is not offered

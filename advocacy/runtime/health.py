@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import STATE_RUNNING, BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from advocacy.app import App
+from advocacy.collect.scrape import last_good_run
 from advocacy.crontab import crontab_trigger
 from advocacy.db import NotMigrated
 from advocacy.models import JobRun, SourceRun
@@ -60,12 +61,13 @@ def _sources(app: App, now: datetime, attention: list[str]) -> dict[str, Any]:
         for _jcfg, source in app.config.sources():
             if not source.enabled:
                 continue
-            real = (SourceRun.source == source.name, SourceRun.replay_of.is_(None))
-            last_ok = session.scalar(select(func.max(SourceRun.finished_at)).where(
-                *real, SourceRun.status.in_(("ok", "partial"))))
-            latest = session.scalar(select(SourceRun).where(*real).order_by(SourceRun.id.desc()).limit(1))
-            # Stale: no success in the last two slots that have come (one failure, or a run still going, is not
-            # yet a problem). Out of its hours (nights, weekends) a source is not stale.
+            good = last_good_run(session, source.name)
+            last_ok = good.finished_at if good else None
+            latest = session.scalar(select(SourceRun).where(SourceRun.source == source.name,
+                                                            SourceRun.replay_of.is_(None))
+                                    .order_by(SourceRun.id.desc()).limit(1))
+            # Stale: no good run (`last_good_run`: complete, not a replay) in the last two slots that have come
+            # (one failure, or a run still going, is not yet a problem). Out of its hours (nights, weekends) a source is not stale.
             slots = recent_slots(crontab_trigger(source.schedule, app.config.collaborative.timezone), now, 2)
             stale = len(slots) == 2 and (last_ok is None or last_ok < slots[0])
             out[source.name] = {
@@ -77,7 +79,7 @@ def _sources(app: App, now: datetime, attention: list[str]) -> dict[str, Any]:
             }
             if stale:
                 since = f"since {_iso(last_ok, app)}" if last_ok else "ever"
-                attention.append(f"source {source.name}: no successful scrape {since}")
+                attention.append(f"source {source.name}: no complete scrape {since}")
     return out
 
 

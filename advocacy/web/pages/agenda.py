@@ -1,6 +1,7 @@
 """The agenda builder: the next call's agenda as members will get it, reordered, edited, merged, then sent.
 
-`advocacy.outbound.agenda` does the work (build, move, edit, merge_questions, context, publish), as for the CLI.
+`advocacy.outbound.agenda` does the work (build, move, edit, context, publish), as for the CLI; a merge of two
+questions posts to the questions page's one merge (`question_merge`).
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ from digests.render import EmailRenderer, time_boxes
 
 
 def find_call(session: Session, app: App, day: str | None) -> Call:
+    """The call on `day` (default: the next call) as it would be, writing nothing: a scheduled slot nobody has
+    touched yet is an unsaved Call (its `id` is None); a write action saves it with `calls.saved`."""
     if not day:
-        return calls.upcoming(session, app.config, app.now())
+        return calls.peek_upcoming(session, app.config, app.now())
     try:
         parsed = date.fromisoformat(day)
     except ValueError:
         raise HTTPException(404, f"{day!r} is not a date.") from None
-    found = calls.call_on(session, app.config, parsed)
+    found = calls.peek_on(session, app.config, parsed)
     if found is None:
         raise HTTPException(404, f"There is no call on {parsed:%b %-d, %Y}.")
     return found
@@ -55,23 +58,24 @@ def _day(app: App, call: Call) -> str:
 
 
 def agenda_page(request: Request) -> Response:
+    """Read-only: an unsaved slot is shown as it would be; building its agenda (or ticking attendance) saves it."""
     app: App = request.app.state.app
     now = app.now()
-    # the next call's row is made on first need, as the CLI does
-    with app.transaction() as session:
+    with app.sessions() as session:
         call = find_call(session, app, request.query_params.get("call"))
         items = sorted(call.agenda, key=lambda i: i.position)
         ctx = agenda.context(session, app.config, call, now) if items else None
         slots = time_boxes(ctx.start, [i.minutes for i in ctx.items]) if ctx else []
         question_ids = [qid for item in items for qid in item.question_ids]
         questions = {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(question_ids)))}
-        sent = agenda.agenda_digest(session, call)
+        saved = call.id is not None
         return render(request, "agenda.html", {
             "section": "agenda", "call": call, "rows": list(zip(items, ctx.items, slots, strict=True)) if ctx else [],
             "questions": questions, "total": sum(i.minutes for i in items), "length": agenda.call_minutes(call),
             "choices": call_choices(session, app.config, now), "day": _day(app, call),
-            "sent": sent, "overrun": bool(slots) and slots[-1][1] > ctx.end if ctx else False,
-            "open_count": len(agenda.open_questions(session, call)),
+            "sent": agenda.agenda_digest(session, call) if saved else None,
+            "overrun": bool(slots) and slots[-1][1] > ctx.end if ctx else False,
+            "open_count": len(agenda.open_questions(session, call)) if saved else 0,
             "attendance": attendance_sheet(session, call.id),
             "past": agenda.past_calls(session, now),
         })
@@ -108,18 +112,18 @@ def _item_day(app: App, session: Session, item_id: int) -> str:
 
 
 def build(request: Request) -> Response:
+    """Build (or bring up to date) the agenda of the call on a day: the call's row is made here if need be."""
     app: App = request.app.state.app
     fresh = posted_form(request).get("intent") == "fresh"
     with app.sessions() as session:
-        call = _call(session, request.path_params["call_id"])
-        day = call.starts_at.astimezone(app.config.collaborative.tz).date()
+        day = _day(app, find_call(session, app, request.path_params["day"]))
     try:
-        agenda.build_for(app, day=day, fresh=fresh)
+        agenda.build_for(app, day=date.fromisoformat(day), fresh=fresh)
     except agenda.AgendaError as exc:
         flash(request, f"Nothing changed: {exc}", "bad")
     else:
         flash(request, "Agenda built from scratch." if fresh else "Agenda up to date with the latest questions.")
-    return RedirectResponse(f"{request.url_for('agenda').path}?call={day.isoformat()}", status_code=303)
+    return RedirectResponse(f"{request.url_for('agenda').path}?call={day}", status_code=303)
 
 
 def move(request: Request) -> Response:
@@ -182,27 +186,6 @@ def remove(request: Request) -> Response:
     return _edit(request, day, work)
 
 
-def merge(request: Request) -> Response:
-    app: App = request.app.state.app
-    form = posted_form(request)
-    question_id = request.path_params["question_id"]
-    with app.sessions() as session:
-        question = session.get(Question, question_id)
-        if question is None or question.call_id is None:
-            raise HTTPException(404, "There is no question with that number on a call.")
-        day = _day(app, _call(session, question.call_id))
-
-    def work(session: Session) -> str:
-        keep = forms.whole_number(form, "into", low=1, high=2**31)
-        target = session.get(Question, keep)
-        if target is None or target.call_id != question.call_id:
-            raise forms.FieldError("into", "choose another question of the same call")
-        agenda.merge_questions(session, keep, question_id)
-        return f"Question {question_id} merged into question {keep}: one question, both districts listed."
-
-    return _edit(request, day, work)
-
-
 def confirm_send(request: Request) -> Response:
     app: App = request.app.state.app
     with app.sessions() as session:
@@ -241,10 +224,9 @@ def send(request: Request) -> Response:
 ROUTES = [
     page("/agenda", agenda_page, name="agenda"),
     page("/agenda/{call_id:int}/email", agenda_email, name="agenda_email"),
-    action("/agenda/{call_id:int}/build", build, name="agenda_build"),
+    action("/agenda/{day}/build", build, name="agenda_build"),
     action("/agenda/items/{item_id:int}/move", move, name="agenda_move"),
     action("/agenda/items/{item_id:int}/edit", edit, name="agenda_edit"),
-    action("/agenda/questions/{question_id:int}/merge", merge, name="agenda_merge"),
     action("/agenda/{call_id:int}/items", add, name="agenda_add"),
     action("/agenda/items/{item_id:int}/remove", remove, name="agenda_remove"),
     page("/agenda/{call_id:int}/send", confirm_send, name="agenda_confirm"),

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from advocacy import schedule
 from advocacy.app import App
+from advocacy.collect.scrape import last_good_run
 from advocacy.config import Config
 from advocacy.models import ChangeEvent, Curation, InboundMessage, Mailing, Question, SourceRun
 from advocacy.outbound.engagement import MailingEngagement, mailing_engagement
@@ -27,7 +28,7 @@ class SourceStatus:
     jurisdiction: str
     enabled: bool
     last: SourceRun | None
-    last_ok: SourceRun | None  # the last good run, when the last run was not good
+    last_ok: SourceRun | None  # `last_good_run`, when the last run was not good
 
 
 @dataclass(frozen=True)
@@ -54,19 +55,17 @@ class Dashboard:
     quiet: list[DistrictLedger] = field(default_factory=list)  # listed while an action alert is open
 
 
-def _last_run(session: Session, source: str, *, status: str | None = None) -> SourceRun | None:
-    query = select(SourceRun).where(SourceRun.source == source)
-    if status:
-        query = query.where(SourceRun.status == status)
-    return session.scalar(query.order_by(SourceRun.started_at.desc(), SourceRun.id.desc()).limit(1))
+def _last_run(session: Session, source: str) -> SourceRun | None:
+    return session.scalar(select(SourceRun).where(SourceRun.source == source)
+                          .order_by(SourceRun.started_at.desc(), SourceRun.id.desc()).limit(1))
 
 
 def source_statuses(session: Session, config: Config) -> list[SourceStatus]:
     statuses = []
     for jurisdiction, source in config.sources():
         last = _last_run(session, source.name)
-        last_ok = _last_run(session, source.name, status="ok") if last and last.status != "ok" else None
-        statuses.append(SourceStatus(source.name, source.kind, jurisdiction.code, source.enabled, last, last_ok))
+        good = last_good_run(session, source.name) if last and last.status != "ok" else None
+        statuses.append(SourceStatus(source.name, source.kind, jurisdiction.code, source.enabled, last, good))
     return statuses
 
 

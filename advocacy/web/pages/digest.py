@@ -34,6 +34,7 @@ from advocacy.outbound.digest import (
     withdrawn,
 )
 from advocacy.outbound.outgoing import message_for
+from advocacy.outbound.personal import PERSONAL_KINDS
 from advocacy.outbound.sending import AlreadySent, SendInProgress, counts, failures
 from advocacy.people.members import active_members
 from advocacy.web import forms
@@ -110,7 +111,8 @@ def title_of(digest: Mailing) -> str:
 
 
 def history(session: Session) -> list[PastSend]:
-    rows = session.scalars(select(Mailing).where(Mailing.status.in_(("sending", "sent")))
+    rows = session.scalars(select(Mailing).where(Mailing.status.in_(("sending", "sent")),
+                                                 Mailing.kind.not_in(PERSONAL_KINDS))
                            .order_by(Mailing.created_at.desc(), Mailing.id.desc()).limit(HISTORY))
     return [PastSend(d, title_of(d), counts(session, d.id), failures(session, d.id)) for d in rows]
 

@@ -10,11 +10,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from advocacy import calls
 from advocacy.app import App
-from advocacy.models import Call, Mailing, Member
+from advocacy.models import Mailing, Member
 from advocacy.outbound.engagement import lift, mailing_engagement
 from advocacy.outbound.ledger import ledger, open_alerts, set_attendance
 from advocacy.web.flash import flash
+from advocacy.web.pages.agenda import find_call
 from advocacy.web.preferences import topic_choices
 from advocacy.web.render import render
 from advocacy.web.routing import action, page, posted_form
@@ -42,15 +44,12 @@ def ledger_page(request: Request) -> Response:
 
 
 def attendance(request: Request) -> Response:
-    """The advocate ticks the districts that were on the call."""
+    """The advocate ticks the districts that were on the call (its row is made here if need be)."""
     app: App = request.app.state.app
-    call_id = request.path_params["call_id"]
     ticked = [int(v) for v in posted_form(request).getlist("district") if str(v).isdigit()]
     with app.transaction() as session:
-        call = session.get(Call, call_id)
-        if call is None:
-            raise HTTPException(404, "There is no call with that number.")
-        added, removed = set_attendance(session, call_id, ticked, app.now())
+        call = calls.saved(session, app.config, find_call(session, app, request.path_params["day"]))
+        added, removed = set_attendance(session, call.id, ticked, app.now())
         day = call.starts_at.astimezone(app.config.collaborative.tz).date().isoformat()
     flash(request, f"Attendance saved: {added} district(s) ticked, {removed} unticked.")
     return RedirectResponse(f"{request.url_for('agenda').path}?call={day}#attendance", status_code=303)
@@ -74,6 +73,6 @@ def lift_suppression(request: Request) -> Response:
 ROUTES = [
     page("/mailings/{mailing_id:int}/engagement", engagement_page, name="mailing_engagement"),
     page("/districts/engagement", ledger_page, name="ledger"),
-    action("/agenda/{call_id:int}/attendance", attendance, name="agenda_attendance"),
+    action("/agenda/{day}/attendance", attendance, name="agenda_attendance"),
     action("/members/{member_id:int}/suppression/lift", lift_suppression, name="member_lift_suppression"),
 ]

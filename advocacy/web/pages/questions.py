@@ -97,8 +97,10 @@ def _back(request: Request, anchor: str = "") -> RedirectResponse:
 _TARGETS: dict[str, type[InboundMessage] | type[Question]] = {"message_id": InboundMessage, "question_id": Question}
 
 
-def _run(request: Request, work: Callable[[Session], str], anchor: str = "") -> Response:
-    """Do one change in a transaction; its message, or why it could not be done, is flashed."""
+def _run(request: Request, work: Callable[[Session], str], anchor: str = "", *, back: str | None = None
+         ) -> Response:
+    """Do one change in a transaction; its message, or why it could not be done, is flashed. Then back to the
+    questions page (or to `back`)."""
     app: App = request.app.state.app
     try:
         with app.transaction() as session:
@@ -110,7 +112,7 @@ def _run(request: Request, work: Callable[[Session], str], anchor: str = "") -> 
         flash(request, f"Nothing changed: {exc}", "bad")
     else:
         flash(request, message)
-    return _back(request, anchor)
+    return RedirectResponse(back, status_code=303) if back else _back(request, anchor)
 
 
 def accept(request: Request) -> Response:
@@ -169,20 +171,26 @@ def assign(request: Request) -> Response:
 
 
 def merge(request: Request) -> Response:
-    """`question_id` asks what `into` asks: it is answered with it and both districts are listed."""
+    """`question_id` asks what `into` asks (`agenda.merge_questions`): the one merge, from the questions page or
+    the agenda (`back=agenda` returns there)."""
+    app: App = request.app.state.app
+    user = require_user(request)
     form = posted_form(request)
     question_id = request.path_params["question_id"]
+    back = None
+    if form.get("back") == "agenda":
+        with app.sessions() as session:
+            question = session.get(Question, question_id)
+            call = session.get(Call, question.call_id) if question and question.call_id else None
+            day = f"?call={call.starts_at.astimezone(app.config.collaborative.tz):%Y-%m-%d}" if call else ""
+        back = request.url_for("agenda").path + day
 
     def work(session: Session) -> str:
         keep = forms.whole_number(form, "into", low=1, high=2**31)
-        other = session.get(Question, question_id)
-        target = session.get(Question, keep)
-        if other is None or target is None or other.call_id != target.call_id:
-            raise forms.FieldError("into", "choose another open question of the same call")
-        agenda.merge_questions(session, keep, question_id)
-        return f"Question {question_id} merged into question {keep}."
+        agenda.merge_questions(session, keep, question_id, actor=user.email, now=app.now())
+        return f"Question {question_id} merged into question {keep}: one question, both districts listed."
 
-    return _run(request, work, f"#question-{form.get('into', '')}")
+    return _run(request, work, f"#question-{form.get('into', '')}", back=back)
 
 
 def answer(request: Request) -> Response:
