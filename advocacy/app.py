@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,7 +12,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from advocacy import db
+from advocacy import db, models
 from advocacy.config import Config, ConfigError, Secrets, local_secret
 from digests.channels import email
 
@@ -33,8 +35,14 @@ class App:
         return db.make_engine(self.database_url or self.config.database_url)
 
     @cached_property
+    def collaborative_id(self) -> int:
+        """The collaborative this App serves (`[collaborative] slug`), added to the host on first use."""
+        return models.collaborative_id(self.engine, self.config.collaborative.slug, self.config.collaborative.name)
+
+    @cached_property
     def sessions(self) -> sessionmaker[Session]:
-        return db.session_factory(self.engine)
+        """Sessions scoped to this App's collaborative: its own rows and the shared ones, nothing of another's."""
+        return models.scoped_sessions(self.engine, self.collaborative_id)
 
     def transaction(self):  # type: ignore[no-untyped-def]
         return db.transaction(self.sessions)
@@ -44,11 +52,20 @@ class App:
 
     @cached_property
     def signing_key(self) -> str:
-        return self.secrets.signing_key or local_secret(self.config, "signing-key")
+        """Signs member tokens and reply addresses: bound to the collaborative, so another's are refused."""
+        return self._own(self.secrets.signing_key or local_secret(self.config, "signing-key"))
 
     @cached_property
     def session_secret(self) -> str:
-        return self.secrets.session_secret or local_secret(self.config, "session-secret")
+        return self._own(self.secrets.session_secret or local_secret(self.config, "session-secret"))
+
+    def _own(self, host_key: str) -> str:
+        """The host's key for the default collaborative (tokens already mailed stay valid), else one derived
+        from it and the slug."""
+        slug = self.config.collaborative.slug
+        if slug == models.DEFAULT_SLUG:
+            return host_key
+        return hmac.new(host_key.encode(), f"collaborative:{slug}".encode(), hashlib.sha256).hexdigest()
 
     @cached_property
     def mail(self) -> email.MailBackend:

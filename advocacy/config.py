@@ -6,6 +6,7 @@ Environment variables carry secrets (see `Secrets`) and overrides: `ADVOCACY_SEC
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import secrets as pysecrets
@@ -57,6 +58,7 @@ def _cron(value: str) -> str:
 
 class Collaborative(_Model):
     name: str
+    slug: str = Field(default="default", pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")  # its row on a shared host
     timezone: str = "America/New_York"
     postal_address: str
     contact_email: str
@@ -262,8 +264,20 @@ class Engagement(_Model):
     event_max_age_seconds: int = Field(default=600, ge=10)
 
 
+class Host(_Model):
+    """The other collaboratives this host serves, one file each (beside this one); see `load_host`."""
+
+    collaboratives: list[str] = Field(default_factory=list)
+
+
+# What a collaborative's own file may set; the rest (database, queue, http, web, jurisdictions) is the host's.
+OWNED_SECTIONS = frozenset({"collaborative", "schedule", "email", "inbound", "agenda", "tagging", "testimony",
+                            "engagement"})
+
+
 class Config(_Model):
     collaborative: Collaborative
+    host: Host = Host()
     database: Database = Database()
     queue: Queue = Queue()
     jurisdictions: list[JurisdictionConfig]
@@ -427,19 +441,53 @@ def _describe(error: ValidationError, origin: str, overrides: Mapping[tuple[str,
     return "\n".join(lines)
 
 
-def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
-    path = Path(path) if path else Path(os.environ.get("ADVOCACY_CONFIG", DEFAULT_CONFIG))
-    env = os.environ if env is None else env
+def _read(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: no such configuration file") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """The host file's own collaborative (the only one of a single-collaborative `config.toml`)."""
+    path = Path(path) if path else Path(os.environ.get("ADVOCACY_CONFIG", DEFAULT_CONFIG))
+    return _validate(_read(path), path, path, os.environ if env is None else env)
+
+
+def load_host(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> list[Config]:
+    """Every collaborative of the host: the host file's own first, then one per `[host] collaboratives` file.
+
+    A collaborative's file holds only the sections it owns (`OWNED_SECTIONS`); each replaces the host's section of
+    that name, and the result is validated exactly as `config.toml` is. Slugs must differ. Environment overrides
+    (`ADVOCACY_SECTION__KEY`) apply to every collaborative of the host.
+    """
+    path = Path(path) if path else Path(os.environ.get("ADVOCACY_CONFIG", DEFAULT_CONFIG))
+    env = os.environ if env is None else env
+    host_data = _read(path)
+    configs = [_validate(host_data, path, path, env)]
+    for name in configs[0].host.collaboratives:
+        own_path = configs[0].path(name)
+        own = _read(own_path)
+        foreign = sorted(set(own) - OWNED_SECTIONS)
+        if foreign:
+            raise ConfigError(f"{own_path}: {', '.join(foreign)}: set by the host ({path}), not a collaborative "
+                              f"(a collaborative's file may set {', '.join(sorted(OWNED_SECTIONS))})")
+        merged = {key: value for key, value in host_data.items() if key != "host"} | own
+        configs.append(_validate(merged, own_path, path, env))
+    slugs = [c.collaborative.slug for c in configs]
+    if len(set(slugs)) != len(slugs):
+        raise ConfigError(f"{path}: every collaborative needs its own [collaborative] slug; got {', '.join(slugs)}")
+    return configs
+
+
+def _validate(data: dict[str, Any], origin: Path, host_path: Path, env: Mapping[str, str]) -> Config:
+    data = copy.deepcopy(data)  # overrides write into nested tables the host's other collaboratives share
     applied = _apply_overrides(data, env)
     overrides = {tuple(p.lower() for p in name[len(ENV_PREFIX):].split("__")): name for name in applied}
     try:
-        config = Config.model_validate({**data, "base_dir": path.resolve().parent})
+        config = Config.model_validate({**data, "base_dir": host_path.resolve().parent})
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, str(path), overrides)) from None
+        raise ConfigError(_describe(exc, str(origin), overrides)) from None
     return config

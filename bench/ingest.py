@@ -115,8 +115,8 @@ def floor_bill(session_id: int, r: BillRecord, now: datetime) -> dict[str, objec
     return {"session_id": session_id, "identifier": r.identifier, "title": r.title, "synopsis": r.synopsis,
             "status": r.status, "url": r.url, "source": "bench", "source_id": r.source_id, "committee": r.committee,
             "subjects": list(r.subjects), "analysis_text": r.analysis_text,
-            "content_hash": hashlib.sha256(repr(r).encode()).hexdigest(), "relevant": False, "relevance_score": 0.0,
-            "tagged_at": None, "first_seen": now, "updated_at": now}
+            "content_hash": hashlib.sha256(repr(r).encode()).hexdigest(),
+            "first_seen": now, "updated_at": now}
 
 
 def floor_rows(bill_id: int, rec: BillRecord) -> dict[str, list[dict[str, object]]]:

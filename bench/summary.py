@@ -29,6 +29,7 @@ BENCHES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("scale.py", ()),  # real `advocacy worker` processes on the local PostgreSQL; a few minutes
     ("webhook_load.py", ()),
     ("unchanged_pass.py", ()),
+    ("tenancy.py", ()),
 )
 
 

@@ -149,3 +149,70 @@ def test_released_revisions_are_never_edited() -> None:
     for name, digest in FROZEN.items():
         text = (db.MIGRATIONS / "versions" / name).read_bytes()
         assert hashlib.sha256(text).hexdigest() == digest, f"{name} is frozen: add a new revision instead"
+
+
+SINGLE_COLLABORATIVE_ROWS = (
+    "INSERT INTO jurisdiction (id, code, name, timezone) VALUES (1, 'OH', 'Ohio', 'America/New_York')",
+    "INSERT INTO legislative_session (id, jurisdiction_id, identifier) VALUES (1, 1, '136')",
+    "INSERT INTO bill (id, session_id, identifier, title, synopsis, status, url, source, source_id, committee, "
+    "subjects, analysis_text, content_hash, relevant, relevance_score, tagged_at, first_seen, updated_at) VALUES "
+    "(1, 1, 'HB 96', 'Operating budget', '', '', '', 'ohio', '96', '', '[]', '', 'h', true, 0.9, "
+    "'2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00'), "
+    "(2, 1, 'HB 97', 'Frogs', '', '', '', 'ohio', '97', '', '[]', '', 'h', false, 0.1, NULL, "
+    "'2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "INSERT INTO tag_assessment (id, bill_id, tag, label, score, reasons, assessed_at) "
+    "VALUES (1, 1, 'funding', 'School funding', 0.9, '[]', '2026-01-01 00:00:00')",
+    "INSERT INTO curation (id, bill_id, status, commentary, alert, alert_action, resurfaced, changed_at, updated_at) "
+    "VALUES (1, 1, 'approved', 'Watch it', false, '', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "INSERT INTO member (id, email, name, role, alerts, paused, created_at) "
+    "VALUES (1, 'a@example.org', 'A', 'superintendent', true, false, '2026-01-01 00:00:00')",
+    "INSERT INTO staff_user (id, email, password_hash, role, created_at) "
+    "VALUES (1, 'advocate@example.org', 'x', 'advocate', '2026-01-01 00:00:00')",
+    "INSERT INTO mailing (id, kind, key, period_end, opening_note, status, subject, created_at) "
+    "VALUES (1, 'digest', NULL, '2026-01-01 00:00:00', '', 'sent', 'Update', '2026-01-01 00:00:00')",
+    "INSERT INTO delivery (id, mailing_id, member_id, status, attempts, permanent, error, provider_id, created_at) "
+    "VALUES (1, 1, 1, 'sent', 1, false, '', 'sg-1', '2026-01-01 00:00:00')",
+    "INSERT INTO inbound_message (id, channel, received_at, raw, sha256, message_id, meta, status, problems, sender, "
+    "subject, text, member_id, mailing_id) VALUES (1, 'webhook', '2026-01-01 00:00:00', 'raw', 'abc', '<m@x>', "
+    "'{}', 'parsed', '[]', 'a@example.org', 'Re: Update', 'Q?', 1, 1)",
+    "INSERT INTO question (id, message_id, member_id, position, text, bill_identifiers, status, late, answer_notes, "
+    "created_at) VALUES (1, 1, 1, 0, 'What about HB 96?', '[\"HB 96\"]', 'open', false, '', '2026-01-01 00:00:00')",
+)
+
+
+def test_a_single_collaborative_database_becomes_collaborative_default_with_every_row(tmp_path: Path) -> None:
+    from advocacy.app import App
+    from advocacy.config import load_config
+    from advocacy.models import BillRelevance, Curation, Delivery, Member, Question, StaffUser
+
+    config = load_config(db.MIGRATIONS.parent.parent / "config.toml", env={})
+    for url in _fresh_urls(tmp_path):
+        engine = db.make_engine(url)
+        db.upgrade(engine, "0006")
+        with engine.begin() as conn:
+            for sql in SINGLE_COLLABORATIVE_ROWS:
+                conn.exec_driver_sql(sql)
+        db.upgrade(engine)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts=COMPARE), Base.metadata)
+            assert conn.exec_driver_sql("SELECT id, slug FROM collaborative").all() == [(1, "default")]
+        assert diff == [], f"models and migrations disagree on {engine.dialect.name}: {diff}"
+        app = App(config, database_url=url)  # today's config.toml: the host of one, collaborative "default"
+        assert app.collaborative_id == 1
+        with app.sessions() as session:
+            assert [(c.bill_id, c.status, c.commentary) for c in session.query(Curation)] == [(1, "approved",
+                                                                                              "Watch it")]
+            assert [(d.member_id, d.status, d.provider_id) for d in session.query(Delivery)] == [(1, "sent", "sg-1")]
+            assert [(q.member_id, q.text) for q in session.query(Question)] == [(1, "What about HB 96?")]
+            assert [m.email for m in session.query(Member)] == ["a@example.org"]
+            assert [u.email for u in session.query(StaffUser)] == ["advocate@example.org"]
+            verdicts = [(v.bill_id, v.relevant, v.score) for v in session.query(BillRelevance).order_by("bill_id")]
+            assert verdicts == [(1, True, 0.9)], url  # an untagged bill stays untagged: HB 97 has no verdict
+        command.downgrade(db.alembic_config(engine), "0006")
+        assert _table_rows(engine, "curation", "status") == [(1, "approved")]
+        assert _table_rows(engine, "bill", "relevant") == [(1, True), (2, False)]
+        engine.dispose()
+    if pg_url():
+        from tests.conftest import _PG_READY
+
+        _PG_READY.clear()

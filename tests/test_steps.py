@@ -29,6 +29,7 @@ def test_the_tag_step_catches_up_on_bills_changed_since_they_were_tagged(sqlite_
     from sqlalchemy import select, update
 
     from advocacy.models import Bill
+    from advocacy.tagging.store import relevance
 
     app = sqlite_app
     build_world(app, clock())
@@ -38,7 +39,8 @@ def test_the_tag_step_catches_up_on_bills_changed_since_they_were_tagged(sqlite_
     assert steps.tag(app).counts == {"tagged": 1}
     with app.sessions() as session:
         bill = session.scalars(select(Bill).where(Bill.identifier == "HB 96")).one()
-        assert bill.tagged_at is not None and bill.tagged_at >= bill.updated_at
+        tagged_at = relevance(session, bill.id).tagged_at
+        assert tagged_at is not None and tagged_at >= bill.updated_at
 
 
 def test_the_cutoff_reminder_goes_once_to_members_who_have_not_asked_in_the_collaboratives_zone(

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from advocacy.app import App
 from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.models import Bill, Curation, TagAssessment
-from advocacy.tagging.store import bill_input, retag_all, store_assessment, tag_bills
+from advocacy.tagging.store import bill_input, relevance, retag_all, store_assessment, tag_bills
 from tests.factories import amphibian_bill, edchoice_bill_heard_in_finance, funding_bill
 from tests.keyword_tagger import SCHOOL_RULES, Assessment, KeywordTagger, TagResult
 from vocabulary.records import BillRecord, ScrapeResult
@@ -55,14 +55,16 @@ def test_relevant_bill_gets_its_tags_with_reasons_and_a_new_curation(app: App) -
     assert [b.bill for b in tagger.seen] == ["HB 96", "SB 12"]
     with app.sessions() as session:
         funding, amphibian = bill_named(session, "HB 96"), bill_named(session, "SB 12")
-        assert (funding.relevant, funding.relevance_score, funding.tagged_at) == (True, 1.0, T0)
+        verdict = relevance(session, funding.id)
+        assert (verdict.relevant, verdict.score, verdict.tagged_at) == (True, 1.0, T0)
         (tag,) = session.scalars(select(TagAssessment).where(TagAssessment.bill_id == funding.id))
         assert (tag.tag, tag.label, tag.score) == ("funding", "School funding", 1.0)
         assert 'title mentions "foundation"' in tag.reasons
         assert 'subjects mentions "appropriations"' in tag.reasons
         curation = session.scalars(select(Curation).where(Curation.bill_id == funding.id)).one()
         assert (curation.status, curation.changed_at) == ("new", T0)
-        assert (amphibian.relevant, amphibian.relevance_score, amphibian.tagged_at) == (False, 0.0, T0)
+        verdict = relevance(session, amphibian.id)
+        assert (verdict.relevant, verdict.score, verdict.tagged_at) == (False, 0.0, T0)
         assert session.scalar(select(Curation).where(Curation.bill_id == amphibian.id)) is None
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from advocacy.app import App
-from advocacy.models import AuditEntry, Bill, Curation, Mailing
+from advocacy.models import AuditEntry, Bill, BillRelevance, Curation, Mailing
 from tests.websupport import (
     ADVOCATE,
     csrf_from,
@@ -48,8 +48,7 @@ def test_queue_filters_by_topic_priority_status_and_jurisdiction(app: App, advoc
         seed_other_bills(app, app.now())
         other = session.scalar(select(Bill).where(Bill.identifier == "SB 12"))
         assert other is not None
-        other.relevant = True
-        session.add_all([TagAssessment(bill_id=other.id, tag="transportation", label="Pupil transportation",
+        session.add_all([BillRelevance(bill_id=other.id, relevant=True, score=0.8, tagged_at=app.now()),TagAssessment(bill_id=other.id, tag="transportation", label="Pupil transportation",
                                        score=0.8, reasons=["school bus"], assessed_at=app.now()),
                          Curation(bill_id=other.id, status="new", changed_at=app.now(), updated_at=app.now())])
     buses = text_of(advocate.get("/queue", params={"topic": "transportation"}).text)
@@ -255,8 +254,6 @@ def test_a_bill_tagged_with_no_topic_says_so_rather_than_not_tagged_yet(app: App
         bill_id = bill.id
     assert "Not tagged yet." in text_of(advocate.get(f"/bills/{bill_id}").text)
     with app.transaction() as session:
-        tagged = session.get(Bill, bill_id)
-        assert tagged is not None
-        tagged.tagged_at, tagged.relevance_score = app.now(), 0.0
+        session.add(BillRelevance(bill_id=bill_id, relevant=False, score=0.0, tagged_at=app.now()))
     page = text_of(advocate.get(f"/bills/{bill_id}").text)
     assert "no topic matched (score 0.00)" in page and "Not tagged yet." not in page

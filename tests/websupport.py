@@ -17,6 +17,7 @@ from advocacy.app import App
 from advocacy.collect.ingest import Store, ensure_jurisdiction
 from advocacy.models import (
     Bill,
+    BillRelevance,
     Curation,
     District,
     InboundMessage,
@@ -106,7 +107,7 @@ def seed_bill(app: App, now: datetime) -> int:
             Curation(bill_id=bill.id, status="new", priority="high", position="monitor",
                      commentary="Watch the guarantee changes.", changed_at=now, updated_at=now),
         ])
-        bill.relevant = True
+        session.add(BillRelevance(bill_id=bill.id, relevant=True, score=0.92, tagged_at=now))
         return bill.id
 
 

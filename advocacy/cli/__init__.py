@@ -37,8 +37,10 @@ EXIT_NOTHING = 5  # nothing to do (e.g. no digest: nothing new); not an error fo
 
 
 class State:
-    def __init__(self, config_path: Path | None, verbose: bool, now: datetime | None = None) -> None:
+    def __init__(self, config_path: Path | None, verbose: bool, now: datetime | None = None,
+                 collaborative: str | None = None) -> None:
         self.config_path = config_path
+        self.collaborative = collaborative
         self.verbose = verbose
         self.now = now
         self._app: App | None = None
@@ -49,7 +51,8 @@ class State:
             try:
                 fixed = self.now
                 clock = {"clock": lambda: fixed} if fixed else {}
-                self._app = importlib.import_module("advocacy.app").App(config.load_config(self.config_path), **clock)
+                chosen = _collaborative(config.load_host(self.config_path), self.collaborative)
+                self._app = importlib.import_module("advocacy.app").App(chosen, **clock)
             except config.ConfigError as exc:
                 click.secho(f"configuration error:\n{exc}", fg="red", err=True)
                 sys.exit(EXIT_CONFIG)
@@ -60,6 +63,17 @@ class State:
                 click.secho(str(exc), fg="red", err=True)
                 sys.exit(EXIT_NOT_MIGRATED)
         return self._app
+
+
+def _collaborative(configs: list[Any], slug: str | None) -> Any:
+    """The configuration of the collaborative `slug` (--collaborative), or the host file's own."""
+    if slug is None:
+        return configs[0]
+    for config in configs:
+        if config.collaborative.slug == slug:
+            return config
+    known = ", ".join(c.collaborative.slug for c in configs)
+    raise importlib.import_module("advocacy.config").ConfigError(f"no collaborative {slug!r} on this host ({known})")
 
 
 def actor() -> str:
@@ -104,9 +118,12 @@ def _moment(value: str | None) -> datetime | None:
 @click.option("--now", "fixed_now", metavar="TIME", envvar="ADVOCACY_NOW", callback=lambda c, p, v: _moment(v),
               help="Act as if it were this moment (ISO 8601 with its offset; $ADVOCACY_NOW), e.g. to browse the "
                    "demo at its own date.")
+@click.option("--collaborative", metavar="SLUG", envvar="ADVOCACY_COLLABORATIVE",
+              help="Which collaborative of the host to act for ([collaborative] slug; default: the host file's).")
 @click.version_option(package_name="advocacy")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, verbose: bool, fixed_now: datetime | None) -> None:
+def cli(ctx: click.Context, config_path: Path | None, verbose: bool, fixed_now: datetime | None,
+        collaborative: str | None) -> None:
     """Legislative updates, action alerts and Q&A call agendas for a collaborative of school districts.
 
     The pipeline: scrape -> tag -> queue/curate -> digest send -> questions import -> agenda build.
@@ -115,7 +132,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool, fixed_now: 
     logs.configure(verbose=verbose)  # the documented `key=value` lines, from every command
     if not verbose:  # a one-off command prints its own summary; its logs say only what went wrong
         logging.getLogger("advocacy").setLevel(logging.WARNING)
-    ctx.obj = State(config_path, verbose, fixed_now)
+    ctx.obj = State(config_path, verbose, fixed_now, collaborative)
 
 
 # One module per area, each exporting COMMANDS; the order is the order of `advocacy --help`.

@@ -8,9 +8,10 @@ import click
 from starlette.applications import Starlette
 
 from advocacy.app import App
-from advocacy.cli import pass_app
+from advocacy.cli import State, pass_app
+from advocacy.config import load_host
 from advocacy.people import staff
-from advocacy.web.app import create_app, healthz_route
+from advocacy.web.app import create_app, healthz_route, host_app
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -106,8 +107,12 @@ def pages_app(app: App) -> Starlette:
 @click.option("--port", type=int, help="Port (default: [web] port).")
 @click.option("--proxy-headers/--no-proxy-headers", default=True, show_default=True,
               help="Trust X-Forwarded-For/-Proto from the addresses in $FORWARDED_ALLOW_IPS (default 127.0.0.1).")
+@click.option("--every-collaborative", is_flag=True,
+              help="Serve every collaborative of the host, each at the host name of its [collaborative] base_url.")
 @pass_app()
-def web(app: App, host: str | None, port: int | None, proxy_headers: bool) -> None:
+@click.pass_context
+def web(ctx: click.Context, app: App, host: str | None, port: int | None, proxy_headers: bool,
+        every_collaborative: bool) -> None:
     """Serve the staff web pages with uvicorn."""
     import uvicorn  # deferred: only the server commands need it, and it slows every other command's start
 
@@ -117,7 +122,16 @@ def web(app: App, host: str | None, port: int | None, proxy_headers: bool) -> No
         if not staff.list_users(session):
             click.secho("no staff accounts yet: add one with `advocacy user add EMAIL --role advocate`",
                         fg="yellow", err=True)
-    uvicorn.run(pages_app(app), host=host, port=port, proxy_headers=proxy_headers, log_level="info")
+    served = pages_app(app)
+    if every_collaborative:
+        configs = load_host(ctx.find_object(State).config_path)
+        others = [c for c in configs if c.collaborative.slug != app.config.collaborative.slug]
+        apps = [app, *(App(c, clock=app.clock) for c in others)]
+        try:
+            served = host_app(apps)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+    uvicorn.run(served, host=host, port=port, proxy_headers=proxy_headers, log_level="info")
 
 
 COMMANDS = [user_group, web]

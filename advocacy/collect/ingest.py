@@ -342,8 +342,8 @@ class Store:
         return {"session_id": session_id, "identifier": rec.identifier, "title": rec.title,
                 "synopsis": rec.synopsis, "status": rec.status, "url": rec.url, "source": self.source,
                 "source_id": rec.source_id, "committee": rec.committee, "subjects": list(rec.subjects),
-                "analysis_text": rec.analysis_text, "content_hash": digest, "relevant": False,
-                "relevance_score": 0.0, "tagged_at": None, "first_seen": self.now, "updated_at": self.now}
+                "analysis_text": rec.analysis_text, "content_hash": digest,
+                "first_seen": self.now, "updated_at": self.now}
 
     def _child_rows(self, bill_id: int, bill_key: str, rec: BillRecord,
                     children: dict[Table, list[dict[str, object]]]) -> None:

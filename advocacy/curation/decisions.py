@@ -21,6 +21,7 @@ from advocacy.models import (
     Action,
     AuditEntry,
     Bill,
+    BillRelevance,
     ChangeEvent,
     Curation,
     Hearing,
@@ -307,16 +308,18 @@ def _check_filters(priority: str | None, status: str | None) -> None:
 
 
 def _queue_query(now: datetime, *, topic: str | None, priority: str | None, status: str | None,
-                 jurisdiction: str | None, include_all: bool) -> Select[tuple[Curation, Bill, str, str]]:
+                 jurisdiction: str | None, include_all: bool
+                 ) -> Select[tuple[Curation, Bill, str, str, BillRelevance | None]]:
     """Each curated bill the filters let through, with its session's identifier and its state's code."""
     query = (
-        select(Curation, Bill, LegislativeSession.identifier, Jurisdiction.code)
+        select(Curation, Bill, LegislativeSession.identifier, Jurisdiction.code, BillRelevance)
         .join(Bill, Curation.bill_id == Bill.id)
+        .outerjoin(BillRelevance, BillRelevance.bill_id == Bill.id)
         .join(LegislativeSession, Bill.session_id == LegislativeSession.id)
         .join(Jurisdiction, LegislativeSession.jurisdiction_id == Jurisdiction.id)
     )
     if not include_all:  # the tagger's "relevant", or a bill the advocate has decided on (tracked by hand)
-        query = query.where(or_(Bill.relevant.is_(True), Curation.reviewed_at.is_not(None)))
+        query = query.where(or_(BillRelevance.relevant.is_(True), Curation.reviewed_at.is_not(None)))
         if status is None:
             query = query.where(_needs_look_sql(now))
     if status is not None:
@@ -381,18 +384,18 @@ def queue(session: Session, now: datetime, *, topic: str | None = None, priority
                                              jurisdiction=jurisdiction, include_all=include_all)))
     if not rows:
         return []
-    tags = _tags(session, [bill.id for _, bill, _, _ in rows])
-    events = _unseen_events(session, [(curation, bill) for curation, bill, _, _ in rows], events_per_bill)
+    tags = _tags(session, [bill.id for _, bill, _, _, _ in rows])
+    events = _unseen_events(session, [(curation, bill) for curation, bill, _, _, _ in rows], events_per_bill)
     items = [
         QueueItem(
             bill_id=bill.id, jurisdiction=code, session=session_ident, identifier=bill.identifier,
-            title=bill.title, score=bill.relevance_score, status=curation.status, priority=curation.priority,
+            title=bill.title, score=verdict.score if verdict else 0.0, status=curation.status, priority=curation.priority,
             position=curation.position, alert=curation.alert, alert_deadline=curation.alert_deadline,
-            needs_look=(bool(bill.relevant) or curation.reviewed_at is not None) and needs_look(curation, now), tags=tuple(tags[bill.id]),
+            needs_look=(bool(verdict and verdict.relevant) or curation.reviewed_at is not None) and needs_look(curation, now), tags=tuple(tags[bill.id]),
             events=tuple(events[bill.id]), resurfaced=curation.resurfaced or "",
             snooze_ended=_snooze_ended(curation, now),
         )
-        for curation, bill, session_ident, code in rows
+        for curation, bill, session_ident, code, verdict in rows
     ]
     items.sort(key=lambda i: (-i.score, i.jurisdiction, sort_key(i.identifier), i.session))
     return items

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from advocacy.curation.search import Hit, SearchError, index_bills, search, terms
 from advocacy.models import Bill, Curation, SavedSearch, TagAssessment
+from advocacy.tagging.store import relevance
 
 TAG_PREFIX = "search:"
 SCORE = 1.0  # a saved search is the advocate's explicit wish: as strong as the tagger's surest topic
@@ -72,8 +73,8 @@ def _enqueue(session: Session, bill: Bill, saved: SavedSearch, now: datetime) ->
         row = TagAssessment(bill_id=bill.id, tag=tag)
         session.add(row)
     row.label, row.score, row.reasons, row.assessed_at = saved.name, SCORE, [f'saved search "{saved.query}"'], now
-    bill.relevant = True
-    bill.relevance_score = max(bill.relevance_score or 0.0, SCORE)
+    verdict = relevance(session, bill.id)
+    verdict.relevant, verdict.score = True, max(verdict.score or 0.0, SCORE)
     curation = session.scalar(select(Curation).where(Curation.bill_id == bill.id))
     if curation is None:
         session.add(Curation(bill_id=bill.id, status="new", changed_at=now, updated_at=now))

@@ -2,8 +2,10 @@
 and the latest version's text. Ranked, with a highlighted snippet. One interface, two engines: SQLite's FTS5 on
 the embedded default, PostgreSQL's full text search on PostgreSQL (the index is made by migration 0006).
 
-The index is one `search_document` row per bill, refreshed for the bills whose facts, commentary or text changed
-since they were last indexed (`refresh`), so a search never misses what was stored a moment ago.
+The index is one `search_document` row per bill, refreshed for the bills whose facts or text changed since they
+were last indexed (`refresh`), so a search never misses what was stored a moment ago. The index is shared by every
+collaborative of the host, so it holds no commentary (its `commentary` column stays empty): the commentary is a
+collaborative's own, matched in its own curation rows through its scoped session (`_commentary`).
 """
 
 from __future__ import annotations
@@ -89,23 +91,20 @@ def index_bills(session: Session, bill_ids: Iterable[int], now: datetime) -> int
         chunk = ids[start:start + _BATCH]
         bills = session.scalars(select(Bill).where(Bill.id.in_(chunk))
                                 .options(selectinload(Bill.sponsors), selectinload(Bill.actions)))
-        notes = dict(session.execute(select(Curation.bill_id, Curation.commentary)
-                                     .where(Curation.bill_id.in_(chunk))).all())
         texts = _latest_texts(session, chunk)
         for bill in bills:
-            session.merge(_document(bill, notes.get(bill.id, ""), texts.get(bill.id, ""), now))
+            session.merge(_document(bill, "", texts.get(bill.id, ""), now))
         session.flush()
     return len(ids)
 
 
 def stale(session: Session) -> list[int]:
-    """Bills never indexed, or whose facts, commentary or version texts changed since."""
+    """Bills never indexed, or whose facts or version texts changed since."""
     doc = SearchDocument
     newer_text = select(VersionText.id).where(VersionText.bill_id == Bill.id,
                                               VersionText.fetched_at > doc.indexed_at).exists()
-    newer_note = select(Curation.id).where(Curation.bill_id == Bill.id, Curation.updated_at > doc.indexed_at).exists()
     query = (select(Bill.id).outerjoin(doc, doc.bill_id == Bill.id)
-             .where(or_(doc.bill_id.is_(None), doc.indexed_at < Bill.updated_at, newer_text, newer_note)))
+             .where(or_(doc.bill_id.is_(None), doc.indexed_at < Bill.updated_at, newer_text)))
     return list(session.scalars(query))
 
 
@@ -155,7 +154,7 @@ def search(session: Session, query: str, now: datetime, *, limit: int = 50,
     if not parts:
         raise SearchError(f"search: {query!r} has no words to look for")
     refresh(session, now)
-    only = ""
+    only, wanted = "", None
     if bill_ids is not None:
         wanted = sorted({int(i) for i in bill_ids})
         if not wanted:
@@ -164,7 +163,31 @@ def search(session: Session, query: str, now: datetime, *, limit: int = 50,
         only = f"AND {column} IN ({', '.join(str(i) for i in wanted)})"
     engine = _postgres if session.get_bind().dialect.name == "postgresql" else _sqlite
     rows = engine(session, parts, limit, only)
+    rows += _commentary(session, parts, limit - len(rows), wanted, {r[0] for r in rows})
     return _hits(session, rows)
+
+
+def _commentary(session: Session, parts: Sequence[str], limit: int, wanted: list[int] | None,
+                found: set[int]) -> list[tuple[int, float, str]]:
+    """Bills whose commentary (this collaborative's, never in the shared index) holds every word, after the index's
+    matches, each with its commentary as the snippet."""
+    if limit <= 0:
+        return []
+    escaped = [p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for p in parts]
+    query = select(Curation.bill_id, Curation.commentary).where(
+        *(Curation.commentary.ilike(f"%{p}%", escape="\\") for p in escaped))
+    if wanted is not None:
+        query = query.where(Curation.bill_id.in_(wanted))
+    if found:
+        query = query.where(Curation.bill_id.not_in(found))
+    words = re.compile("|".join(re.escape(p) for p in parts), re.IGNORECASE)
+    rows = []
+    for bill_id, note in session.execute(query.order_by(Curation.bill_id).limit(limit)):
+        first = words.search(note)
+        start = max(0, first.start() - 60) if first else 0
+        excerpt = ("… " if start else "") + " ".join(note[start:start + 200].split())
+        rows.append((bill_id, 0.0, words.sub(lambda m: f"{MARK_START}{m.group()}{MARK_END}", excerpt)))
+    return rows
 
 
 def _hits(session: Session, rows: list[tuple[int, float, str]]) -> list[Hit]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocacy.models.base import Base, utcnow
 from advocacy.models.legislation import BillVersion
+from advocacy.models.tenancy import Owned
 
 
 class VersionText(Base):
@@ -46,12 +47,13 @@ class SearchDocument(Base):
     indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SavedSearch(Base):
+class SavedSearch(Owned, Base):
     """A search the advocate keeps: a bill stored later that matches it joins the queue with `name` as the reason."""
 
     __tablename__ = "saved_search"
+    __table_args__ = (UniqueConstraint("collaborative_id", "name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     query: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocacy.models.base import Base, utcnow
 from advocacy.models.legislation import Bill
+from advocacy.models.tenancy import Owned
 
 
-class TagAssessment(Base):
+class TagAssessment(Owned, Base):
     __tablename__ = "tag_assessment"
-    __table_args__ = (UniqueConstraint("bill_id", "tag"),)
+    __table_args__ = (UniqueConstraint("collaborative_id", "bill_id", "tag"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id", ondelete="CASCADE"), index=True)
     tag: Mapped[str] = mapped_column(String(64))
@@ -24,10 +25,23 @@ class TagAssessment(Base):
     assessed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Curation(Base):
-    __tablename__ = "curation"
+class BillRelevance(Owned, Base):
+    """The tagger's verdict on one bill for one collaborative, and when it was given (stale once the bill changes)."""
+
+    __tablename__ = "bill_relevance"
+    __table_args__ = (UniqueConstraint("collaborative_id", "bill_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id", ondelete="CASCADE"), unique=True)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id", ondelete="CASCADE"), index=True)
+    relevant: Mapped[bool] = mapped_column(default=False)
+    score: Mapped[float] = mapped_column(default=0.0)
+    tagged_at: Mapped[datetime | None]  # None: marked relevant (a saved search) but not tagged yet
+
+
+class Curation(Owned, Base):
+    __tablename__ = "curation"
+    __table_args__ = (UniqueConstraint("collaborative_id", "bill_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default="new")  # new, approved, dismissed, snoozed
     snoozed_until: Mapped[datetime | None]
     priority: Mapped[str | None] = mapped_column(String(16))  # high, medium, watch
@@ -43,7 +57,7 @@ class Curation(Base):
     bill: Mapped[Bill] = relationship()
 
 
-class AuditEntry(Base):
+class AuditEntry(Owned, Base):
     __tablename__ = "audit_entry"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from advocacy.models.base import Base, utcnow
+from advocacy.models.tenancy import Owned
 
 
-class EngagementEvent(Base):
+class EngagementEvent(Owned, Base):
     """One SendGrid Event Webhook event (delivered, open, click, bounce, dropped, spamreport, unsubscribe),
     stored once: `event_id` is SendGrid's sg_event_id, so a retried POST adds nothing."""
 
     __tablename__ = "engagement_event"
+    __table_args__ = (UniqueConstraint("collaborative_id", "event_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(100), unique=True)
+    event_id: Mapped[str] = mapped_column(String(100))
     event: Mapped[str] = mapped_column(String(32), index=True)
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("delivery.id", ondelete="CASCADE"), index=True)
     mailing_id: Mapped[int | None] = mapped_column(ForeignKey("mailing.id", ondelete="CASCADE"), index=True)
@@ -28,12 +30,13 @@ class EngagementEvent(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Suppression(Base):
+class Suppression(Owned, Base):
     """An address that bounced or reported spam: no later email goes to it until the advocate lifts it."""
 
     __tablename__ = "suppression"
+    __table_args__ = (UniqueConstraint("collaborative_id", "email"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)  # lowercased
+    email: Mapped[str] = mapped_column(String(320))  # lowercased
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"), index=True)
     reason: Mapped[str] = mapped_column(String(32))  # bounce, spamreport
     detail: Mapped[str] = mapped_column(Text, default="")
@@ -41,7 +44,7 @@ class Suppression(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class CallAttendance(Base):
+class CallAttendance(Owned, Base):
     """A district was on a Q&A call: the advocate ticks it on the agenda page."""
 
     __tablename__ = "call_attendance"

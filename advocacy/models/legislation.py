@@ -44,9 +44,6 @@ class Bill(Base):
     subjects: Mapped[list[str]] = mapped_column(default=list)
     analysis_text: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64), default="")
-    relevant: Mapped[bool] = mapped_column(default=False)
-    relevance_score: Mapped[float] = mapped_column(default=0.0)
-    tagged_at: Mapped[datetime | None]
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -8,15 +8,17 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocacy.models.base import Base, utcnow
+from advocacy.models.tenancy import Owned
 
 
-class Mailing(Base):
+class Mailing(Owned, Base):
     """One email sent to many members: a digest, an alert, a call agenda or a reminder."""
 
     __tablename__ = "mailing"
+    __table_args__ = (UniqueConstraint("collaborative_id", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), default="digest")  # digest, alert, agenda, reminder
-    key: Mapped[str | None] = mapped_column(String(200), unique=True)  # alerts: one per bill per event
+    key: Mapped[str | None] = mapped_column(String(200))  # alerts: one per bill per event
     period_start: Mapped[datetime | None]
     period_end: Mapped[datetime]
     opening_note: Mapped[str] = mapped_column(Text, default="")
@@ -32,7 +34,7 @@ class Mailing(Base):
     deliveries: Mapped[list[Delivery]] = relationship(back_populates="mailing", cascade="all, delete-orphan")
 
 
-class MailingItem(Base):
+class MailingItem(Owned, Base):
     __tablename__ = "mailing_item"
     id: Mapped[int] = mapped_column(primary_key=True)
     mailing_id: Mapped[int] = mapped_column(ForeignKey("mailing.id", ondelete="CASCADE"), index=True)
@@ -43,7 +45,7 @@ class MailingItem(Base):
     mailing: Mapped[Mailing] = relationship(back_populates="items")
 
 
-class Delivery(Base):
+class Delivery(Owned, Base):
     """Written before any request, the last guard against sending twice.
 
     pending -> sending -> sent | failed; skipped (not sent, the reason in `error`); interrupted (its request may

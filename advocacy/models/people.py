@@ -8,6 +8,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocacy.models.base import Base, utcnow
+from advocacy.models.tenancy import Owned
 
 
 class Legislator(Base):
@@ -44,12 +45,13 @@ class CommitteeMembership(Base):
     legislator: Mapped[Legislator | None] = relationship()
 
 
-class ActionTemplate(Base):
+class ActionTemplate(Owned, Base):
     """The advocate's words for one bill's call to action and testimony, with per-district effects."""
 
     __tablename__ = "action_template"
+    __table_args__ = (UniqueConstraint("collaborative_id", "bill_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id", ondelete="CASCADE"), unique=True)
+    bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id", ondelete="CASCADE"))
     message: Mapped[str] = mapped_column(Text, default="")  # placeholders: {district} {effect} {bill} ...
     effects: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # district name or code -> effect on it
     default_effect: Mapped[str] = mapped_column(Text, default="")
@@ -58,7 +60,7 @@ class ActionTemplate(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ActionTaken(Base):
+class ActionTaken(Owned, Base):
     """A member said they contacted their legislators about an alert: by the signed link or a "done" reply."""
 
     __tablename__ = "action_taken"
@@ -71,7 +73,7 @@ class ActionTaken(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AlertReminder(Base):
+class AlertReminder(Owned, Base):
     """The one reminder an alert may have: written before it is sent, so a second is refused."""
 
     __tablename__ = "alert_reminder"

@@ -5,24 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocacy.models.base import Base, utcnow
+from advocacy.models.tenancy import Owned
 
 if TYPE_CHECKING:
     from advocacy.models.legislation import Bill
 
 
-class InboundMessage(Base):
+class InboundMessage(Owned, Base):
     """Stored as received before anything parses it, so a crash never loses a reply."""
 
     __tablename__ = "inbound_message"
+    __table_args__ = (UniqueConstraint("collaborative_id", "sha256"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))  # webhook, imap, file
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
     message_id: Mapped[str] = mapped_column(String(998), default="", index=True)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)  # webhook fields: SPF, dkim, envelope...
     # received, parsed, quarantined, auto_reply, discarded
@@ -37,10 +39,11 @@ class InboundMessage(Base):
     questions: Mapped[list[Question]] = relationship(back_populates="message")
 
 
-class Call(Base):
+class Call(Owned, Base):
     __tablename__ = "call"
+    __table_args__ = (UniqueConstraint("collaborative_id", "starts_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    starts_at: Mapped[datetime] = mapped_column(unique=True)
+    starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     title: Mapped[str] = mapped_column(Text, default="")
     join_url: Mapped[str] = mapped_column(Text, default="")
@@ -52,7 +55,7 @@ class Call(Base):
     )
 
 
-class Question(Base):
+class Question(Owned, Base):
     __tablename__ = "question"
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_message.id"), index=True)
@@ -71,13 +74,13 @@ class Question(Base):
     bills: Mapped[list[Bill]] = relationship(secondary="question_bill")
 
 
-class QuestionBill(Base):
+class QuestionBill(Owned, Base):
     __tablename__ = "question_bill"
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), primary_key=True)
     bill_id: Mapped[int] = mapped_column(ForeignKey("bill.id", ondelete="CASCADE"), primary_key=True)
 
 
-class AgendaItem(Base):
+class AgendaItem(Owned, Base):
     __tablename__ = "agenda_item"
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), index=True)

@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from advocacy.models import Bill, Curation, LegislativeSession, TagAssessment
+from advocacy.models import Bill, BillRelevance, Curation, LegislativeSession, TagAssessment
 from advocacy.tagging.tagger import BillInput
 
 Movement = Literal["in", "out"]
@@ -145,7 +145,8 @@ def store_assessment(session: Session, bill: Bill, assessment: AssessmentLike, n
     if existing is None:
         existing = list(session.scalars(select(TagAssessment).where(TagAssessment.bill_id == bill.id)))
     old = {t.tag: t for t in existing}
-    was_relevant = bool(bill.relevant) if bill.tagged_at is not None else False
+    verdict = relevance(session, bill.id)
+    was_relevant = verdict.relevant if verdict.tagged_at is not None else False
     old_tag_names = {t.tag for t in existing}
 
     new: dict[str, TagResultLike] = {}
@@ -167,9 +168,7 @@ def store_assessment(session: Session, bill: Bill, assessment: AssessmentLike, n
             session.delete(row)
 
     relevant = bool(assessment.relevant)
-    bill.relevant = relevant
-    bill.relevance_score = float(assessment.score)
-    bill.tagged_at = now
+    verdict.relevant, verdict.score, verdict.tagged_at = relevant, float(assessment.score), now
 
     movement: Movement | None = None
     if relevant and not was_relevant:
@@ -185,6 +184,15 @@ def store_assessment(session: Session, bill: Bill, assessment: AssessmentLike, n
             curation.changed_at = now
             curation.updated_at = now
     return movement
+
+
+def relevance(session: Session, bill_id: int) -> BillRelevance:
+    """The collaborative's verdict on the bill, added (not relevant, never tagged) when it has none yet."""
+    verdict = session.scalar(select(BillRelevance).where(BillRelevance.bill_id == bill_id))
+    if verdict is None:
+        verdict = BillRelevance(bill_id=bill_id, relevant=False, score=0.0)
+        session.add(verdict)
+    return verdict
 
 
 def _moved(bill: Bill, direction: Movement, score: float, previous: float,
@@ -216,9 +224,11 @@ def _tag_batch(session: Session, tagger: Tagger, ids: Sequence[int], now: dateti
     current: dict[int, list[TagAssessment]] = {b.id: [] for b in bills}
     for row in session.scalars(select(TagAssessment).where(TagAssessment.bill_id.in_(list(current)))):
         current[row.bill_id].append(row)
+    scores = {bill_id: score for bill_id, score in session.execute(
+        select(BillRelevance.bill_id, BillRelevance.score).where(BillRelevance.bill_id.in_(list(current))))}
     for bill in bills:
         before = [_Kept(t.tag, t.label, t.score, tuple(t.reasons)) for t in current[bill.id]]
-        previous_score = bill.relevance_score
+        previous_score = scores.get(bill.id, 0.0)
         assessment = tagger.assess(make_input(**bill_input(bill)))
         movement = store_assessment(session, bill, assessment, now, bill_changed=bill_changed,
                                     existing=current[bill.id])
@@ -246,8 +256,11 @@ def tag_bills(session: Session, tagger: Tagger, bill_ids: Iterable[int], now: da
 
 
 def stale_bill_ids(session: Session) -> list[int]:
-    """Bills never tagged, or changed since they were last tagged."""
-    return list(session.scalars(select(Bill.id).where(or_(Bill.tagged_at.is_(None), Bill.tagged_at < Bill.updated_at))))
+    """Bills the session's collaborative never tagged, or changed since it last tagged them."""
+    return list(session.scalars(
+        select(Bill.id).outerjoin(BillRelevance, BillRelevance.bill_id == Bill.id)
+        .where(or_(BillRelevance.tagged_at.is_(None), BillRelevance.tagged_at < Bill.updated_at))
+        .order_by(Bill.id)))
 
 
 def retag_all(session: Session, tagger: Tagger, now: datetime, *, make_input: MakeInput = BillInput) -> RetagReport:

@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 from apscheduler.schedulers.base import BaseScheduler
 from argon2 import PasswordHasher
@@ -21,7 +22,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Host, Mount
 from starlette.staticfiles import StaticFiles
 
 from advocacy.app import App
@@ -126,3 +127,24 @@ def healthz_route(app: App, scheduler: BaseScheduler | None) -> BaseRoute:
     scheduler (`advocacy web`), the scheduler is reported as running elsewhere."""
     return public("/healthz", healthz_endpoint(app, scheduler, scheduler_elsewhere=scheduler is None),
                   name="healthz")
+
+
+def host_app(apps: Sequence[App], **kwargs: Any) -> Starlette:
+    """Every collaborative of a host in one ASGI app: a request goes to the collaborative whose
+    `[collaborative] base_url` names the host it was sent to (anything else: 404). Each keeps its own pages,
+    session cookie, keys and /healthz, as `advocacy --collaborative SLUG web` alone would serve it; `kwargs` go to
+    each `create_app`."""
+    served = {urlsplit(a.config.collaborative.base_url).hostname or "":
+              create_app(a, extra_routes=[healthz_route(a, None)], **kwargs) for a in apps}
+    if len(served) != len(apps):
+        raise ValueError("every collaborative needs a host name of its own in [collaborative] base_url to share "
+                         "one web process; or serve each with its own `advocacy --collaborative SLUG web`")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:  # each collaborative's start and stop (replies parsed)
+            for web in served.values():
+                await stack.enter_async_context(web.router.lifespan_context(web))
+            yield
+
+    return Starlette(routes=[Host(name, app=web) for name, web in served.items()], lifespan=lifespan)

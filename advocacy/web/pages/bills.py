@@ -16,6 +16,7 @@ from advocacy.config import Config
 from advocacy.curation.decisions import audit_log
 from advocacy.models import (
     Bill,
+    BillRelevance,
     ChangeEvent,
     Curation,
     Hearing,
@@ -95,7 +96,7 @@ def search_query(search: Search) -> Select[tuple[Bill]]:
         for word in search.query.split():
             query = query.where(Bill.title.ilike(_like(word), escape="\\"))
     if search.relevant:
-        query = query.where(Bill.relevant.is_(True))
+        query = query.join(BillRelevance, BillRelevance.bill_id == Bill.id).where(BillRelevance.relevant.is_(True))
     if search.curation:
         query = query.join(Curation, Curation.bill_id == Bill.id).where(Curation.status == search.curation)
     return query
@@ -147,6 +148,7 @@ class BillPage:
     hearings: list[Hearing]
     tags: list[TagAssessment]
     curation: Curation | None
+    relevance: BillRelevance | None  # the tagger's verdict for this collaborative; None: not tagged yet
     events: list[ChangeEvent]
 
 
@@ -173,6 +175,7 @@ def bill_page_data(session: Session, config: Config, bill_id: int) -> BillPage |
             select(TagAssessment).where(TagAssessment.bill_id == bill.id).order_by(TagAssessment.score.desc())
         )),
         curation=session.scalar(select(Curation).where(Curation.bill_id == bill.id)),
+        relevance=session.scalar(select(BillRelevance).where(BillRelevance.bill_id == bill.id)),
         events=list(session.scalars(
             select(ChangeEvent).where(ChangeEvent.bill_id == bill.id)
             .order_by(ChangeEvent.detected_at.desc(), ChangeEvent.id.desc()).limit(20)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -19,7 +20,7 @@ from advocacy import calls
 from advocacy.app import App
 from advocacy.config import Config
 from advocacy.inbound import intake
-from advocacy.models import Call, Member, Question
+from advocacy.models import Call, InboundMessage, Member, Question
 from advocacy.outbound import agenda, content, portal
 from advocacy.schedule import next_call
 from advocacy.web import forms
@@ -92,6 +93,10 @@ def _back(request: Request, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(request.url_for("questions").path + anchor, status_code=303)
 
 
+# The row each path parameter names: one the signed-in collaborative cannot see is not there (404).
+_TARGETS: dict[str, type[InboundMessage] | type[Question]] = {"message_id": InboundMessage, "question_id": Question}
+
+
 def _run(request: Request, work: Callable[[Session], str], anchor: str = "", *, back: str | None = None
          ) -> Response:
     """Do one change in a transaction; its message, or why it could not be done, is flashed. Then back to the
@@ -99,6 +104,9 @@ def _run(request: Request, work: Callable[[Session], str], anchor: str = "", *, 
     app: App = request.app.state.app
     try:
         with app.transaction() as session:
+            for name, model in _TARGETS.items():
+                if name in request.path_params and session.get(model, request.path_params[name]) is None:
+                    raise HTTPException(404)
             message = work(session)
     except (intake.IntakeError, agenda.AgendaError, forms.FieldError) as exc:
         flash(request, f"Nothing changed: {exc}", "bad")

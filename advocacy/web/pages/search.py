@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from sqlalchemy import select
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -61,6 +62,8 @@ def save(request: Request) -> Response:
 def delete(request: Request) -> Response:
     app: App = request.app.state.app
     with app.transaction() as session:
+        if session.get(SavedSearch, request.path_params["search_id"]) is None:
+            raise HTTPException(404)
         delete_search(session, request.path_params["search_id"])
     flash(request, "Saved search deleted; the bills it had queued keep their place until re-tagged.")
     return RedirectResponse(request.url_for("search").path, status_code=303)
