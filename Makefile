@@ -53,7 +53,7 @@ bench-webhook: venv
 	$(BIN)/python bench/summary.py webhook_load.py
 
 bench-billtext: venv
-	$(BIN)/python bench/billtext.py --pages 1000
+	$(BIN)/python bench/summary.py billtext.py
 
 clean:
 	rm -rf var/ .pytest_cache

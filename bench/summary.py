@@ -28,6 +28,7 @@ BENCHES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("send_workers.py", ("--members", "10000", "--latency", "0.3")),  # needs the local PostgreSQL
     ("webhook_load.py", ()),
     ("unchanged_pass.py", ()),
+    ("billtext.py", ("--pages", "1000")),
 )
 
 
