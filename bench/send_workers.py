@@ -34,7 +34,7 @@ from advocacy.config import Secrets, load_config  # noqa: E402
 from advocacy.models import Mailing  # noqa: E402
 from advocacy.outbound.digest import create_digest, join_digest, send_digest  # noqa: E402
 from bench.digest_send import KEY, add_members  # noqa: E402
-from bench.harness import ROOT, Measure, Row, report  # noqa: E402
+from bench.harness import ROOT, Measure, Row, report, scratch  # noqa: E402
 from digests.channels.email import SendGridBackend  # noqa: E402
 from tests.factories import TEST_NOW, FakeClock, build_world  # noqa: E402
 from tests.mailservers import SendGridStandIn  # noqa: E402
@@ -64,15 +64,6 @@ def worker(folder: Path, url: str, host: str, mailing_id: int, join: bool) -> No
     print(f"  {'joiner' if join else 'sender'} {os.getpid()}: {sent.sent} sent in {sent.requests} requests, "
           f"waited {began - start:.1f} s, worked {time.perf_counter() - began:.1f} s, "
           f"CPU {time.process_time():.1f} s", flush=True)
-
-
-def scratch(base: str, schema: str) -> str:
-    engine = create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine.dispose()
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
 
 
 def run(folder: Path, args: argparse.Namespace, workers: int) -> tuple[float, int, int, int]:
