@@ -57,7 +57,7 @@ bench-scale: venv
 	$(BIN)/python bench/summary.py scale.py
 
 bench-billtext: venv
-	$(BIN)/python bench/billtext.py --pages 1000
+	$(BIN)/python bench/summary.py billtext.py
 
 clean:
 	rm -rf var/ .pytest_cache

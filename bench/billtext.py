@@ -6,7 +6,8 @@ its floor, in one run.
 Extraction: the project's `scrapers.billtext.extract` against the floor of pypdf's bare `extract_text()` per page
 (PDF) and a regular expression that drops tags (HTML). Comparison: `advocacy.collect.compare.compare` (sections
 matched, moves, word changes, amounts) against the floor of `difflib.unified_diff` over the lines, which only says
-which lines differ. Prints seconds for project and floor, their ratio, and peak traced memory of each comparison.
+which lines differ. Prints project / floor / ratio (CPU) and the peak memory each added (`bench/harness.py`); no
+ratio target: the floors do much less (the ratios say what the extra work costs).
 """
 
 from __future__ import annotations
@@ -16,21 +17,21 @@ import difflib
 import io
 import random
 import re
-import resource
 import sys
-import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pypdf import PdfReader  # noqa: E402
 
 from advocacy.collect.compare import compare, summary  # noqa: E402
+from bench.harness import Row, exit_code, measure, report  # noqa: E402
 from scrapers.billtext import extract  # noqa: E402
 from tests.pdfmaker import make_pdf  # noqa: E402
+
+T = TypeVar("T")
 
 LINES_PER_PAGE = 50
 WORDS = ("district", "fund", "appropriation", "pupil", "the", "shall", "department", "education", "board",
@@ -74,21 +75,6 @@ def substitute(text: str, seed: int = 11) -> str:
     return "\n".join(lines)
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
-
-
-def peak(fn: Callable[[], Any]) -> float:
-    """Peak traced memory of one call, in MB (a second run: tracing slows the first)."""
-    tracemalloc.start()
-    fn()
-    _, top = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return top / 1e6
-
-
 def pypdf_floor(body: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(body)).pages)
 
@@ -101,11 +87,13 @@ def unified_floor(old: str, new: str) -> list[str]:
     return list(difflib.unified_diff(old.split("\n"), new.split("\n"), lineterm="", n=1))
 
 
-def row(name: str, project: float, floor: float, extra: str = "") -> None:
-    print(f"{name:<24} project {project:8.3f} s   floor {floor:8.3f} s   ratio {project / floor:6.2f}x {extra}")
+def side_by_side(name: str, size: str, project: Callable[[], T], floor: Callable[[], Any]) -> tuple[T, Row]:
+    floor_cost = measure(floor)[1]
+    result, cost = measure(project)
+    return result, report(Row(name, size, cost, floor_cost))
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=1000)
     args = parser.parse_args()
@@ -113,25 +101,20 @@ def main() -> None:
     pdf = make_pdf(pages)
     html = ("<html><body><pre>" + "\n".join("\n".join(p) for p in pages) + "</pre></body></html>").encode()
     print(f"generated bill: {args.pages} pages, {args.pages * LINES_PER_PAGE:,} lines, PDF {len(pdf) / 1e6:.1f} MB")
-
-    project_pdf, found = timed(lambda: extract(pdf, "application/pdf", "bench.pdf"))
-    floor_pdf, _ = timed(lambda: pypdf_floor(pdf))
-    row("extract PDF", project_pdf, floor_pdf, f"({found.pages} pages, {len(found.text) / 1e6:.1f} M chars)")
-    project_html, from_html = timed(lambda: extract(html, "text/html", "bench.html"))
-    floor_html, _ = timed(lambda: html_floor(html))
-    row("extract HTML", project_html, floor_html)
-
+    size = f"{args.pages} pages"
+    rows = [side_by_side("billtext extract PDF", size, lambda: extract(pdf, "application/pdf", "bench.pdf"),
+                         lambda: pypdf_floor(pdf))[1]]
+    from_html, found = side_by_side("billtext extract HTML", size, lambda: extract(html, "text/html", "bench.html"),
+                                    lambda: html_floor(html))
     old, new = from_html.text, substitute(from_html.text)
-    project_cmp, result = timed(lambda: compare(old, new, "As Introduced", "Substitute"))
-    floor_cmp, diff = timed(lambda: unified_floor(old, new))
-    memory = f"peak MB project {peak(lambda: compare(old, new)):.0f}, floor {peak(lambda: unified_floor(old, new)):.0f}"
-    row("compare versions", project_cmp, floor_cmp, memory)
+    result, compared = side_by_side("billtext compare", size, lambda: compare(old, new, "As Introduced", "Substitute"),
+                                    lambda: unified_floor(old, new))
     print(f"comparison: {len(result.hunks)} changes, {len(result.moved_sections)} moved, "
           f"{len(result.added_sections)} added, {len(result.removed_sections)} removed, "
-          f"{len(result.amounts)} sections with changed amounts; floor: {len(diff)} diff lines")
+          f"{len(result.amounts)} sections with changed amounts")
     print(summary(result).split("\n")[0])
-    print(f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    return exit_code([*rows, found, compared])
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

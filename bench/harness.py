@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import create_engine, text
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -108,6 +110,16 @@ def report(row: Row) -> Row:
     data = {**asdict(row), "ratio": row.ratio, "ok": row.ok}
     print("BENCH-RESULT " + json.dumps(data), flush=True)
     return row
+
+
+def scratch(base: str, schema: str) -> str:
+    """A PostgreSQL URL whose tables live in `schema`, dropped and made anew."""
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
 
 
 def exit_code(rows: list[Row]) -> int:

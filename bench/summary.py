@@ -30,6 +30,7 @@ BENCHES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("webhook_load.py", ()),
     ("unchanged_pass.py", ()),
     ("tenancy.py", ()),
+    ("billtext.py", ("--pages", "1000")),
 )
 
 

@@ -15,6 +15,7 @@ from advocacy.app import App
 from advocacy.config import Secrets
 from advocacy.inbound import intake
 from advocacy.inbound.replies import parse_reply
+from advocacy.inbound.webhook import Parser
 from advocacy.models import InboundMessage, Question
 from advocacy.outbound.outgoing import reply_address
 from advocacy.web.app import create_app
@@ -221,6 +222,16 @@ def test_the_answer_goes_out_before_the_parse_which_finishes_before_the_app_stop
     with hooked.sessions() as session:  # the app stopped only once the queued parse was done
         assert session.scalar(select(InboundMessage.status)) == "parsed"
     assert count(hooked, Question) == 1
+
+
+def test_no_parse_starts_while_a_post_is_being_stored(hooked: App) -> None:
+    parsed = threading.Event()
+    parser = Parser(hooked, lambda app, message_id: parsed.set())
+    with parser.answering():
+        parser.submit(1)
+        assert not parsed.wait(0.3)  # a burst of posts is answered first
+    assert parsed.wait(5)
+    parser.close()
 
 
 def test_webhook_mail_failing_spf_and_dkim_goes_to_the_quarantine(hooked: App, mailing_id: int) -> None:

@@ -21,8 +21,8 @@ from email import policy
 from email.parser import BytesHeaderParser
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from advocacy import calls
@@ -71,48 +71,63 @@ def content_hash(raw: bytes) -> str:
 
 
 def message_id_of(raw: bytes) -> str:
-    """The Message-ID header, read from the header block only (the body may be huge or broken)."""
+    """The Message-ID header, read from the header block only (the body may be huge or broken).
+
+    Read with `compat32`, without the structured header objects of `policy.default`: a Message-ID is ASCII, and
+    this runs on every webhook post before the answer."""
     ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0]
     try:
-        head = BytesHeaderParser(policy=policy.default).parsebytes(raw[: min(ends)] if ends else raw[:65536])
+        head = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[: min(ends)] if ends else raw[:65536])
         return header(head, "Message-ID")[:998]
     except Exception:  # a header we cannot read is no Message-ID; the content hash still de-duplicates
         return ""
 
 
-def receive(session: Session, raw: bytes, channel: str, meta: dict[str, Any] | None = None,
-            now: datetime | None = None, problems: Sequence[str] = ()) -> tuple[InboundMessage, bool]:
-    """Store a message exactly as received. Returns (row, is_new); a repeat returns the first copy's row.
+def _stored_copy(session: Session, sha: str, mid: str) -> tuple[int, str] | None:
+    """(id, status) of the stored copy: the same bytes, else the first with the same Message-ID."""
+    table = InboundMessage.__table__.c
+    same = table.sha256 == sha
+    found = session.connection().execute(select(table.id, table.status)
+                                         .where(or_(same, table.message_id == mid) if mid else same)
+                                         .order_by(table.sha256 != sha, table.id).limit(1)).first()
+    return (found[0], found[1]) if found else None
+
+
+def store_raw(session: Session, raw: bytes, channel: str, meta: dict[str, Any] | None = None,
+              now: datetime | None = None, problems: Sequence[str] = (),
+              status: str = "received") -> tuple[int, bool, str]:
+    """Store a message exactly as received: (id, is_new, status); a repeat gives the first copy's.
 
     The same bytes twice (a webhook retry, a re-imported file) or the same Message-ID through another channel
-    (the webhook and IMAP both saw it) are one message. The caller commits before acknowledging receipt.
+    (the webhook and IMAP both saw it) are one message. The caller commits before acknowledging receipt. Two
+    Core statements, no ORM object: the webhook answers right after this.
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r} (known: {', '.join(CHANNELS)})")
-    sha = content_hash(raw)
-    found = session.scalar(select(InboundMessage).where(InboundMessage.sha256 == sha))
+    sha, mid = content_hash(raw), message_id_of(raw)
+    found = _stored_copy(session, sha, mid)
     if found is not None:
-        return found, False
-    mid = message_id_of(raw)
-    if mid:
-        found = session.scalar(select(InboundMessage).where(InboundMessage.message_id == mid)
-                               .order_by(InboundMessage.id).limit(1))
-        if found is not None:
-            return found, False
-    row = InboundMessage(channel=channel, raw=raw, sha256=sha, message_id=mid, meta=dict(meta or {}),
-                         status="received", problems=list(problems))
-    if now is not None:
-        row.received_at = now
-    try:
-        with session.begin_nested():  # a concurrent retry of the same message may win the unique hash
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        found = session.scalar(select(InboundMessage).where(InboundMessage.sha256 == sha))
-        if found is None:
-            raise
-        return found, False
-    return row, True
+        return found[0], False, found[1]
+    table = InboundMessage.__table__
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(
+        table).on_conflict_do_nothing(index_elements=["sha256"]).returning(table.c.id)
+    values = {"channel": channel, "raw": raw, "sha256": sha, "message_id": mid, "meta": dict(meta or {}),
+              "status": status, "problems": list(problems), **({"received_at": now} if now else {})}
+    new_id = session.connection().execute(insert, values).scalar()
+    if new_id is None:  # a concurrent retry of the same bytes committed first
+        found = _stored_copy(session, sha, mid)
+        assert found is not None
+        return found[0], False, found[1]
+    return new_id, True, status
+
+
+def receive(session: Session, raw: bytes, channel: str, meta: dict[str, Any] | None = None,
+            now: datetime | None = None, problems: Sequence[str] = ()) -> tuple[InboundMessage, bool]:
+    """`store_raw`, returning the row: (row, is_new)."""
+    message_id, is_new, _ = store_raw(session, raw, channel, meta, now, problems)
+    row = session.get(InboundMessage, message_id)
+    assert row is not None
+    return row, is_new
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -256,8 +271,8 @@ class Outcome:
     call: Call | None = None
 
 
-def parse_stored(config: Config, message: InboundMessage) -> ParsedReply:
-    return parse_reply(message.raw, max_bytes=config.inbound.parse_max_bytes, reply_local=config.email.reply_local)
+def parse_stored(config: Config, raw: bytes) -> ParsedReply:
+    return parse_reply(raw, max_bytes=config.inbound.parse_max_bytes, reply_local=config.email.reply_local)
 
 
 def _unreadable(problems: Sequence[str]) -> list[str]:
@@ -286,11 +301,12 @@ def _add_questions(session: Session, config: Config, message: InboundMessage, te
 
 
 def process(session: Session, message: InboundMessage, *, config: Config, secret: Secret,
-            now: datetime) -> Outcome:
-    """Parse and attribute one stored message; questions, an auto-reply, a plain note, or quarantine."""
+            now: datetime, parsed: ParsedReply | None = None) -> Outcome:
+    """Parse (unless `parsed` is given) and attribute one stored message; questions, an auto-reply, a plain
+    note, or quarantine."""
     if message.status not in ("received", "parsing"):
         return Outcome(message.id, message.status, list(message.questions), list(message.problems))
-    parsed = parse_stored(config, message)
+    parsed = parsed or parse_stored(config, message.raw)
     message.sender = parsed.sender
     message.subject = parsed.subject
     message.text = parsed.text or parsed.auto_reply_text  # an auto-reply's text stays readable in the quarantine
@@ -332,12 +348,22 @@ def _claim(session: Session, message_id: int) -> InboundMessage | None:
 
 
 def process_stored(app: App, message_id: int, *, backend: MailBackend | None = None) -> Outcome | None:
-    """Process one stored message in its own transaction, then acknowledge it when configured."""
+    """Process one stored message in its own transaction, then acknowledge it when configured.
+
+    The parse comes first, outside the transaction: on SQLite the claim holds the one write lock, which the
+    webhook's next store waits for."""
+    with app.sessions() as session:
+        raw = session.scalar(select(InboundMessage.raw).where(InboundMessage.id == message_id,
+                                                              InboundMessage.status == "received"))
+    if raw is None:
+        return None
+    parsed = parse_stored(app.config, raw)
     with app.transaction() as session:
         message = _claim(session, message_id)
         if message is None:
             return None
-        outcome = process(session, message, config=app.config, secret=app.signing_key, now=app.now())
+        outcome = process(session, message, config=app.config, secret=app.signing_key, now=app.now(),
+                          parsed=parsed)
     if outcome.questions and app.config.email.acknowledge_questions:
         acknowledge(app, message_id, backend)
     return outcome
@@ -436,7 +462,7 @@ def accept(session: Session, message_id: int, member_email: str, *, config: Conf
     member = find_member(session, member_email)
     if member is None:
         raise IntakeError(f"{member_email} is not a member or a member's alias")
-    parsed = parse_stored(config, message)
+    parsed = parse_stored(config, message.raw)
     found = attribute(session, parsed, config=config, secret=secret, channel=message.channel, meta=message.meta)
     before = {"status": message.status, "member_id": message.member_id}
     if text is not None:

@@ -26,7 +26,8 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -261,8 +262,13 @@ def read_message(content_type: str, body: Body, cap: int) -> tuple[bytes, dict[s
 
 class Parser:
     """Parses stored messages one at a time on its own thread, woken as each is stored: no answer waits for a
-    parse (nor does the next request on the same connection). `close` parses what is queued and stops; what a
-    dying process leaves queued is still "received" and `intake.process_pending` parses it on the next start."""
+    parse (nor does the next request on the same connection). Answers come first: a parse starts only when no
+    post is being stored and none was for `settle` seconds, so a burst is answered as fast as posts can be
+    stored, and parsed once it has passed (the messages wait in the database, their ids in memory). `close`
+    parses what is queued and stops; what a dying process leaves queued is still "received" and
+    `intake.process_pending` parses it on the next start."""
+
+    settle = 0.01  # seconds: a parse holds the interpreter for several ms; posts 10 ms apart are a burst
 
     def __init__(self, app: App, process: Processor | None = None) -> None:
         self.app = app
@@ -270,6 +276,33 @@ class Parser:
         self._queue: queue.Queue[int | None] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._answering = 0
+        self._answered_at = 0.0  # time.monotonic() when the last answer was stored
+        self._quiet = threading.Event()
+        self._quiet.set()
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Held while a post is read and stored: parsing waits until none is."""
+        with self._lock:
+            self._answering += 1
+            self._quiet.clear()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._answering -= 1
+                self._answered_at = time.monotonic()
+                if not self._answering:
+                    self._quiet.set()
+
+    def _wait_for_quiet(self) -> None:
+        while True:
+            self._quiet.wait()
+            wait = self._answered_at + self.settle - time.monotonic()
+            if wait <= 0:
+                return
+            time.sleep(wait)
 
     def submit(self, message_id: int) -> None:
         with self._lock:
@@ -280,6 +313,7 @@ class Parser:
 
     def _run(self) -> None:
         while (message_id := self._queue.get()) is not None:
+            self._wait_for_quiet()
             _process_safely(self.app, self.process, message_id)
 
     def close(self) -> None:
@@ -311,13 +345,14 @@ def sendgrid_endpoint(app: App, *, process: Processor | None = None,
                                 headers={"WWW-Authenticate": 'Basic realm="inbound"'})
         cap = app.config.email.max_inbound_bytes
         body = await read_capped(request, cap)
-        raw, meta, problems, quarantine = read_message(request.headers.get("content-type", ""), body, cap)
-        try:
-            stored = await run_in_threadpool(store, app, raw, meta, [p for p in problems if p != quarantine],
-                                             quarantine)
-        except SQLAlchemyError:
-            log.exception("inbound message could not be stored")
-            return JSONResponse({"error": "could not store the message; retry later"}, status_code=503)
+        with parser.answering():
+            raw, meta, problems, quarantine = read_message(request.headers.get("content-type", ""), body, cap)
+            try:
+                stored = await run_in_threadpool(store, app, raw, meta, [p for p in problems if p != quarantine],
+                                                 quarantine)
+            except SQLAlchemyError:
+                log.exception("inbound message could not be stored")
+                return JSONResponse({"error": "could not store the message; retry later"}, status_code=503)
         message_id, is_new, status = stored
         if is_new and status == "received":
             # parsed right after, on the parser's thread: a crash in between leaves it "received" for process_pending
@@ -328,10 +363,9 @@ def sendgrid_endpoint(app: App, *, process: Processor | None = None,
 
 
 def store(app: App, raw: bytes, meta: dict[str, Any], problems: list[str],
-           unreadable: str | None) -> tuple[int, bool, str]:
+          unreadable: str | None) -> tuple[int, bool, str]:
+    """(id, is_new, status) of the message, committed."""
     with app.transaction() as session:
-        message, is_new = intake.receive(session, raw, "webhook", meta, app.now(),
-                                         problems=[*problems, *([unreadable] if unreadable else [])])
-        if is_new and unreadable:
-            message.status = "quarantined"
-        return message.id, is_new, message.status
+        return intake.store_raw(session, raw, "webhook", meta, app.now(),
+                                problems=[*problems, *([unreadable] if unreadable else [])],
+                                status="quarantined" if unreadable else "received")

@@ -127,7 +127,7 @@ def _insert(session: Session, rows: list[dict[str, object]]) -> int:
     """Insert the rows (Core executemany) and empty the list; how many."""
     count = len(rows)
     if rows:
-        session.execute(insert(Delivery), rows)
+        session.execute(insert(Delivery.__table__), rows)  # Core executemany: no ORM bookkeeping per row
         rows.clear()
     return count
 
@@ -342,8 +342,8 @@ def _deliver(app: App, backend: MailBackend, built: dict[int, Built], emails: di
         changes.setdefault(tuple(values.items()), []).append(delivery_id)
     with app.transaction() as session:
         for values, ids in changes.items():
-            session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(channel=channel, **dict(values)),
-                            execution_options={"synchronize_session": False})
+            session.execute(update(Delivery.__table__).where(Delivery.__table__.c.id.in_(ids))
+                            .values(channel=channel, **dict(values)))
 
 
 def _finish(app: App, mailing_id: int, report: SendReport) -> None:
