@@ -26,6 +26,7 @@ from advocacy.cli import cli
 from advocacy.config import ConfigError, load_config, load_host
 from advocacy.curation.decisions import queue
 from advocacy.curation.search import search
+from advocacy.inbound.intake import store_raw
 from advocacy.models import Curation, Mailing, Member, Question, StaffUser
 from advocacy.web.app import healthz_route, host_app
 from advocacy.web.routing import GuardedRoute
@@ -261,6 +262,18 @@ def test_updates_deletes_counts_and_subqueries_of_one_collaborative_never_reach_
         assert session.execute(delete(Member)).rowcount == 1  # type: ignore[attr-defined]
     with north.sessions() as session:
         assert [(m.name, m.paused) for m in session.scalars(select(Member))] == [("North Lee", False)]
+
+
+def test_the_same_reply_sent_to_two_collaboratives_is_stored_once_in_each(apps: tuple[App, App]) -> None:
+    home, north = apps
+    raw = b"Message-ID: <one@member.example.org>\r\nFrom: lee@shared.example.org\r\n\r\nA question\r\n"
+    stored = []
+    for app in (home, north, home):
+        with app.transaction() as session:
+            stored.append(store_raw(session, raw, "webhook", now=app.now()))
+    (home_id, home_new, _), (north_id, north_new, _), (again_id, again_new, _) = stored
+    assert (home_new, north_new, again_new) == (True, True, False)
+    assert home_id != north_id and again_id == home_id
 
 
 def test_an_owned_row_written_without_a_collaborative_is_refused(apps: tuple[App, App]) -> None:

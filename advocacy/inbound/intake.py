@@ -85,11 +85,10 @@ def message_id_of(raw: bytes) -> str:
 
 def _stored_copy(session: Session, sha: str, mid: str) -> tuple[int, str] | None:
     """(id, status) of the stored copy: the same bytes, else the first with the same Message-ID."""
-    table = InboundMessage.__table__.c
-    same = table.sha256 == sha
-    found = session.connection().execute(select(table.id, table.status)
-                                         .where(or_(same, table.message_id == mid) if mid else same)
-                                         .order_by(table.sha256 != sha, table.id).limit(1)).first()
+    row = InboundMessage  # through the session, so the read stays in the session's collaborative
+    same = row.sha256 == sha
+    found = session.execute(select(row.id, row.status).where(or_(same, row.message_id == mid) if mid else same)
+                            .order_by(row.sha256 != sha, row.id).limit(1)).first()
     return (found[0], found[1]) if found else None
 
 
@@ -110,7 +109,7 @@ def store_raw(session: Session, raw: bytes, channel: str, meta: dict[str, Any] |
         return found[0], False, found[1]
     table = InboundMessage.__table__
     insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(
-        table).on_conflict_do_nothing(index_elements=["sha256"]).returning(table.c.id)
+        table).on_conflict_do_nothing(index_elements=["collaborative_id", "sha256"]).returning(table.c.id)
     values = {"channel": channel, "raw": raw, "sha256": sha, "message_id": mid, "meta": dict(meta or {}),
               "status": status, "problems": list(problems), **({"received_at": now} if now else {})}
     new_id = session.connection().execute(insert, values).scalar()
