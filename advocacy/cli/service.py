@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from types import FrameType
@@ -31,19 +31,22 @@ DEFAULT_STOP_TIMEOUT = 60.0  # keep below systemd's TimeoutStopSec (90 s by defa
 
 # -- the composition root for scheduled work -------------------------------------------------------------------
 
-def pipeline_steps(app: App, call_for_help: Callable[[int], object] | None = None) -> Steps:
+def pipeline_steps(app: App, call_for_help: Callable[[int], object] | None = None,
+                   others: Sequence[App] = ()) -> Steps:
     """Step name -> function, for every job the scheduler may wake up (see `advocacy.runtime.scheduler.job_specs`).
 
     Each step is `(app) -> StepResult`, idempotent, and decides from the database what is due: the scheduler
     only wakes it up. Steps that send write their per-member delivery rows before sending. On the task queue,
-    `call_for_help` lets the digest step ask other workers to share its send (`advocacy.runtime.queue`).
+    `call_for_help` lets the digest step ask other workers to share its send (`advocacy.runtime.queue`). For the
+    host's own collaborative on a host of several, `others` are the other collaboratives' Apps: the steps of a
+    scrape job (scrape, tag, alerts, bill text) do their part for each of them too.
     """
     steps = Steps()
     for _jcfg, source in app.config.sources():
-        steps.add(f"scrape:{source.name}", partial(step.scrape, source_name=source.name))
-    steps.add("tag", step.tag)
-    steps.add("billtext", step.billtext)
-    steps.add("alerts", step.alerts)
+        steps.add(f"scrape:{source.name}", partial(step.scrape, source_name=source.name, others=others))
+    steps.add("tag", step.for_each(step.tag, others))
+    steps.add("billtext", partial(step.billtext, others=others))
+    steps.add("alerts", step.for_each(step.alerts, others))
     steps.add("digest", partial(step.digest, call_for_help=call_for_help))
     steps.add("agenda", step.agenda)
     steps.add("cutoff_reminder", step.cutoff_reminder)
@@ -107,6 +110,13 @@ def run(ctx: click.Context, host: str | None, port: int | None, stop_timeout: fl
     if app.config.queue.backend == "procrastinate":
         click.secho('configuration error: [queue] backend = "procrastinate": the jobs run on the task queue; run '
                     '`advocacy web` and one or more `advocacy worker` instead of `advocacy run`', fg="red", err=True)
+        sys.exit(EXIT_CONFIG)
+    if len(state.host) > 1:
+        others = ", ".join(c.collaborative.slug for c in state.host[1:])
+        click.secho(f"configuration error: {state.config_path or 'config.toml'}: [host] collaboratives lists "
+                    f"{others}: `advocacy run` schedules one collaborative's jobs; a host of several runs them on "
+                    'the task queue: [queue] backend = "procrastinate" (PostgreSQL), `advocacy web '
+                    '--every-collaborative` and one or more `advocacy worker`', fg="red", err=True)
         sys.exit(EXIT_CONFIG)
     web = app.config.web
     sys.exit(serve(app, pipeline_steps(app), host=host or web.host, port=port or web.port,

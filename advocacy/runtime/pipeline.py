@@ -44,12 +44,20 @@ def tagging_turn(session: Session) -> None:
 
 
 def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | RankedTagger | None = None) -> list[str]:
-    """Tag new and changed bills, and bring dismissed bills back to the queue when something material happened."""
+    """Store the roll calls the scrape found (shared), then `tag_changed` for the App's collaborative."""
     votes = store_run_votes(app, [(s.name, s.run_id) for s in summaries if s.status != "failed"])
-    changed = sorted({bill_id for s in summaries for bill_id in s.changed_bill_ids})
-    event_ids = [e for s in summaries for e in s.event_ids]
     lines: list[str] = [f"Stored {votes.stored} roll call(s), {votes.votes} vote(s)"] if votes.stored else []
     lines += [f"Votes skipped: {problem}" for problem in votes.problems[:5]]
+    return lines + tag_changed(app, summaries, tagger)
+
+
+def tag_changed(app: App, summaries: Sequence[SourceSummary],
+                tagger: Tagger | RankedTagger | None = None) -> list[str]:
+    """For the App's collaborative: tag new and changed bills, run its saved searches on them, bring dismissed
+    bills back to its queue when something material happened, and make the alerts that calls for."""
+    changed = sorted({bill_id for s in summaries for bill_id in s.changed_bill_ids})
+    event_ids = [e for s in summaries for e in s.event_ids]
+    lines: list[str] = []
     if not changed and not event_ids:
         return lines
     tagger = tagger or make_tagger(app.config)
