@@ -54,7 +54,8 @@ class State:
                 clock = {"clock": lambda: fixed} if fixed else {}
                 self.host = config.load_host(self.config_path)
                 chosen = _collaborative(self.host, self.collaborative)
-                self._app = importlib.import_module("advocacy.app").App(chosen, **clock)
+                self._app = importlib.import_module("advocacy.app").App(chosen, home=chosen is self.host[0],
+                                                                        **clock)
             except config.ConfigError as exc:
                 click.secho(f"configuration error:\n{exc}", fg="red", err=True)
                 sys.exit(EXIT_CONFIG)

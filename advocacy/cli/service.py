@@ -23,7 +23,7 @@ from advocacy.models import JobRun
 from advocacy.runtime import steps as step
 from advocacy.runtime.health import format_report, health_report
 from advocacy.runtime.jobs import Runner, Steps
-from advocacy.runtime.scheduler import Service, job_specs, stored_next_runs
+from advocacy.runtime.scheduler import Service, collaborative_jobs, stored_next_runs
 from advocacy.web.app import create_app, healthz_route
 
 DEFAULT_STOP_TIMEOUT = 60.0  # keep below systemd's TimeoutStopSec (90 s by default)
@@ -106,17 +106,18 @@ def run(ctx: click.Context, host: str | None, port: int | None, stop_timeout: fl
     """
     state: State = ctx.find_object(State)
     logs.configure(verbose=state.verbose, fmt=log_format)  # type: ignore[arg-type]
-    app = state.app()
-    if app.config.queue.backend == "procrastinate":
-        click.secho('configuration error: [queue] backend = "procrastinate": the jobs run on the task queue; run '
-                    '`advocacy web` and one or more `advocacy worker` instead of `advocacy run`', fg="red", err=True)
-        sys.exit(EXIT_CONFIG)
+    state.app(migrated=False)
     if len(state.host) > 1:
         others = ", ".join(c.collaborative.slug for c in state.host[1:])
         click.secho(f"configuration error: {state.config_path or 'config.toml'}: [host] collaboratives lists "
                     f"{others}: `advocacy run` schedules one collaborative's jobs; a host of several runs them on "
                     'the task queue: [queue] backend = "procrastinate" (PostgreSQL), `advocacy web '
                     '--every-collaborative` and one or more `advocacy worker`', fg="red", err=True)
+        sys.exit(EXIT_CONFIG)
+    app = state.app()
+    if app.config.queue.backend == "procrastinate":
+        click.secho('configuration error: [queue] backend = "procrastinate": the jobs run on the task queue; run '
+                    '`advocacy web` and one or more `advocacy worker` instead of `advocacy run`', fg="red", err=True)
         sys.exit(EXIT_CONFIG)
     web = app.config.web
     sys.exit(serve(app, pipeline_steps(app), host=host or web.host, port=port or web.port,
@@ -141,7 +142,7 @@ def list_jobs(app: App) -> None:
     """List the jobs (the default)."""
 
 
-    specs = job_specs(app.config)
+    specs = collaborative_jobs(app)
     stored = stored_next_runs(app)
     steps = pipeline_steps(app)
     now = app.now()
@@ -175,10 +176,11 @@ def run_job(ctx: click.Context, job_id: str) -> None:
     state: State = ctx.find_object(State)
     logs.configure(verbose=state.verbose)
     app = state.app()
-    specs = {spec.id: spec for spec in job_specs(app.config)}
+    specs = {spec.id: spec for spec in collaborative_jobs(app)}
     if job_id not in specs:
         raise click.BadParameter(f"no job {job_id!r}; configured: {', '.join(specs)}", param_hint="JOB_ID")
-    outcome = Runner(app, pipeline_steps(app)).execute(job_id, specs[job_id].steps)
+    others = [app.beside(config) for config in state.host[1:]] if app.home else []  # a scrape tags for all
+    outcome = Runner(app, pipeline_steps(app, others=others)).execute(job_id, specs[job_id].steps)
     counts = " ".join(f"{k}={v}" for k, v in outcome.counts.items())
     if outcome.status in ("locked", "claimed"):
         click.echo(f"{job_id}: not run: another process is running it")

@@ -15,7 +15,7 @@ from advocacy.config import Config
 from advocacy.curation.decisions import resurface
 from advocacy.curation.saved import apply_saved_searches
 from advocacy.locks import advisory_key
-from advocacy.models import ChangeEvent
+from advocacy.models import DEFAULT_SLUG, ChangeEvent
 from advocacy.outbound.alerts import create_alerts
 from advocacy.tagging.learning import RankedTagger, load_model
 from advocacy.tagging.store import tag_bills
@@ -23,8 +23,11 @@ from advocacy.tagging.tagger import Tagger
 
 
 def ranker_path(config: Config) -> Path:
-    """Where `advocacy tag learn` keeps this collaborative's learned ranker."""
-    return config.path("var") / "tagging" / "ranker.json"
+    """Where `advocacy tag learn` keeps this collaborative's learned ranker (learned from its own decisions): the
+    default collaborative's at `var/tagging/ranker.json`, another's beside it in a folder named by its slug."""
+    slug = config.collaborative.slug
+    folder = config.path("var") / "tagging"
+    return (folder if slug == DEFAULT_SLUG else folder / slug) / "ranker.json"
 
 
 def make_tagger(config: Config) -> Tagger | RankedTagger:

@@ -6,6 +6,12 @@ any number of them may run on any machines sharing the database.
 - One periodic task, `advocacy.tick`, every minute. Procrastinate defers it once per minute however many workers
   run (a row unique on task and timestamp in `procrastinate_periodic_defers`); its queueing lock keeps at most one
   tick waiting.
+- A host of several collaboratives (`[host] collaboratives`) is one queue: a worker has an App per collaborative
+  (one engine) and a task per job of each (`host_jobs`). The host's sources are scraped once, by the host file's
+  own scrape jobs, whose steps tag, alert and run saved searches for every collaborative; each other
+  collaborative's own jobs (digest, agenda, reminder, inbound) run on its own schedule under ids prefixed by its
+  slug (`north/digest`), so their locks and JobRun slots never meet another's. A send helper names its digest's
+  collaborative.
 - A tick reads the same job specs and triggers as the embedded scheduler (`job_specs`: cron in the collaborative's
   zone, every N days, every 10 minutes) and defers each job whose latest slot within
   `schedule.misfire_grace_minutes` has no run in the JobRun ledger yet, as that job's own task (`advocacy.job:<id>`,
@@ -45,7 +51,7 @@ from advocacy.models import JobRun, Mailing
 from advocacy.outbound.digest import join_digest
 from advocacy.runtime.health import WORKER_ALIVE
 from advocacy.runtime.jobs import Runner, Steps
-from advocacy.runtime.scheduler import JobSpec, job_prefix, job_specs
+from advocacy.runtime.scheduler import JobSpec, collaborative_jobs
 
 log = logging.getLogger("advocacy.runtime.queue")
 TICK = "advocacy.tick"
@@ -242,9 +248,7 @@ def call_for_help(app: App, queue: procrastinate.App) -> Callable[[int], list[in
 def host_jobs(app: App, others: Sequence[App] = ()) -> list[tuple[App, list[JobSpec]]]:
     """Each collaborative's App with its jobs: the host file's own (the scrapes and its own jobs, today's ids), then
     each other collaborative's own jobs, their ids prefixed by its slug (`job_prefix`)."""
-    return [(app, job_specs(app.config)),
-            *((other, job_specs(other.config, job_prefix(other.config.collaborative.slug, home=False)))
-              for other in others)]
+    return [(one, collaborative_jobs(one)) for one in (app, *others)]
 
 
 def build_queue(app: App, steps_for: StepsFor, others: Sequence[App] = ()) -> tuple[procrastinate.App, Runner]:
@@ -284,7 +288,7 @@ def defer_resumes(app: App, queue: procrastinate.App, runner: Runner, configured
     """At a worker's start and at each tick: runs left running by a worker that died (their job's lock is free) are
     resumed once, as in `advocacy run`. `configured`: the host's job ids (by default the App's own jobs)."""
     resumed = []
-    resumable = runner.recover(configured if configured is not None else [spec.id for spec in job_specs(app.config)])
+    resumable = runner.recover(configured if configured is not None else [spec.id for spec in collaborative_jobs(app)])
     if resumable:  # helpers called to an interrupted send would join its resume before it marks the crash's rows
         for helper in queue.job_manager.list_jobs(task=SEND, status="todo"):
             assert helper.id is not None

@@ -131,6 +131,12 @@ def job_specs(config: Config, prefix: str = "") -> list[JobSpec]:
     return specs
 
 
+def collaborative_jobs(app: App) -> list[JobSpec]:
+    """The App's jobs as every scheduler names them: all of them for the host file's own collaborative, only its
+    own (prefixed by its slug) for another of the host's."""
+    return job_specs(app.config, job_prefix(app.config.collaborative.slug, app.home))
+
+
 class StepExecutor(BaseExecutor):
     """Runs each job on its own daemon thread, passing the process's Runner and the slot being run.
 
