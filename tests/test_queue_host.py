@@ -25,7 +25,7 @@ from advocacy.config import Config, Secrets, load_host
 from advocacy.models import BillRelevance, JobRun
 from advocacy.runtime.pipeline import ranker_path
 from advocacy.runtime.queue import build_queue, call_for_help, ensure_schema, host_jobs
-from advocacy.runtime.scheduler import job_specs
+from advocacy.runtime.scheduler import collaborative_jobs, job_specs
 from tests.collaboratives import host_config, tag_stale
 from tests.factories import MEMBERS_CSV, import_members
 from tests.httpserver import FixtureServer
@@ -127,3 +127,20 @@ def test_advocacy_run_refuses_a_host_of_several_collaboratives_naming_the_file_a
     assert result.exit_code == EXIT_CONFIG
     assert f"{path}: [host] collaboratives lists north" in result.output
     assert '[queue] backend = "procrastinate"' in result.output and "advocacy worker" in result.output
+
+
+def test_another_collaboratives_jobs_are_only_its_own_under_ids_prefixed_by_its_slug(tmp_path: Path,
+                                                                                    sqlite_url: str) -> None:
+    home_config, north_config = load_host(host_config(tmp_path), env={})
+    home = App(home_config, secrets=Secrets.from_env({}), database_url=sqlite_url)
+    north = home.beside(north_config)
+    assert north.engine is home.engine and (home.home, north.home) == (True, False)
+    assert [spec.id for spec in collaborative_jobs(home)] == [spec.id for spec in job_specs(home_config)]
+    assert [(spec.id, spec.steps) for spec in collaborative_jobs(north)] == [
+        ("north/digest", ("digest",)), ("north/agenda", ("agenda",)), ("north/cutoff_reminder", ("cutoff_reminder",)),
+        ("north/inbound", ("inbound",))]
+    listed = CliRunner().invoke(cli, ["--config", str(tmp_path / "config.toml"), "--collaborative", "north", "jobs"],
+                                env={"ADVOCACY_DATABASE__URL": sqlite_url})
+    assert listed.exit_code == 0, listed.output
+    assert "north/digest" in listed.output and "scrape:" not in listed.output
+    home.engine.dispose()
