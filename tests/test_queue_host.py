@@ -6,6 +6,7 @@ refuses a host of several, naming the file and the setting. On SQLite the queue 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import Counter
 from datetime import datetime, timedelta
@@ -23,7 +24,9 @@ from advocacy.cli import EXIT_CONFIG, cli
 from advocacy.cli.service import pipeline_steps
 from advocacy.config import Config, Secrets, load_host
 from advocacy.models import BillRelevance, JobRun
-from advocacy.runtime.pipeline import ranker_path
+from advocacy.runtime import steps as step
+from advocacy.runtime.jobs import StepResult
+from advocacy.runtime.pipeline import ranker_path, tagging_turn
 from advocacy.runtime.queue import build_queue, call_for_help, ensure_schema, host_jobs
 from advocacy.runtime.scheduler import collaborative_jobs, job_specs
 from tests.collaboratives import host_config, tag_stale
@@ -143,4 +146,20 @@ def test_another_collaboratives_jobs_are_only_its_own_under_ids_prefixed_by_its_
                                 env={"ADVOCACY_DATABASE__URL": sqlite_url})
     assert listed.exit_code == 0, listed.output
     assert "north/digest" in listed.output and "scrape:" not in listed.output
+    home.engine.dispose()
+
+
+def test_one_collaboratives_tagging_does_not_wait_for_anothers(tmp_path: Path, db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        pytest.skip("the tagging turn is a PostgreSQL advisory lock")
+    home_config, north_config = load_host(host_config(tmp_path), env={})
+    home = App(home_config, secrets=Secrets.from_env({}), database_url=db_url)
+    north = home.beside(north_config)
+    done: list[StepResult] = []
+    with home.transaction() as session:
+        tagging_turn(session)  # the host's own collaborative is tagging on one worker
+        other = threading.Thread(target=lambda: done.append(step.tag(north)))  # north's catch-up on another
+        other.start()
+        other.join(timeout=30)
+        assert not other.is_alive() and done and done[0].ok  # it did not wait for the host's turn
     home.engine.dispose()

@@ -16,6 +16,7 @@ from advocacy.curation.decisions import resurface
 from advocacy.curation.saved import apply_saved_searches
 from advocacy.locks import advisory_key
 from advocacy.models import DEFAULT_SLUG, ChangeEvent
+from advocacy.models.tenancy import COLLABORATIVE
 from advocacy.outbound.alerts import create_alerts
 from advocacy.tagging.learning import RankedTagger, load_model
 from advocacy.tagging.store import tag_bills
@@ -38,12 +39,15 @@ def make_tagger(config: Config) -> Tagger | RankedTagger:
 
 
 def tagging_turn(session: Session) -> None:
-    """Wait for this transaction's turn to tag (PostgreSQL: an advisory lock until it commits). Two workers tagging
-    at once, e.g. one scrape's catch-up `tag` step and another's new bills, would write the same bill's tags
-    twice; on SQLite the database itself has one writer at a time."""
+    """Wait for this transaction's turn to tag for its collaborative (PostgreSQL: an advisory lock until it commits).
+    Two workers tagging for one collaborative at once, e.g. one scrape's catch-up `tag` step and another's new
+    bills, would write the same bill's tags twice; two collaboratives' tags are separate rows, so each has its own
+    turn. On SQLite the database itself has one writer at a time."""
     if session.get_bind().dialect.name == "postgresql":
         schema = str(session.scalar(text("SELECT current_schema()")) or "public")
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": advisory_key("tagging", schema)})
+        collaborative = session.info.get(COLLABORATIVE)
+        name = "tagging" if collaborative is None else f"tagging:{collaborative}"
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": advisory_key(name, schema)})
 
 
 def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | RankedTagger | None = None) -> list[str]:
