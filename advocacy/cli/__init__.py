@@ -67,7 +67,6 @@ class State:
                 sys.exit(EXIT_NOT_MIGRATED)
         return self._app
 
-
     def host_apps(self, *, migrated: bool = True) -> list[App]:
         """An App for every collaborative of the host, the host file's own first, sharing one engine (ignores
         --collaborative: `advocacy worker` serves them all)."""
