@@ -29,6 +29,7 @@ class App:
     secrets: Secrets = field(default_factory=Secrets.from_env)
     clock: Clock = system_clock
     database_url: str | None = None
+    home: bool = True  # the host file's own collaborative (the host's scrape jobs are its); False: another one
 
     @cached_property
     def engine(self) -> Engine:
@@ -43,6 +44,13 @@ class App:
     def sessions(self) -> sessionmaker[Session]:
         """Sessions scoped to this App's collaborative: its own rows and the shared ones, nothing of another's."""
         return models.scoped_sessions(self.engine, self.collaborative_id)
+
+    def beside(self, config: Config) -> App:
+        """Another collaborative of this App's host: its own configuration, this App's engine (one connection
+        pool for the host however many collaboratives it serves), secrets and clock."""
+        other = App(config, secrets=self.secrets, clock=self.clock, database_url=self.database_url, home=False)
+        other.__dict__["engine"] = self.engine  # the cached_property's slot: built once, for the host
+        return other
 
     def transaction(self):  # type: ignore[no-untyped-def]
         return db.transaction(self.sessions)

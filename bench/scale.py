@@ -2,18 +2,23 @@
 the time of one scrape-tag-send cycle, the tasks run per second, and the copies per member counted at the SendGrid
 stand-in (duplicates and missing must be 0).
 
-    .venv/bin/python bench/scale.py [--jurisdictions 10] [--bills 200] [--members 2000] [--workers 1 2 4]
-        [--latency 0.2] [--collaboratives 1]
+    .venv/bin/python bench/scale.py [--jurisdictions 10] [--bills 200] [--collaboratives 4] [--members 2000]
+        [--workers 1 2 4] [--latency 0.2]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--schema bench_scale]
 
+The issue's full size: `--jurisdictions 50 --collaboratives 200 --members 20000` (long: every scrape tags for
+every collaborative).
+
 The host: `--jurisdictions` states, each with an Open States source answering `--bills` bills (20 a page) from a
-local stand-in, and `--members` members. Each worker count gets a fresh schema and real `advocacy worker`
-processes. The cycle, as the workers' tick would defer it: every source's scrape job at once (scrape, tag, alerts,
-bill text: one task each), then, once all are done, the digest job, whose send the other workers join
-(`advocacy.send` tasks). Timed from the first deferral to the digest's last member. `--latency` makes every
-answer of both stand-ins take that long, as a remote server's round trip does. Wall time only (the work is in the
-worker processes); the floor is one worker: the ratio is N workers' cycle over one's, and each count above one
-must be faster than one worker. Until tenancy lands the host holds one collaborative (`--collaboratives 1`).
+local stand-in, and `--collaboratives` collaboratives (the host file's own and one file each, `[host]
+collaboratives`) sharing `--members` members between them, each its own. Each worker count gets a fresh schema and
+real `advocacy worker` processes, each serving the whole host. The cycle, as the workers' tick would defer it:
+every source's scrape job at once (scrape once for the host, then tag, alerts and bill text for every
+collaborative: one task each), then, once all are done, every collaborative's digest job (`digest`,
+`c002/digest`...), whose sends the other workers join (`advocacy.send` tasks). Timed from the first deferral to the
+last digest's last member. `--latency` makes every answer of both stand-ins take that long, as a remote server's
+round trip does. Wall time only (the work is in the worker processes); the floor is one worker: the ratio is N
+workers' cycle over one's, and each count above one must be faster than one worker.
 """
 
 from __future__ import annotations
@@ -39,14 +44,14 @@ from urllib.parse import parse_qs, urlparse
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import procrastinate  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from advocacy import db  # noqa: E402
 from advocacy.app import App  # noqa: E402
-from advocacy.config import Secrets, load_config  # noqa: E402
-from advocacy.models import Delivery, JobRun, Mailing  # noqa: E402
-from advocacy.runtime.queue import conninfo, ensure_schema, job_task_name  # noqa: E402
-from bench.digest_send import KEY, add_members  # noqa: E402
+from advocacy.config import Secrets, load_host  # noqa: E402
+from advocacy.models import JobRun, Member  # noqa: E402
+from advocacy.runtime.queue import conninfo, ensure_schema, host_jobs, job_task_name  # noqa: E402
+from bench.digest_send import KEY  # noqa: E402
 from bench.harness import ROOT, Measure, Row, report  # noqa: E402
 from bench.send_workers import scratch  # noqa: E402
 from tests.factories import TEST_NOW, FakeClock  # noqa: E402
@@ -128,8 +133,22 @@ class OpenStatesStandIn:
         self._server.server_close()
 
 
-def host_config(folder: Path, jurisdictions: int, openstates: str) -> Path:
-    """config.toml with its jurisdictions replaced by the generated ones, on the queue."""
+def slug(k: int) -> str:
+    return f"c{k:03d}"
+
+
+def collaborative_file(folder: Path, k: int) -> str:
+    """The file of the host's collaborative number `k` (from 2: the host file's own is the first)."""
+    (folder / f"{slug(k)}.toml").write_text(
+        f'[collaborative]\nslug = "{slug(k)}"\nname = "Collaborative {k}"\ntimezone = "America/New_York"\n'
+        f'postal_address = "{k} Main Street, Columbus, OH 43215"\ncontact_email = "advocate@{slug(k)}.example.org"\n'
+        f'base_url = "https://{slug(k)}.example.org"\n')
+    return f"{slug(k)}.toml"
+
+
+def host_config(folder: Path, jurisdictions: int, openstates: str, collaboratives: int = 1) -> Path:
+    """config.toml with its jurisdictions replaced by the generated ones, on the queue, with `collaboratives`
+    collaboratives (its own and one file each)."""
     base = (ROOT / "config.toml").read_text()
     head, tail = base[:base.index("[[jurisdictions]]")], base[base.index("[tagging]"):]
     blocks = [f'[[jurisdictions]]\ncode = "{code}"\nname = "{code}"\ntimezone = "America/New_York"\n'
@@ -137,8 +156,20 @@ def host_config(folder: Path, jurisdictions: int, openstates: str) -> Path:
               f'kind = "openstates"\nschedule = "{NEVER}"\n[jurisdictions.sources.options]\n'
               f'base_url = "{openstates}"\njurisdiction = "{code}"\n' for code in STATES[:jurisdictions]]
     path = folder / "config.toml"
-    path.write_text(head + "\n".join(blocks) + "\n" + tail + '\n[queue]\nbackend = "procrastinate"\n')
+    files = [collaborative_file(folder, k) for k in range(2, collaboratives + 1)]
+    path.write_text(head + "\n".join(blocks) + "\n" + tail + '\n[queue]\nbackend = "procrastinate"\n'
+                    + f"\n[host]\ncollaboratives = {json.dumps(files)}\n")
     return path
+
+
+def add_members(apps: list[App], count: int) -> None:
+    """`count` members in bulk, shared out between the collaboratives; every address is its collaborative's own."""
+    for k, app in enumerate(apps, start=1):
+        with app.transaction() as session:
+            session.execute(insert(Member), [
+                {"email": f"reader{i}.{slug(k)}@district{i % 600}.example.org", "name": f"Reader {i}",
+                 "role": "staff", "alerts": True, "paused": False, "created_at": app.now()}
+                for i in range(k - 1, count, len(apps))])
 
 
 def environment(config: Path, url: str, sendgrid: str) -> dict[str, str]:
@@ -166,16 +197,18 @@ def finished_runs(app: App, jobs: str) -> int:
             JobRun.status.in_(("ok", "failed")), JobRun.job.like(jobs))) or 0
 
 
-def cycle(app: App, queue: procrastinate.App, env: dict[str, str], workers: int, logs: Path
+def cycle(apps: list[App], queue: procrastinate.App, env: dict[str, str], workers: int, logs: Path
           ) -> tuple[float, float, int]:
     """(cycle seconds, scrape-and-tag seconds, tasks run) with `workers` worker processes."""
+    app = apps[0]
+    digests = [spec.id for _one, specs in host_jobs(app, apps[1:]) for spec in specs if spec.steps == ("digest",)]
     command = [sys.executable, "-c", "from advocacy.cli import main; main()", "worker"]
     processes = [subprocess.Popen(command, env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=(logs / f"worker{n}.log").open("w")) for n in range(workers)]
     try:
         with app.engine.connect() as conn:
             wait_for(lambda: conn.scalar(text("SELECT count(*) FROM procrastinate_workers")) == workers,
-                     "workers registered", 120, processes)
+                     "workers registered", 600, processes)
         sources = [source.name for _, source in app.config.sources()]
         slot = TEST_NOW.isoformat()
         start = time.perf_counter()
@@ -185,8 +218,9 @@ def cycle(app: App, queue: procrastinate.App, env: dict[str, str], workers: int,
                 queue.configure_task(job_task_name(f"scrape:{name}"), lock=lock, queueing_lock=lock).defer(slot=slot)
             wait_for(lambda: finished_runs(app, "scrape:%") == len(sources), "every scrape job", 3600, processes)
             scraped = time.perf_counter() - start
-            queue.configure_task(job_task_name("digest"), lock="job:digest", queueing_lock="job:digest").defer(slot=slot)
-            wait_for(lambda: finished_runs(app, "digest") == 1, "the digest job", 3600, processes)
+            for job in digests:
+                queue.configure_task(job_task_name(job), lock=f"job:{job}", queueing_lock=f"job:{job}").defer(slot=slot)
+            wait_for(lambda: finished_runs(app, "%digest") == len(digests), "every digest job", 3600, processes)
         wall = time.perf_counter() - start
     finally:
         for process in processes:
@@ -206,26 +240,31 @@ def run(folder: Path, args: argparse.Namespace, workers: int) -> tuple[float, fl
     with OpenStatesStandIn(args.bills, args.latency) as openstates, \
             SendGridStandIn(api_key=KEY, keep_payloads=False) as sendgrid:
         sendgrid.latency = args.latency
-        env = environment(host_config(folder, args.jurisdictions, openstates.url), url, sendgrid.url)
-        config = load_config(Path(env["ADVOCACY_CONFIG"]), env={k: v for k, v in env.items()
-                                                                   if k.startswith("ADVOCACY_")})
-        app = App(config, secrets=Secrets.from_env({}), clock=FakeClock(TEST_NOW), database_url=url)
+        env = environment(host_config(folder, args.jurisdictions, openstates.url, args.collaboratives), url,
+                          sendgrid.url)
+        home, *others = load_host(Path(env["ADVOCACY_CONFIG"]), env={k: v for k, v in env.items()
+                                                                     if k.startswith("ADVOCACY_")})
+        app = App(home, secrets=Secrets.from_env({}), clock=FakeClock(TEST_NOW), database_url=url)
+        apps = [app, *(app.beside(config) for config in others)]
         db.upgrade(app.engine)
         ensure_schema(app)
-        add_members(app, args.members)
+        add_members(apps, args.members)
         queue = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(app)))
-        wall, scraped, tasks = cycle(app, queue, env, workers, folder)
+        wall, scraped, tasks = cycle(apps, queue, env, workers, folder)
         copies = Counter(sendgrid.recipients)
+        with app.engine.connect() as conn:  # every collaborative's rows: plain SQL, no collaborative's session
+            expected = set(conn.scalars(text(
+                "SELECT m.email FROM delivery d JOIN member m ON m.id = d.member_id WHERE d.status <> 'skipped'")))
+            sent = conn.scalar(text("SELECT count(*) FROM delivery WHERE status = 'sent'"))
+            mailings = dict(conn.execute(text("SELECT status, count(*) FROM mailing WHERE kind = 'digest' "
+                                              "GROUP BY status")).all())
         with app.sessions() as session:
             outcomes = Counter(session.scalars(select(JobRun.status)))
-            expected = set(session.scalars(text(
-                "SELECT m.email FROM delivery d JOIN member m ON m.id = d.member_id WHERE d.status <> 'skipped'")))
-            sent = session.scalar(select(func.count(Delivery.id)).where(Delivery.status == "sent"))
-            mailing = session.scalar(select(Mailing.status).where(Mailing.kind == "digest"))
             failed = [f"{r.job}: {json.loads(r.detail or '{}').get('error', '?')[:300]}"
                       for r in session.scalars(select(JobRun).where(JobRun.status == "failed"))]
         app.engine.dispose()
-    outcome = f"runs {dict(outcomes)}, digest {mailing}, {sent} delivered; {openstates.requests} Open States pages"
+    outcome = (f"runs {dict(outcomes)}, digests {mailings}, {sent} delivered; {openstates.requests} Open States "
+               f"pages")
     for line in failed:
         print(f"  failed run {line}", file=sys.stderr)
     return (wall, scraped, tasks, outcome, sum(c - 1 for c in copies.values()), len(expected - set(copies)),
@@ -240,13 +279,12 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=2000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--latency", type=float, default=0.2)
-    parser.add_argument("--collaboratives", type=int, default=1,
-                        help="collaboratives on the host (1 until tenancy lands)")
+    parser.add_argument("--collaboratives", type=int, default=4, help="collaboratives on the host")
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--schema", default="bench_scale")
     args = parser.parse_args()
-    if args.collaboratives != 1:
-        parser.error("--collaboratives: one collaborative per host until tenancy lands (issue 20)")
+    if not 1 <= args.collaboratives <= 999:
+        parser.error("--collaboratives: 1 to 999")
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.schema):
         parser.error("--schema: lower-case letters, digits and underscores")
     folder = Path(tempfile.mkdtemp(prefix="bench-scale-"))
@@ -255,7 +293,7 @@ def main() -> int:
         for workers in args.workers:
             wall, scraped, tasks, outcome, duplicates, missing, failed = run(folder, args, workers)
             one = one or wall
-            size = f"{args.jurisdictions}x{args.bills} {args.members}m x{workers}"
+            size = f"{args.jurisdictions}x{args.bills} {args.collaboratives}c {args.members}m x{workers}"
             row = Row("scale cycle", size, Measure(wall, wall, 0.0), Measure(one, one, 0.0),
                       note=f"speed-up {one / wall:.2f}x over 1 worker; scrape+tag {scraped:.1f} s, send "
                            f"{wall - scraped:.1f} s; {tasks} tasks, {tasks / wall:.2f} tasks/s; {duplicates} "

@@ -73,7 +73,7 @@ def workers(config: Config, pg_url: str) -> Iterator[list[tuple[App, procrastina
         app = worker_app(config, pg_url)
         recorder = Recorder()
         steps = recorder.steps_for(app.config)
-        queue, _runner = build_queue(app, lambda _queue, steps=steps: steps)  # type: ignore[misc]
+        queue, _runner = build_queue(app, lambda _queue, _app, steps=steps: steps)  # type: ignore[misc]
         made.append((app, queue, recorder))
     ensure_schema(made[0][0])
     yield made
@@ -149,7 +149,7 @@ def test_a_run_left_running_by_a_killed_worker_is_resumed_once_by_the_next_worke
     recorder = Recorder()
     with time_machine.travel(SLOT + timedelta(seconds=3), tick=True):
         for attempt in range(2):  # a worker starts; later another one does
-            queue, runner = build_queue(app, lambda _queue: recorder.steps_for(app.config))
+            queue, runner = build_queue(app, lambda _queue, _app: recorder.steps_for(app.config))
             with queue.open():
                 assert len(defer_resumes(app, queue, runner)) == (1 if attempt == 0 else 0)
             asyncio.run(_work([queue, workers[1][1]], time.time()))
@@ -196,7 +196,7 @@ def test_the_queue_on_sqlite_is_a_configuration_error_naming_the_setting(tmp_pat
 
 def test_building_the_queue_on_a_sqlite_app_refuses_naming_the_setting(sqlite_app: App) -> None:
     with pytest.raises(ConfigError, match=r'\[queue\] backend = "procrastinate" needs a PostgreSQL database'):
-        build_queue(sqlite_app, lambda _queue: Recorder().steps_for(sqlite_app.config))
+        build_queue(sqlite_app, lambda _queue, _app: Recorder().steps_for(sqlite_app.config))
 
 
 def test_advocacy_worker_without_the_queue_configured_says_which_setting(config_path: Path) -> None:

@@ -44,6 +44,7 @@ class State:
         self.verbose = verbose
         self.now = now
         self._app: App | None = None
+        self.host: list[Any] = []  # every collaborative's Config, the host file's own first (loaded with the App)
 
     def app(self, *, migrated: bool = True) -> App:
         if self._app is None:
@@ -51,8 +52,10 @@ class State:
             try:
                 fixed = self.now
                 clock = {"clock": lambda: fixed} if fixed else {}
-                chosen = _collaborative(config.load_host(self.config_path), self.collaborative)
-                self._app = importlib.import_module("advocacy.app").App(chosen, **clock)
+                self.host = config.load_host(self.config_path)
+                chosen = _collaborative(self.host, self.collaborative)
+                self._app = importlib.import_module("advocacy.app").App(chosen, home=chosen is self.host[0],
+                                                                        **clock)
             except config.ConfigError as exc:
                 click.secho(f"configuration error:\n{exc}", fg="red", err=True)
                 sys.exit(EXIT_CONFIG)
@@ -63,6 +66,14 @@ class State:
                 click.secho(str(exc), fg="red", err=True)
                 sys.exit(EXIT_NOT_MIGRATED)
         return self._app
+
+    def host_apps(self, *, migrated: bool = True) -> list[App]:
+        """An App for every collaborative of the host, the host file's own first, sharing one engine (ignores
+        --collaborative: `advocacy worker` serves them all)."""
+        if self.collaborative is not None:
+            self.collaborative, self._app = None, None
+        home = self.app(migrated=migrated)
+        return [home, *(home.beside(config) for config in self.host[1:])]
 
 
 def _collaborative(configs: list[Any], slug: str | None) -> Any:

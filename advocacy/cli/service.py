@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from types import FrameType
@@ -23,7 +23,7 @@ from advocacy.models import JobRun
 from advocacy.runtime import steps as step
 from advocacy.runtime.health import format_report, health_report
 from advocacy.runtime.jobs import Runner, Steps
-from advocacy.runtime.scheduler import Service, job_specs, stored_next_runs
+from advocacy.runtime.scheduler import Service, collaborative_jobs, stored_next_runs
 from advocacy.web.app import create_app, healthz_route
 
 DEFAULT_STOP_TIMEOUT = 60.0  # keep below systemd's TimeoutStopSec (90 s by default)
@@ -31,19 +31,22 @@ DEFAULT_STOP_TIMEOUT = 60.0  # keep below systemd's TimeoutStopSec (90 s by defa
 
 # -- the composition root for scheduled work -------------------------------------------------------------------
 
-def pipeline_steps(app: App, call_for_help: Callable[[int], object] | None = None) -> Steps:
+def pipeline_steps(app: App, call_for_help: Callable[[int], object] | None = None,
+                   others: Sequence[App] = ()) -> Steps:
     """Step name -> function, for every job the scheduler may wake up (see `advocacy.runtime.scheduler.job_specs`).
 
     Each step is `(app) -> StepResult`, idempotent, and decides from the database what is due: the scheduler
     only wakes it up. Steps that send write their per-member delivery rows before sending. On the task queue,
-    `call_for_help` lets the digest step ask other workers to share its send (`advocacy.runtime.queue`).
+    `call_for_help` lets the digest step ask other workers to share its send (`advocacy.runtime.queue`). For the
+    host's own collaborative on a host of several, `others` are the other collaboratives' Apps: the steps of a
+    scrape job (scrape, tag, alerts, bill text) do their part for each of them too.
     """
     steps = Steps()
     for _jcfg, source in app.config.sources():
-        steps.add(f"scrape:{source.name}", partial(step.scrape, source_name=source.name))
-    steps.add("tag", step.tag)
-    steps.add("billtext", step.billtext)
-    steps.add("alerts", step.alerts)
+        steps.add(f"scrape:{source.name}", partial(step.scrape, source_name=source.name, others=others))
+    steps.add("tag", step.for_each(step.tag, others))
+    steps.add("billtext", partial(step.billtext, others=others))
+    steps.add("alerts", step.for_each(step.alerts, others))
     steps.add("digest", partial(step.digest, call_for_help=call_for_help))
     steps.add("agenda", step.agenda)
     steps.add("cutoff_reminder", step.cutoff_reminder)
@@ -103,6 +106,14 @@ def run(ctx: click.Context, host: str | None, port: int | None, stop_timeout: fl
     """
     state: State = ctx.find_object(State)
     logs.configure(verbose=state.verbose, fmt=log_format)  # type: ignore[arg-type]
+    state.app(migrated=False)
+    if len(state.host) > 1:
+        others = ", ".join(c.collaborative.slug for c in state.host[1:])
+        click.secho(f"configuration error: {state.config_path or 'config.toml'}: [host] collaboratives lists "
+                    f"{others}: `advocacy run` schedules one collaborative's jobs; a host of several runs them on "
+                    'the task queue: [queue] backend = "procrastinate" (PostgreSQL), `advocacy web '
+                    '--every-collaborative` and one or more `advocacy worker`', fg="red", err=True)
+        sys.exit(EXIT_CONFIG)
     app = state.app()
     if app.config.queue.backend == "procrastinate":
         click.secho('configuration error: [queue] backend = "procrastinate": the jobs run on the task queue; run '
@@ -131,7 +142,7 @@ def list_jobs(app: App) -> None:
     """List the jobs (the default)."""
 
 
-    specs = job_specs(app.config)
+    specs = collaborative_jobs(app)
     stored = stored_next_runs(app)
     steps = pipeline_steps(app)
     now = app.now()
@@ -165,10 +176,11 @@ def run_job(ctx: click.Context, job_id: str) -> None:
     state: State = ctx.find_object(State)
     logs.configure(verbose=state.verbose)
     app = state.app()
-    specs = {spec.id: spec for spec in job_specs(app.config)}
+    specs = {spec.id: spec for spec in collaborative_jobs(app)}
     if job_id not in specs:
         raise click.BadParameter(f"no job {job_id!r}; configured: {', '.join(specs)}", param_hint="JOB_ID")
-    outcome = Runner(app, pipeline_steps(app)).execute(job_id, specs[job_id].steps)
+    others = [app.beside(config) for config in state.host[1:]] if app.home else []  # a scrape tags for all
+    outcome = Runner(app, pipeline_steps(app, others=others)).execute(job_id, specs[job_id].steps)
     counts = " ".join(f"{k}={v}" for k, v in outcome.counts.items())
     if outcome.status in ("locked", "claimed"):
         click.echo(f"{job_id}: not run: another process is running it")

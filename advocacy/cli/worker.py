@@ -7,12 +7,15 @@ import socket
 import sys
 
 import click
+import procrastinate
 
 from advocacy import logs
+from advocacy.app import App
 from advocacy.cli import EXIT_CONFIG, EXIT_OK, State
 from advocacy.cli.service import pipeline_steps
 from advocacy.config import ConfigError
 from advocacy.logs import log_event
+from advocacy.runtime.jobs import Steps
 from advocacy.runtime.queue import (
     HEARTBEAT_S,
     POLL_S,
@@ -20,6 +23,7 @@ from advocacy.runtime.queue import (
     build_queue,
     call_for_help,
     ensure_schema,
+    host_jobs,
     log,
     start,
 )
@@ -36,7 +40,8 @@ def worker(ctx: click.Context, concurrency: int, log_format: str) -> None:
 
     Needs `[queue] backend = "procrastinate"` and a PostgreSQL [database] url. Every minute one worker (whichever
     comes first) defers the jobs that are due; any worker runs them, each slot once, and workers share a
-    digest's send. Stop it with SIGTERM: the job in flight finishes first. Installs the queue's tables in the
+    digest's send. A worker serves every collaborative of the host ([host] collaboratives; --collaborative is
+    ignored): each source is scraped once for all of them, each collaborative's jobs run on its own schedule. Stop it with SIGTERM: the job in flight finishes first. Installs the queue's tables in the
     database on first start (`advocacy db upgrade` also does, and upgrades them).
     """
     state: State = ctx.find_object(State)
@@ -45,16 +50,21 @@ def worker(ctx: click.Context, concurrency: int, log_format: str) -> None:
         click.secho('configuration error: `advocacy worker` needs [queue] backend = "procrastinate" '
                     '(with backend = "embedded", `advocacy run` runs the jobs itself)', fg="red", err=True)
         sys.exit(EXIT_CONFIG)
-    app = state.app()
+    app, *others = state.host_apps()
+
+    def steps_for(queue: procrastinate.App, one: App) -> Steps:
+        return pipeline_steps(one, call_for_help(one, queue), others=others if one is app else ())
+
     try:
         ensure_schema(app)
-        queue, runner = build_queue(app, lambda queue: pipeline_steps(app, call_for_help(app, queue)))
+        queue, runner = build_queue(app, steps_for, others)
     except ConfigError as exc:
         click.secho(f"configuration error: {exc}", fg="red", err=True)
         sys.exit(EXIT_CONFIG)
     name = f"{socket.gethostname()}:{os.getpid()}"
-    resumed = start(app, queue, runner)
-    log_event(log, "worker.started", worker=name, concurrency=concurrency, resumed=len(resumed))
+    resumed = start(app, queue, runner, [spec.id for _one, specs in host_jobs(app, others) for spec in specs])
+    log_event(log, "worker.started", worker=name, concurrency=concurrency, resumed=len(resumed),
+              collaboratives=1 + len(others))
     queue.run_worker(name=name, concurrency=concurrency, update_heartbeat_interval=HEARTBEAT_S,
                      stalled_worker_timeout=STALLED_AFTER_S, fetch_job_polling_interval=POLL_S)
     log_event(log, "worker.stopped", worker=name)

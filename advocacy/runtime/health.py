@@ -23,7 +23,7 @@ from advocacy.collect.scrape import last_good_run
 from advocacy.crontab import crontab_trigger
 from advocacy.db import NotMigrated
 from advocacy.models import JobRun, SourceRun
-from advocacy.runtime.scheduler import STATE_NAMES, job_specs, stored_next_runs
+from advocacy.runtime.scheduler import STATE_NAMES, collaborative_jobs, stored_next_runs
 
 LOOKBACK = timedelta(days=8)  # far enough back to find the last due slot of any weekly-or-better cadence
 
@@ -87,10 +87,10 @@ def _jobs(app: App, attention: list[str]) -> dict[str, Any]:
     next_runs = stored_next_runs(app)
     if app.config.queue.backend == "procrastinate":  # no stored jobs: a worker's tick defers each slot as it comes
         now = app.now()
-        next_runs = {spec.id: spec.trigger.get_next_fire_time(None, now) for spec in job_specs(app.config)}
+        next_runs = {spec.id: spec.trigger.get_next_fire_time(None, now) for spec in collaborative_jobs(app)}
     out: dict[str, Any] = {}
     with app.sessions() as session:
-        for spec in job_specs(app.config):
+        for spec in collaborative_jobs(app):
             last = session.scalar(select(JobRun).where(JobRun.job == spec.id, JobRun.status != "superseded")
                                   .order_by(JobRun.id.desc()).limit(1))
             out[spec.id] = {

@@ -15,7 +15,8 @@ from advocacy.config import Config
 from advocacy.curation.decisions import resurface
 from advocacy.curation.saved import apply_saved_searches
 from advocacy.locks import advisory_key
-from advocacy.models import ChangeEvent
+from advocacy.models import DEFAULT_SLUG, ChangeEvent
+from advocacy.models.tenancy import COLLABORATIVE
 from advocacy.outbound.alerts import create_alerts
 from advocacy.tagging.learning import RankedTagger, load_model
 from advocacy.tagging.store import tag_bills
@@ -23,8 +24,11 @@ from advocacy.tagging.tagger import Tagger
 
 
 def ranker_path(config: Config) -> Path:
-    """Where `advocacy tag learn` keeps this collaborative's learned ranker."""
-    return config.path("var") / "tagging" / "ranker.json"
+    """Where `advocacy tag learn` keeps this collaborative's learned ranker (learned from its own decisions): the
+    default collaborative's at `var/tagging/ranker.json`, another's beside it in a folder named by its slug."""
+    slug = config.collaborative.slug
+    folder = config.path("var") / "tagging"
+    return (folder if slug == DEFAULT_SLUG else folder / slug) / "ranker.json"
 
 
 def make_tagger(config: Config) -> Tagger | RankedTagger:
@@ -35,21 +39,32 @@ def make_tagger(config: Config) -> Tagger | RankedTagger:
 
 
 def tagging_turn(session: Session) -> None:
-    """Wait for this transaction's turn to tag (PostgreSQL: an advisory lock until it commits). Two workers tagging
-    at once, e.g. one scrape's catch-up `tag` step and another's new bills, would write the same bill's tags
-    twice; on SQLite the database itself has one writer at a time."""
+    """Wait for this transaction's turn to tag for its collaborative (PostgreSQL: an advisory lock until it commits).
+    Two workers tagging for one collaborative at once, e.g. one scrape's catch-up `tag` step and another's new
+    bills, would write the same bill's tags twice; two collaboratives' tags are separate rows, so each has its own
+    turn. On SQLite the database itself has one writer at a time."""
     if session.get_bind().dialect.name == "postgresql":
         schema = str(session.scalar(text("SELECT current_schema()")) or "public")
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": advisory_key("tagging", schema)})
+        collaborative = session.info.get(COLLABORATIVE)
+        name = "tagging" if collaborative is None else f"tagging:{collaborative}"
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": advisory_key(name, schema)})
 
 
 def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | RankedTagger | None = None) -> list[str]:
-    """Tag new and changed bills, and bring dismissed bills back to the queue when something material happened."""
+    """Store the roll calls the scrape found (shared), then `tag_changed` for the App's collaborative."""
     votes = store_run_votes(app, [(s.name, s.run_id) for s in summaries if s.status != "failed"])
-    changed = sorted({bill_id for s in summaries for bill_id in s.changed_bill_ids})
-    event_ids = [e for s in summaries for e in s.event_ids]
     lines: list[str] = [f"Stored {votes.stored} roll call(s), {votes.votes} vote(s)"] if votes.stored else []
     lines += [f"Votes skipped: {problem}" for problem in votes.problems[:5]]
+    return lines + tag_changed(app, summaries, tagger)
+
+
+def tag_changed(app: App, summaries: Sequence[SourceSummary],
+                tagger: Tagger | RankedTagger | None = None) -> list[str]:
+    """For the App's collaborative: tag new and changed bills, run its saved searches on them, bring dismissed
+    bills back to its queue when something material happened, and make the alerts that calls for."""
+    changed = sorted({bill_id for s in summaries for bill_id in s.changed_bill_ids})
+    event_ids = [e for s in summaries for e in s.event_ids]
+    lines: list[str] = []
     if not changed and not event_ids:
         return lines
     tagger = tagger or make_tagger(app.config)

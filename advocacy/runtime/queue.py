@@ -6,6 +6,12 @@ any number of them may run on any machines sharing the database.
 - One periodic task, `advocacy.tick`, every minute. Procrastinate defers it once per minute however many workers
   run (a row unique on task and timestamp in `procrastinate_periodic_defers`); its queueing lock keeps at most one
   tick waiting.
+- A host of several collaboratives (`[host] collaboratives`) is one queue: a worker has an App per collaborative
+  (one engine) and a task per job of each (`host_jobs`). The host's sources are scraped once, by the host file's
+  own scrape jobs, whose steps tag, alert and run saved searches for every collaborative; each other
+  collaborative's own jobs (digest, agenda, reminder, inbound) run on its own schedule under ids prefixed by its
+  slug (`north/digest`), so their locks and JobRun slots never meet another's. A send helper names its digest's
+  collaborative.
 - A tick reads the same job specs and triggers as the embedded scheduler (`job_specs`: cron in the collaborative's
   zone, every N days, every 10 minutes) and defers each job whose latest slot within
   `schedule.misfire_grace_minutes` has no run in the JobRun ledger yet, as that job's own task (`advocacy.job:<id>`,
@@ -45,7 +51,7 @@ from advocacy.models import JobRun, Mailing
 from advocacy.outbound.digest import join_digest
 from advocacy.runtime.health import WORKER_ALIVE
 from advocacy.runtime.jobs import Runner, Steps
-from advocacy.runtime.scheduler import JobSpec, job_specs
+from advocacy.runtime.scheduler import JobSpec, collaborative_jobs
 
 log = logging.getLogger("advocacy.runtime.queue")
 TICK = "advocacy.tick"
@@ -60,7 +66,8 @@ KEEP_FINISHED = timedelta(days=7)  # succeeded tasks are deleted after this, onc
 MAX_HELPERS = 16  # workers joining one send at most
 VERSION_NOTE = "procrastinate "  # the schema's version, kept as a comment on procrastinate_jobs
 
-StepsFor = Callable[[procrastinate.App], Steps]  # the steps, given the queue (the digest step defers helpers on it)
+# the steps of one collaborative's App, given the queue (the digest step defers helpers on it)
+StepsFor = Callable[[procrastinate.App, App], Steps]
 
 
 def job_task_name(job_id: str) -> str:
@@ -198,9 +205,13 @@ class NotSendingYet(Exception):
     """The send a helper was called to has not started yet (its members are being written): try again shortly."""
 
 
-def _send_task(app: App) -> Callable[[int], str]:
-    def send(mailing_id: int) -> str:
-        """Join the send of one digest: claim its pending members beside the worker sending it."""
+def _send_task(apps: Sequence[App]) -> Callable[..., str]:
+    by_slug = {app.config.collaborative.slug: app for app in apps}
+
+    def send(mailing_id: int, collaborative: str | None = None) -> str:
+        """Join the send of one digest (of the collaborative `collaborative`, by default the host file's own):
+        claim its pending members beside the worker sending it."""
+        app = by_slug[collaborative] if collaborative else apps[0]
         with app.sessions() as session:
             status = session.scalar(select(Mailing.status).where(Mailing.id == mailing_id))
         if status == "draft":
@@ -226,30 +237,41 @@ def call_for_help(app: App, queue: procrastinate.App) -> Callable[[int], list[in
             if session.scalar(select(Mailing.status).where(Mailing.id == mailing_id)) != "draft":
                 return []
         helpers = min(max(workers_alive(app) - 1, 0), MAX_HELPERS)
-        ids = [queue.tasks[SEND].defer(mailing_id=mailing_id) for _ in range(helpers)]
+        slug = app.config.collaborative.slug
+        ids = [queue.tasks[SEND].defer(mailing_id=mailing_id, collaborative=slug) for _ in range(helpers)]
         log_event(log, "send.helpers", logging.DEBUG, mailing=mailing_id, helpers=helpers)
         return ids
 
     return call
 
 
-def build_queue(app: App, steps_for: StepsFor) -> tuple[procrastinate.App, Runner]:
-    """The procrastinate App with a task per configured job, the send helpers' task and the periodic tick, and the
-    Runner they share."""
+def host_jobs(app: App, others: Sequence[App] = ()) -> list[tuple[App, list[JobSpec]]]:
+    """Each collaborative's App with its jobs: the host file's own (the scrapes and its own jobs, today's ids), then
+    each other collaborative's own jobs, their ids prefixed by its slug (`job_prefix`)."""
+    return [(one, collaborative_jobs(one)) for one in (app, *others)]
+
+
+def build_queue(app: App, steps_for: StepsFor, others: Sequence[App] = ()) -> tuple[procrastinate.App, Runner]:
+    """The procrastinate App with a task per configured job of every collaborative of the host (`app`, the host
+    file's own, and `others`), the send helpers' task and the periodic tick; and the host's own Runner (each
+    collaborative's jobs run on a Runner of its App)."""
     require_postgres(app)
     queue = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(app)),
                               periodic_defaults={"max_delay": grace(app).total_seconds()})
-    runner = Runner(app, steps_for(queue))
-    specs = job_specs(app.config)
-    for spec in specs:
-        lock = f"job:{spec.id}"
-        queue.task(name=job_task_name(spec.id), lock=lock, queueing_lock=lock)(_job_task(runner, spec))
-    queue.task(name=SEND, retry=procrastinate.RetryStrategy(max_attempts=120, wait=1,
-                                                            retry_exceptions={NotSendingYet}))(_send_task(app))
+    plan = host_jobs(app, others)
+    runners = [Runner(one, steps_for(queue, one)) for one, _specs in plan]
+    for runner, (_one, specs) in zip(runners, plan, strict=True):
+        for spec in specs:
+            lock = f"job:{spec.id}"
+            queue.task(name=job_task_name(spec.id), lock=lock, queueing_lock=lock)(_job_task(runner, spec))
+    queue.task(name=SEND, retry=procrastinate.RetryStrategy(max_attempts=120, wait=1, retry_exceptions={
+        NotSendingYet}))(_send_task([app, *others]))
+    configured = [spec.id for _one, specs in plan for spec in specs]
 
     def due(timestamp: int) -> list[str]:
-        defer_resumes(app, queue, runner)
-        return defer_due(app, queue, specs, datetime.fromtimestamp(timestamp, UTC))
+        defer_resumes(app, queue, runners[0], configured)
+        at = datetime.fromtimestamp(timestamp, UTC)
+        return [job for one, specs in plan for job in defer_due(one, queue, specs, at)]
 
     async def tick(timestamp: int) -> list[str]:
         await release_stalled(queue)
@@ -261,11 +283,12 @@ def build_queue(app: App, steps_for: StepsFor) -> tuple[procrastinate.App, Runne
     return queue, runner
 
 
-def defer_resumes(app: App, queue: procrastinate.App, runner: Runner) -> list[int]:
+def defer_resumes(app: App, queue: procrastinate.App, runner: Runner, configured: Sequence[str] | None = None
+                  ) -> list[int]:
     """At a worker's start and at each tick: runs left running by a worker that died (their job's lock is free) are
-    resumed once, as in `advocacy run`."""
+    resumed once, as in `advocacy run`. `configured`: the host's job ids (by default the App's own jobs)."""
     resumed = []
-    resumable = runner.recover(spec.id for spec in job_specs(app.config))
+    resumable = runner.recover(configured if configured is not None else [spec.id for spec in collaborative_jobs(app)])
     if resumable:  # helpers called to an interrupted send would join its resume before it marks the crash's rows
         for helper in queue.job_manager.list_jobs(task=SEND, status="todo"):
             assert helper.id is not None
@@ -279,7 +302,7 @@ def defer_resumes(app: App, queue: procrastinate.App, runner: Runner) -> list[in
     return resumed
 
 
-def start(app: App, queue: procrastinate.App, runner: Runner) -> list[int]:
+def start(app: App, queue: procrastinate.App, runner: Runner, configured: Sequence[str] | None = None) -> list[int]:
     """What a worker does before it takes tasks: fail the tasks of dead workers, defer the resumes of their runs."""
 
     async def release() -> None:
@@ -288,4 +311,4 @@ def start(app: App, queue: procrastinate.App, runner: Runner) -> list[int]:
 
     utils.async_to_sync(release)
     with queue.open():
-        return defer_resumes(app, queue, runner)
+        return defer_resumes(app, queue, runner, configured)

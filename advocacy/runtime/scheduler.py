@@ -94,10 +94,19 @@ class JobSpec:
     when: str  # the cadence as a person wrote it
 
 
-def job_specs(config: Config) -> list[JobSpec]:
-    """Every job the configuration asks for, with deterministic ids."""
+def job_prefix(slug: str, home: bool) -> str:
+    """What a collaborative's job ids start with: nothing for the host file's own (today's ids), `<slug>/` for
+    every other collaborative of the host, so their locks and slots in the JobRun ledger never meet."""
+    return "" if home else f"{slug}/"
+
+
+def job_specs(config: Config, prefix: str = "") -> list[JobSpec]:
+    """Every job the configuration asks for, with deterministic ids.
+
+    With a `prefix` (another collaborative of the host, `job_prefix`) only the jobs it owns, their ids prefixed:
+    the sources are the host's, scraped once by the host's own scrape jobs, which tag for every collaborative."""
     tz, s = config.collaborative.timezone, config.schedule
-    specs = [
+    specs = [] if prefix else [
         JobSpec(f"scrape:{source.name}", (f"scrape:{source.name}", "tag", "alerts", "billtext"),
                 crontab_trigger(source.schedule, tz),
                 f"scrape {source.name} ({source.kind}, {jcfg.code}), then tag, send alerts and fetch new bill text",
@@ -112,13 +121,20 @@ def job_specs(config: Config) -> list[JobSpec]:
         ("cutoff_reminder", EveryNDays(cutoff_reminder_first, s.call_every_days, tz),
          f"remind members that questions close {s.question_cutoff_hours} h before the call"),
     ]
-    specs += [JobSpec(job_id, (job_id,), trigger, description, str(trigger)) for job_id, trigger, description in cadence]
-    specs.append(JobSpec("inbound", ("inbound",), IntervalTrigger(
+    specs += [JobSpec(prefix + job_id, (job_id,), trigger, description, str(trigger))
+              for job_id, trigger, description in cadence]
+    specs.append(JobSpec(prefix + "inbound", ("inbound",), IntervalTrigger(
         # a fixed start, so the same config makes the same trigger (and a restart keeps its next run)
         minutes=10, start_date=datetime(2000, 1, 1, tzinfo=ZoneInfo(tz)), timezone=ZoneInfo(tz)),
                          "parse replies stored but not parsed; poll the IMAP mailbox when one is configured",
                          "every 10 minutes"))
     return specs
+
+
+def collaborative_jobs(app: App) -> list[JobSpec]:
+    """The App's jobs as every scheduler names them: all of them for the host file's own collaborative, only its
+    own (prefixed by its slug) for another of the host's."""
+    return job_specs(app.config, job_prefix(app.config.collaborative.slug, app.home))
 
 
 class StepExecutor(BaseExecutor):

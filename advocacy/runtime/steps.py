@@ -3,7 +3,7 @@ wakes it up, and a resumed run after a crash does nothing twice (delivery rows g
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from advocacy.app import App
 from advocacy.collect.billtext import fetch_texts
@@ -17,7 +17,7 @@ from advocacy.outbound.digest import NothingNew, create_digest, last_sent_digest
 from advocacy.outbound.reminders import send_cutoff_reminder
 from advocacy.outbound.sending import SendInProgress
 from advocacy.runtime.jobs import StepResult
-from advocacy.runtime.pipeline import after_scrape, make_tagger, ranker_path, tagging_turn
+from advocacy.runtime.pipeline import after_scrape, make_tagger, ranker_path, tag_changed, tagging_turn
 from advocacy.schedule import previous_digest
 from advocacy.tagging.learning import learn, retrain_due
 from advocacy.tagging.store import stale_bill_ids, tag_bills
@@ -25,12 +25,15 @@ from advocacy.tagging.tagger import Tagger
 from digests.render import EmailRenderer
 
 
-def scrape(app: App, source_name: str) -> StepResult:
-
+def scrape(app: App, source_name: str, others: Sequence[App] = ()) -> StepResult:
+    """Scrape one source for the host, then tag what changed for the App's collaborative and each of `others`
+    (the host's other collaboratives): one scrape feeds every collaborative's queue."""
     for jcfg, source in app.config.sources():
         if source.name == source_name:
             summary = run_source(app, jcfg, source)
             lines = after_scrape(app, [summary])
+            for other in others:
+                tag_changed(other, [summary])
             return StepResult(
                 ok=summary.status != "failed",
                 counts={"fetched": summary.fetched, "not_modified": summary.not_modified,
@@ -44,13 +47,16 @@ def scrape(app: App, source_name: str) -> StepResult:
 TEXTS_PER_STEP = 300  # at the polite one request a second, five minutes of a scrape job at most
 
 
-def billtext(app: App) -> StepResult:
-    """Fetch the text of versions that have none yet; saved searches then look at the new text.
+def billtext(app: App, others: Sequence[App] = ()) -> StepResult:
+    """Fetch the text of versions that have none yet (for the host); each collaborative's saved searches (the
+    App's and `others'`) then look at the new text.
 
     A version whose text cannot be extracted is recorded with its reason and skipped: not a failed step."""
     report = fetch_texts(app, limit=TEXTS_PER_STEP)
-    with app.transaction() as session:
-        matched = apply_saved_searches(session, report.bill_ids, app.now())
+    matched = []
+    for each in (app, *others):
+        with each.transaction() as session:
+            matched += apply_saved_searches(session, report.bill_ids, each.now())
     return StepResult(counts={"fetched": report.fetched, "extracted": report.extracted, "reused": report.reused,
                               "not_extracted": len(report.problems), "saved_search_matches": len(matched)},
                       note="; ".join(report.problems[:3]))
@@ -146,3 +152,21 @@ def inbound(app: App) -> StepResult:
         counts["imap_stored"] = report.stored
         errors = report.errors
     return StepResult(ok=not errors, counts=counts, note="; ".join(errors[:3]))
+
+
+def for_each(step: Callable[[App], StepResult], others: Sequence[App]) -> Callable[[App], StepResult]:
+    """`step` done for the App it is given, then for each of `others` (the host's other collaboratives), its
+    counts summed; the first failure is the result's note."""
+    if not others:
+        return step
+
+    def every(app: App) -> StepResult:
+        results = [step(each) for each in (app, *others)]
+        counts: dict[str, int] = {}
+        for result in results:
+            for key, value in result.counts.items():
+                counts[key] = counts.get(key, 0) + value
+        failed = [r.note for r in results if not r.ok]
+        return StepResult(ok=not failed, counts=counts, note="; ".join(failed[:3]) or results[0].note)
+
+    return every
