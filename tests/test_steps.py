@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from advocacy.app import App
 from advocacy.runtime import steps
@@ -72,3 +73,23 @@ def test_the_cutoff_reminder_goes_once_to_members_who_have_not_asked_in_the_coll
     assert asker_email not in {m["To"].addresses[0].addr_spec for m in sent}
     body = sent[0].get_body(("plain",)).get_content()
     assert "close Wednesday, Dec 2, 10:00 a.m. ET" in " ".join(body.split())
+
+
+def test_a_step_that_raises_for_one_collaborative_of_a_host_leaves_the_others_to_run() -> None:
+    def apps(*slugs: str) -> list[App]:
+        return [SimpleNamespace(config=SimpleNamespace(collaborative=SimpleNamespace(slug=s))) for s in slugs]  # type: ignore[misc]
+
+    done: list[str] = []
+
+    def step(app: App) -> steps.StepResult:
+        slug = app.config.collaborative.slug
+        if slug == "north":
+            raise RuntimeError("the north tagging rules are broken")
+        done.append(slug)
+        return steps.StepResult(counts={"tagged": 2})
+
+    host, north, south = apps("default", "north", "south")
+    result = steps.for_each(step, [north, south])(host)
+    assert done == ["default", "south"]
+    assert (result.ok, dict(result.counts)) == (False, {"tagged": 4})
+    assert result.note == "north: the north tagging rules are broken"

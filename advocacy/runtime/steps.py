@@ -3,6 +3,7 @@ wakes it up, and a resumed run after a crash does nothing twice (delivery rows g
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 from advocacy.app import App
@@ -24,6 +25,8 @@ from advocacy.tagging.store import stale_bill_ids, tag_bills
 from advocacy.tagging.tagger import Tagger
 from digests.render import EmailRenderer
 
+log = logging.getLogger("advocacy.runtime.steps")
+
 
 def scrape(app: App, source_name: str, others: Sequence[App] = ()) -> StepResult:
     """Scrape one source for the host, then tag what changed for the App's collaborative and each of `others`
@@ -31,15 +34,22 @@ def scrape(app: App, source_name: str, others: Sequence[App] = ()) -> StepResult
     for jcfg, source in app.config.sources():
         if source.name == source_name:
             summary = run_source(app, jcfg, source)
-            lines = after_scrape(app, [summary])
+            lines, failed = after_scrape(app, [summary]), []
             for other in others:
-                tag_changed(other, [summary])
+                try:
+                    tag_changed(other, [summary])
+                except Exception:  # one collaborative's failure leaves the others' tagging to run
+                    log.exception("tagging after scrape %s failed for collaborative %s", source_name,
+                                  other.config.collaborative.slug)
+                    failed.append(other.config.collaborative.slug)
             return StepResult(
-                ok=summary.status != "failed",
+                ok=summary.status != "failed" and not failed,
                 counts={"fetched": summary.fetched, "not_modified": summary.not_modified,
                         "new_bills": summary.new_bills, "updated_bills": summary.updated_bills,
                         "events": summary.events},
-                note="; ".join([*summary.errors[:3], *lines[:1]]),
+                note="; ".join([*summary.errors[:3], *lines[:1],
+                                *([f"tagging failed for {', '.join(failed)} (the tag job catches up)"]
+                                  if failed else [])]),
             )
     raise KeyError(f"no source named {source_name!r} in the configuration")
 
@@ -156,12 +166,20 @@ def inbound(app: App) -> StepResult:
 
 def for_each(step: Callable[[App], StepResult], others: Sequence[App]) -> Callable[[App], StepResult]:
     """`step` done for the App it is given, then for each of `others` (the host's other collaboratives), its
-    counts summed; the first failure is the result's note."""
+    counts summed; the first failure is the result's note. One collaborative's step that raises is logged and
+    counted failed; the others' still run."""
     if not others:
         return step
 
+    def guarded(each: App) -> StepResult:
+        try:
+            return step(each)
+        except Exception as exc:  # reported in the result; the other collaboratives go on
+            log.exception("step failed for collaborative %s", each.config.collaborative.slug)
+            return StepResult(ok=False, note=f"{each.config.collaborative.slug}: {exc}")
+
     def every(app: App) -> StepResult:
-        results = [step(each) for each in (app, *others)]
+        results = [guarded(each) for each in (app, *others)]
         counts: dict[str, int] = {}
         for result in results:
             for key, value in result.counts.items():
