@@ -64,6 +64,8 @@ class Collaborative(_Model):
     contact_email: str
     website: str = ""
     base_url: str = "http://127.0.0.1:8000"  # where links in emails point: the web app's public address
+    # The host's jurisdictions whose bills this collaborative follows (its tagger reads them); empty: every one.
+    jurisdictions: list[str] = Field(default_factory=list)
 
     _tz = field_validator("timezone")(_zone)
 
@@ -328,6 +330,22 @@ class Config(_Model):
 
     def sources(self) -> list[tuple[JurisdictionConfig, Source]]:
         return [(j, s) for j in self.jurisdictions for s in j.sources]
+
+    def followed(self) -> list[str] | None:
+        """The jurisdiction codes whose bills this collaborative follows; None: every one of the host's."""
+        return list(self.collaborative.jurisdictions) or None
+
+    def follows(self, code: str) -> bool:
+        return not self.collaborative.jurisdictions or code in self.collaborative.jurisdictions
+
+    @model_validator(mode="after")
+    def _followed_are_the_hosts(self) -> Config:
+        codes = {j.code for j in self.jurisdictions}
+        unknown = [code for code in self.collaborative.jurisdictions if code not in codes]
+        if unknown:
+            raise ValueError(f"[collaborative] jurisdictions: {', '.join(unknown)} not among the host's "
+                             f"[[jurisdictions]] ({', '.join(sorted(codes)) or 'none'})")
+        return self
 
     @model_validator(mode="after")
     def _queue_on_postgres(self) -> Config:

@@ -3,18 +3,18 @@ the time of one scrape-tag-send cycle, the tasks run per second, and the copies 
 stand-in (duplicates and missing must be 0).
 
     .venv/bin/python bench/scale.py [--jurisdictions 10] [--bills 200] [--collaboratives 4] [--members 2000]
-        [--workers 1 2 4] [--latency 0.2]
+        [--follow 1] [--workers 1 2 4] [--latency 0.2]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--schema bench_scale]
 
-The issue's full size: `--jurisdictions 50 --collaboratives 200 --members 20000` (long: every scrape tags for
-every collaborative).
+The issue's full size: `--jurisdictions 50 --collaboratives 200 --members 20000` (each collaborative but the host
+file's own following one state, `--follow 1`; the host file's own follows all 50).
 
 The host: `--jurisdictions` states, each with an Open States source answering `--bills` bills (20 a page) from a
 local stand-in, and `--collaboratives` collaboratives (the host file's own and one file each, `[host]
 collaboratives`) sharing `--members` members between them, each its own. Each worker count gets a fresh schema and
 real `advocacy worker` processes, each serving the whole host. The cycle, as the workers' tick would defer it:
-every source's scrape job at once (scrape once for the host, then tag, alerts and bill text for every
-collaborative: one task each), then, once all are done, every collaborative's digest job (`digest`,
+every source's scrape job at once (scrape once for the host and tag for the host file's own collaborative, then
+one `advocacy.tag` task for each other collaborative following that state), then, once all are done and tagged, every collaborative's digest job (`digest`,
 `c002/digest`...), whose sends the other workers join (`advocacy.send` tasks). Timed from the first deferral to the
 last digest's last member. `--latency` makes every answer of both stand-ins take that long, as a remote server's
 round trip does. Wall time only (the work is in the worker processes); the floor is one worker: the ratio is N
@@ -50,7 +50,7 @@ from advocacy import db  # noqa: E402
 from advocacy.app import App  # noqa: E402
 from advocacy.config import Secrets, load_host  # noqa: E402
 from advocacy.models import JobRun, Member  # noqa: E402
-from advocacy.runtime.queue import conninfo, ensure_schema, host_jobs, job_task_name  # noqa: E402
+from advocacy.runtime.queue import TAG, conninfo, ensure_schema, host_jobs, job_task_name  # noqa: E402
 from bench.digest_send import KEY  # noqa: E402
 from bench.harness import ROOT, Measure, Row, report  # noqa: E402
 from bench.send_workers import scratch  # noqa: E402
@@ -137,18 +137,27 @@ def slug(k: int) -> str:
     return f"c{k:03d}"
 
 
-def collaborative_file(folder: Path, k: int) -> str:
+def followed(k: int, jurisdictions: int, follow: int) -> list[str]:
+    """The codes collaborative `k` follows: `follow` of the host's `jurisdictions`, round the states in turn (0:
+    every one, as the host file's own does)."""
+    if follow == 0:
+        return []
+    return [STATES[(k - 2 + n) % jurisdictions] for n in range(min(follow, jurisdictions))]
+
+
+def collaborative_file(folder: Path, k: int, follows: list[str]) -> str:
     """The file of the host's collaborative number `k` (from 2: the host file's own is the first)."""
     (folder / f"{slug(k)}.toml").write_text(
         f'[collaborative]\nslug = "{slug(k)}"\nname = "Collaborative {k}"\ntimezone = "America/New_York"\n'
         f'postal_address = "{k} Main Street, Columbus, OH 43215"\ncontact_email = "advocate@{slug(k)}.example.org"\n'
-        f'base_url = "https://{slug(k)}.example.org"\n')
+        f'base_url = "https://{slug(k)}.example.org"\njurisdictions = {json.dumps(follows)}\n')
     return f"{slug(k)}.toml"
 
 
-def host_config(folder: Path, jurisdictions: int, openstates: str, collaboratives: int = 1) -> Path:
-    """config.toml with its jurisdictions replaced by the generated ones, on the queue, with `collaboratives`
-    collaboratives (its own and one file each)."""
+def host_config(folder: Path, jurisdictions: int, openstates: str, collaboratives: int = 1, follow: int = 0
+                ) -> Path:
+    """config.toml with its jurisdictions replaced by the generated ones, on the queue, with `collaborative`
+    collaboratives (its own, following every jurisdiction, and one file each, following `follow`)."""
     base = (ROOT / "config.toml").read_text()
     head, tail = base[:base.index("[[jurisdictions]]")], base[base.index("[tagging]"):]
     blocks = [f'[[jurisdictions]]\ncode = "{code}"\nname = "{code}"\ntimezone = "America/New_York"\n'
@@ -156,7 +165,7 @@ def host_config(folder: Path, jurisdictions: int, openstates: str, collaborative
               f'kind = "openstates"\nschedule = "{NEVER}"\n[jurisdictions.sources.options]\n'
               f'base_url = "{openstates}"\njurisdiction = "{code}"\n' for code in STATES[:jurisdictions]]
     path = folder / "config.toml"
-    files = [collaborative_file(folder, k) for k in range(2, collaboratives + 1)]
+    files = [collaborative_file(folder, k, followed(k, jurisdictions, follow)) for k in range(2, collaboratives + 1)]
     path.write_text(head + "\n".join(blocks) + "\n" + tail + '\n[queue]\nbackend = "procrastinate"\n'
                     + f"\n[host]\ncollaboratives = {json.dumps(files)}\n")
     return path
@@ -197,6 +206,13 @@ def finished_runs(app: App, jobs: str) -> int:
             JobRun.status.in_(("ok", "failed")), JobRun.job.like(jobs))) or 0
 
 
+def tagging_left(app: App) -> int:
+    """`advocacy.tag` tasks waiting or running."""
+    with app.engine.connect() as conn:
+        return int(conn.scalar(text("SELECT count(*) FROM procrastinate_jobs WHERE task_name = :task AND status "
+                                    "IN ('todo', 'doing')"), {"task": TAG}) or 0)
+
+
 def cycle(apps: list[App], queue: procrastinate.App, env: dict[str, str], workers: int, logs: Path
           ) -> tuple[float, float, int]:
     """(cycle seconds, scrape-and-tag seconds, tasks run) with `workers` worker processes."""
@@ -217,6 +233,7 @@ def cycle(apps: list[App], queue: procrastinate.App, env: dict[str, str], worker
                 lock = f"job:scrape:{name}"
                 queue.configure_task(job_task_name(f"scrape:{name}"), lock=lock, queueing_lock=lock).defer(slot=slot)
             wait_for(lambda: finished_runs(app, "scrape:%") == len(sources), "every scrape job", 3600, processes)
+            wait_for(lambda: tagging_left(app) == 0, "every collaborative's tagging", 3600, processes)
             scraped = time.perf_counter() - start
             for job in digests:
                 queue.configure_task(job_task_name(job), lock=f"job:{job}", queueing_lock=f"job:{job}").defer(slot=slot)
@@ -240,8 +257,8 @@ def run(folder: Path, args: argparse.Namespace, workers: int) -> tuple[float, fl
     with OpenStatesStandIn(args.bills, args.latency) as openstates, \
             SendGridStandIn(api_key=KEY, keep_payloads=False) as sendgrid:
         sendgrid.latency = args.latency
-        env = environment(host_config(folder, args.jurisdictions, openstates.url, args.collaboratives), url,
-                          sendgrid.url)
+        env = environment(host_config(folder, args.jurisdictions, openstates.url, args.collaboratives, args.follow),
+                          url, sendgrid.url)
         home, *others = load_host(Path(env["ADVOCACY_CONFIG"]), env={k: v for k, v in env.items()
                                                                      if k.startswith("ADVOCACY_")})
         app = App(home, secrets=Secrets.from_env({}), clock=FakeClock(TEST_NOW), database_url=url)
@@ -280,6 +297,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--collaboratives", type=int, default=4, help="collaboratives on the host")
+    parser.add_argument("--follow", type=int, default=1,
+                        help="jurisdictions each collaborative but the host file's own follows (0: all)")
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--schema", default="bench_scale")
     args = parser.parse_args()
@@ -293,7 +312,8 @@ def main() -> int:
         for workers in args.workers:
             wall, scraped, tasks, outcome, duplicates, missing, failed = run(folder, args, workers)
             one = one or wall
-            size = f"{args.jurisdictions}x{args.bills} {args.collaboratives}c {args.members}m x{workers}"
+            size = (f"{args.jurisdictions}x{args.bills} {args.collaboratives}c follow {args.follow or 'all'} "
+                    f"{args.members}m x{workers}")
             row = Row("scale cycle", size, Measure(wall, wall, 0.0), Measure(one, one, 0.0),
                       note=f"speed-up {one / wall:.2f}x over 1 worker; scrape+tag {scraped:.1f} s, send "
                            f"{wall - scraped:.1f} s; {tasks} tasks, {tasks / wall:.2f} tasks/s; {duplicates} "

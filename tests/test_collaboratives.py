@@ -23,15 +23,18 @@ from starlette.testclient import TestClient
 
 from advocacy.app import App
 from advocacy.cli import cli
-from advocacy.config import ConfigError, load_config, load_host
+from advocacy.collect.ingest import Store, ensure_jurisdiction
+from advocacy.config import ConfigError, Secrets, load_config, load_host
 from advocacy.curation.decisions import queue
 from advocacy.curation.search import search
 from advocacy.inbound.intake import store_raw
-from advocacy.models import Curation, Mailing, Member, Question, StaffUser
+from advocacy.models import Bill, BillRelevance, Curation, Mailing, Member, Question, StaffUser
+from advocacy.runtime import steps as step
+from advocacy.runtime.pipeline import tag_changed
 from advocacy.web.app import healthz_route, host_app
 from advocacy.web.routing import GuardedRoute
 from tests.collaboratives import NORTH, OwnedIds, host_apps, host_config, seed_owned, snapshot, tag_stale
-from tests.factories import FakeClock, build_world, curate_bill
+from tests.factories import FakeClock, build_world, curate_bill, funding_bill
 from tests.httpserver import FixtureServer
 from tests.test_scrape import ohio, run, serve_ohio
 from tests.websupport import (
@@ -45,6 +48,7 @@ from tests.websupport import (
     text_of,
     web_app,
 )
+from vocabulary.records import ScrapeResult
 
 
 @pytest.fixture
@@ -310,3 +314,39 @@ def test_advocacy_web_every_collaborative_serves_the_hosts_collaboratives_by_hos
     result = CliRunner().invoke(cli, ["--config", str(host_config(tmp_path)), "web", "--every-collaborative"], env=env)
     assert result.exit_code == 0, result.output
     assert sorted(route.host for route in served[0].routes) == ["127.0.0.1", "north.example.org"]  # type: ignore[attr-defined]
+
+
+FEDERAL = '\n[[jurisdictions]]\ncode = "US"\nname = "United States Congress"\ntimezone = "America/New_York"\nsessions = ["119"]\n'
+
+
+def test_a_collaborative_tags_only_the_bills_of_the_jurisdictions_it_follows(tmp_path: Path, db_url: str,
+                                                                            clock: FakeClock) -> None:
+    north_federal = NORTH.replace('base_url = "https://north.example.org"\n',
+                                  'base_url = "https://north.example.org"\njurisdictions = ["US"]\n')
+    path = host_config(tmp_path, north_federal)
+    path.write_text(path.read_text() + FEDERAL)
+    home_config, north_config = load_host(path, env={})
+    assert (home_config.followed(), north_config.followed()) == (None, ["US"])
+    home = App(home_config, secrets=Secrets.from_env({}), clock=clock, database_url=db_url)
+    north = home.beside(north_config)
+    build_world(home, home.now())  # Ohio's bills, stored for the host and tagged for home
+    with home.transaction() as session:
+        us = ensure_jurisdiction(session, "US", "United States Congress", "America/New_York")
+        federal = Store(session, us, source="test", now=home.now()).store_result(ScrapeResult(bills=(
+            funding_bill(jurisdiction="US", session="119", identifier="HR 5"),)))
+    assert step.tag(north).counts["tagged"] == 1  # the federal bill; none of Ohio's five
+    with north.sessions() as session:
+        assert set(session.scalars(select(BillRelevance.bill_id))) == set(federal.changed_bill_ids)
+    assert step.tag(home).counts["tagged"] == 1  # home follows every jurisdiction: the federal bill too
+    with home.sessions() as session:
+        ohio = list(session.scalars(select(Bill.id).where(Bill.id.not_in(federal.changed_bill_ids))))
+    assert len(ohio) == 5
+    assert tag_changed(north, ohio, [])[0].startswith("Tagged 0 new or changed bill(s)")  # a scrape of Ohio's
+    home.engine.dispose()
+
+
+def test_a_collaborative_cannot_follow_a_jurisdiction_the_host_does_not_collect(tmp_path: Path) -> None:
+    texas = NORTH.replace('base_url = "https://north.example.org"\n',
+                          'base_url = "https://north.example.org"\njurisdictions = ["TX"]\n')
+    with pytest.raises(ConfigError, match=r"north.toml: .*jurisdictions: TX not among the host's \[\[jurisdictions\]\] \(OH\)"):
+        load_host(host_config(tmp_path, texas), env={})

@@ -17,17 +17,17 @@ import procrastinate
 import pytest
 import time_machine
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from advocacy.app import App, system_clock
 from advocacy.cli import EXIT_CONFIG, cli
-from advocacy.cli.service import pipeline_steps
+from advocacy.cli.worker import host_steps
 from advocacy.config import Config, Secrets, load_host
 from advocacy.models import BillRelevance, JobRun
 from advocacy.runtime import steps as step
 from advocacy.runtime.jobs import StepResult
 from advocacy.runtime.pipeline import ranker_path, tagging_turn
-from advocacy.runtime.queue import build_queue, call_for_help, ensure_schema, host_jobs
+from advocacy.runtime.queue import TAG, build_queue, ensure_schema, host_jobs, release_stalled, tag_elsewhere
 from advocacy.runtime.scheduler import collaborative_jobs, job_specs
 from tests.collaboratives import host_config, tag_stale
 from tests.factories import MEMBERS_CSV, import_members
@@ -66,11 +66,7 @@ def worker(configs: list[Config], url: str) -> tuple[list[App], procrastinate.Ap
     home = App(configs[0], secrets=Secrets.from_env({"SENDGRID_API_KEY": KEY}), clock=system_clock,
                database_url=url)
     others = [home.beside(config) for config in configs[1:]]
-
-    def steps_for(queue: procrastinate.App, one: App):  # type: ignore[no-untyped-def]
-        return pipeline_steps(one, call_for_help(one, queue), others=others if one is home else ())
-
-    queue, _runner = build_queue(home, steps_for, others)
+    queue, _runner = build_queue(home, host_steps(home, others), others)
     return [home, *others], queue
 
 
@@ -101,6 +97,10 @@ def test_one_tick_on_a_host_of_two_scrapes_ohio_once_tags_both_queues_and_mails_
         assert first == sorted([("digest", "ok"), ("inbound", "ok"), ("north/digest", "ok"), ("north/inbound", "ok"),
                                 ("scrape:ohio-legislature", "ok")])
         assert len(server.requests_to(f"{API}/")) == 1  # Ohio's bill list: one scrape for the host
+        with home.engine.connect() as conn:  # each collaborative's tagging: its own task, on whichever worker took it
+            assert sorted(conn.execute(text("SELECT args->>'collaborative', status::text FROM procrastinate_jobs "
+                                            "WHERE task_name = :task"), {"task": TAG}).all()) == [
+                ("default", "succeeded"), ("north", "succeeded")]
         for app in (home, north):  # both queues tagged, nothing left for either collaborative's catch-up
             with app.sessions() as session:
                 assert session.scalar(select(func.count(BillRelevance.id))) == 3
@@ -163,3 +163,30 @@ def test_one_collaboratives_tagging_does_not_wait_for_anothers(tmp_path: Path, d
         other.join(timeout=30)
         assert not other.is_alive() and done and done[0].ok  # it did not wait for the host's turn
     home.engine.dispose()
+
+
+def test_a_tag_task_whose_worker_died_is_deferred_again_with_the_same_changes(tmp_path: Path, db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        pytest.skip("the task queue runs on PostgreSQL only")
+    with FixtureServer() as server, SendGridStandIn(api_key=KEY) as sendgrid:
+        configs = host(host_files(tmp_path, server), db_url, sendgrid)
+        (home, north), queue = worker(configs, db_url)
+        ensure_schema(home)
+        with queue.open():
+            tag_elsewhere(queue)(north, [3, 1], [7])
+        with home.engine.begin() as conn:  # a worker took it, then died: its heartbeat is an hour old
+            dead = conn.scalar(text("INSERT INTO procrastinate_workers (last_heartbeat) "
+                                    "VALUES (now() - interval '1 hour') RETURNING id"))
+            conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w"), {"w": dead})
+
+        async def release() -> list[int]:
+            async with queue.open_async():
+                return await release_stalled(queue)
+
+        assert len(asyncio.run(release())) == 1
+        with home.engine.connect() as conn:
+            rows = conn.execute(text("SELECT status::text, lock, args FROM procrastinate_jobs WHERE task_name = :t "
+                                     "ORDER BY id"), {"t": TAG}).all()
+        changes = {"collaborative": "north", "bill_ids": [3, 1], "event_ids": [7]}
+        assert [tuple(row) for row in rows] == [("failed", "tag:north", changes), ("todo", "tag:north", changes)]
+        home.engine.dispose()

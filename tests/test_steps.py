@@ -100,14 +100,15 @@ def test_a_step_that_raises_for_one_collaborative_of_a_host_leaves_the_others_to
 def test_a_scrape_whose_tagging_raises_for_one_collaborative_still_tags_the_hosts_others(
         monkeypatch: pytest.MonkeyPatch) -> None:
     def app(slug: str, sources: tuple = ()) -> App:
-        config = SimpleNamespace(collaborative=SimpleNamespace(slug=slug), sources=lambda: sources)
+        config = SimpleNamespace(collaborative=SimpleNamespace(slug=slug), sources=lambda: sources,
+                                 follows=lambda code: True)
         return SimpleNamespace(config=config)  # type: ignore[return-value]
 
     summary = SimpleNamespace(status="ok", fetched=1, not_modified=0, new_bills=1, updated_bills=0, events=1,
-                              errors=[])
+                              errors=[], changed_bill_ids=[7], event_ids=[3])
     tagged: list[str] = []
 
-    def tag_changed(each: App, summaries: list) -> list[str]:
+    def tag_changed(each: App, changed: list, event_ids: list) -> list[str]:
         if each.config.collaborative.slug == "north":
             raise RuntimeError("broken rules")
         tagged.append(each.config.collaborative.slug)
@@ -116,7 +117,7 @@ def test_a_scrape_whose_tagging_raises_for_one_collaborative_still_tags_the_host
     monkeypatch.setattr(steps, "run_source", lambda app, jcfg, source: summary)
     monkeypatch.setattr(steps, "after_scrape", lambda app, summaries: ["Tagged 1 new or changed bill(s)"])
     monkeypatch.setattr(steps, "tag_changed", tag_changed)
-    host = app("default", ((None, SimpleNamespace(name="ohio")),))
+    host = app("default", ((SimpleNamespace(code="OH"), SimpleNamespace(name="ohio")),))
     result = steps.scrape(host, "ohio", [app("north"), app("south")])
     assert tagged == ["south"]
     assert not result.ok and "tagging failed for north" in result.note

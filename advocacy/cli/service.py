@@ -32,21 +32,25 @@ DEFAULT_STOP_TIMEOUT = 60.0  # keep below systemd's TimeoutStopSec (90 s by defa
 # -- the composition root for scheduled work -------------------------------------------------------------------
 
 def pipeline_steps(app: App, call_for_help: Callable[[int], object] | None = None,
-                   others: Sequence[App] = ()) -> Steps:
+                   others: Sequence[App] = (), tag_elsewhere: step.TagElsewhere | None = None) -> Steps:
     """Step name -> function, for every job the scheduler may wake up (see `advocacy.runtime.scheduler.job_specs`).
 
     Each step is `(app) -> StepResult`, idempotent, and decides from the database what is due: the scheduler
     only wakes it up. Steps that send write their per-member delivery rows before sending. On the task queue,
     `call_for_help` lets the digest step ask other workers to share its send (`advocacy.runtime.queue`). For the
     host's own collaborative on a host of several, `others` are the other collaboratives' Apps: the steps of a
-    scrape job (scrape, tag, alerts, bill text) do their part for each of them too.
+    scrape job (scrape, tag, alerts, bill text) do their part for each of them too; with `tag_elsewhere` (the task
+    queue's), the scrape hands the others' tagging to it, and their catch-up is done there too.
     """
     steps = Steps()
     for _jcfg, source in app.config.sources():
-        steps.add(f"scrape:{source.name}", partial(step.scrape, source_name=source.name, others=others))
-    steps.add("tag", step.for_each(step.tag, others))
+        steps.add(f"scrape:{source.name}", partial(step.scrape, source_name=source.name, others=others,
+                                                   tag_elsewhere=tag_elsewhere))
+    # on the queue each collaborative's tagging is a task; the steps never wait for one another's turn
+    wait = tag_elsewhere is None
+    steps.add("tag", step.for_each(partial(step.tag, wait=wait), others if wait else ()))
     steps.add("billtext", partial(step.billtext, others=others))
-    steps.add("alerts", step.for_each(step.alerts, others))
+    steps.add("alerts", step.for_each(partial(step.alerts, wait=wait), others))
     steps.add("digest", partial(step.digest, call_for_help=call_for_help))
     steps.add("agenda", step.agenda)
     steps.add("cutoff_reminder", step.cutoff_reminder)

@@ -31,9 +31,9 @@ def _run(app: App, everything: bool) -> None:
     tagger = make_tagger(app.config)
     with app.transaction() as session:
         if everything:
-            report = retag_all(session, tagger, app.now())
+            report = retag_all(session, tagger, app.now(), jurisdictions=app.config.followed())
         else:
-            report = tag_bills(session, tagger, stale_bill_ids(session), app.now())
+            report = tag_bills(session, tagger, stale_bill_ids(session, app.config.followed()), app.now())
     click.echo(f"Tagged {report.tagged} bill(s); {report.relevant} relevant.")
     for moved in report.moved_in:
         click.echo(f"  in:  {moved.identifier} ({moved.score:.2f}) {moved.title}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from collections.abc import Sequence
 
 import click
 import procrastinate
@@ -20,13 +21,27 @@ from advocacy.runtime.queue import (
     HEARTBEAT_S,
     POLL_S,
     STALLED_AFTER_S,
+    StepsFor,
     build_queue,
     call_for_help,
     ensure_schema,
     host_jobs,
     log,
     start,
+    tag_elsewhere,
 )
+
+
+def host_steps(app: App, others: Sequence[App]) -> StepsFor:
+    """The steps of each collaborative of the host on the queue: the host file's own scrape for all (handing the
+    others' tagging to `advocacy.tag` tasks), every collaborative's digest calling other workers to its send."""
+
+    def steps_for(queue: procrastinate.App, one: App) -> Steps:
+        home = one is app
+        return pipeline_steps(one, call_for_help(one, queue), others=others if home else (),
+                              tag_elsewhere=tag_elsewhere(queue) if home and others else None)
+
+    return steps_for
 
 
 @click.command("worker")
@@ -51,13 +66,9 @@ def worker(ctx: click.Context, concurrency: int, log_format: str) -> None:
                     '(with backend = "embedded", `advocacy run` runs the jobs itself)', fg="red", err=True)
         sys.exit(EXIT_CONFIG)
     app, *others = state.host_apps()
-
-    def steps_for(queue: procrastinate.App, one: App) -> Steps:
-        return pipeline_steps(one, call_for_help(one, queue), others=others if one is app else ())
-
     try:
         ensure_schema(app)
-        queue, runner = build_queue(app, steps_for, others)
+        queue, runner = build_queue(app, host_steps(app, others), others)
     except ConfigError as exc:
         click.secho(f"configuration error: {exc}", fg="red", err=True)
         sys.exit(EXIT_CONFIG)

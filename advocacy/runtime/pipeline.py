@@ -19,7 +19,7 @@ from advocacy.models import DEFAULT_SLUG, ChangeEvent
 from advocacy.models.tenancy import COLLABORATIVE
 from advocacy.outbound.alerts import create_alerts
 from advocacy.tagging.learning import RankedTagger, load_model
-from advocacy.tagging.store import tag_bills
+from advocacy.tagging.store import followed_bill_ids, tag_bills
 from advocacy.tagging.tagger import Tagger
 
 
@@ -38,38 +38,53 @@ def make_tagger(config: Config) -> Tagger | RankedTagger:
     return rules if stored is None else RankedTagger(rules, stored.ranker)
 
 
-def tagging_turn(session: Session) -> None:
+def tagging_turn(session: Session, wait: bool = True) -> bool:
     """Wait for this transaction's turn to tag for its collaborative (PostgreSQL: an advisory lock until it commits).
     Two workers tagging for one collaborative at once, e.g. one scrape's catch-up `tag` step and another's new
     bills, would write the same bill's tags twice; two collaboratives' tags are separate rows, so each has its own
-    turn. On SQLite the database itself has one writer at a time."""
-    if session.get_bind().dialect.name == "postgresql":
-        schema = str(session.scalar(text("SELECT current_schema()")) or "public")
-        collaborative = session.info.get(COLLABORATIVE)
-        name = "tagging" if collaborative is None else f"tagging:{collaborative}"
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": advisory_key(name, schema)})
+    turn. On SQLite the database itself has one writer at a time. With `wait=False`, False at once when another
+    transaction has the turn (its holder is tagging and will make the alerts that calls for)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    schema = str(session.scalar(text("SELECT current_schema()")) or "public")
+    collaborative = session.info.get(COLLABORATIVE)
+    key = advisory_key("tagging" if collaborative is None else f"tagging:{collaborative}", schema)
+    if wait:
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        return True
+    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}))
 
 
 def after_scrape(app: App, summaries: Sequence[SourceSummary], tagger: Tagger | RankedTagger | None = None) -> list[str]:
     """Store the roll calls the scrape found (shared), then `tag_changed` for the App's collaborative."""
+    return store_votes(app, summaries) + tag_changed(app, *changes(summaries), tagger)
+
+
+def store_votes(app: App, summaries: Sequence[SourceSummary]) -> list[str]:
+    """Store the roll calls the scrapes of `summaries` found (shared by the host's collaboratives)."""
     votes = store_run_votes(app, [(s.name, s.run_id) for s in summaries if s.status != "failed"])
     lines: list[str] = [f"Stored {votes.stored} roll call(s), {votes.votes} vote(s)"] if votes.stored else []
-    lines += [f"Votes skipped: {problem}" for problem in votes.problems[:5]]
-    return lines + tag_changed(app, summaries, tagger)
+    return lines + [f"Votes skipped: {problem}" for problem in votes.problems[:5]]
 
 
-def tag_changed(app: App, summaries: Sequence[SourceSummary],
+def changes(summaries: Sequence[SourceSummary]) -> tuple[list[int], list[int]]:
+    """What the scrapes of `summaries` changed: (bill ids, change event ids)."""
+    return (sorted({bill_id for s in summaries for bill_id in s.changed_bill_ids}),
+            [e for s in summaries for e in s.event_ids])
+
+
+def tag_changed(app: App, changed: Sequence[int], event_ids: Sequence[int],
                 tagger: Tagger | RankedTagger | None = None) -> list[str]:
-    """For the App's collaborative: tag new and changed bills, run its saved searches on them, bring dismissed
-    bills back to its queue when something material happened, and make the alerts that calls for."""
-    changed = sorted({bill_id for s in summaries for bill_id in s.changed_bill_ids})
-    event_ids = [e for s in summaries for e in s.event_ids]
+    """For the App's collaborative: tag the new and changed bills `changed` (those of jurisdictions it follows),
+    run its saved searches on them, bring dismissed bills back to its queue when something material happened
+    (`event_ids`), and make the alerts that calls for."""
     lines: list[str] = []
     if not changed and not event_ids:
         return lines
     tagger = tagger or make_tagger(app.config)
     with app.transaction() as session:
         tagging_turn(session)
+        changed = followed_bill_ids(session, changed, app.config.followed())
         report = tag_bills(session, tagger, changed, app.now())
         searched = apply_saved_searches(session, changed, app.now())
         events = list(session.scalars(select(ChangeEvent).where(ChangeEvent.id.in_(event_ids))))

@@ -19,6 +19,10 @@ any number of them may run on any machines sharing the database.
   running.
 - A job's task calls the same `Runner` as `advocacy run` with the same steps: the job's database lock, the JobRun
   ledger (one run per job and slot) and the per-member delivery rows stay the last guards.
+- Tagging for the host's other collaboratives is spread over the workers: after a scrape, one `advocacy.tag` task
+  per other collaborative following the source's jurisdiction (`tag_elsewhere`), with the changed bills and
+  events; one collaborative's tasks run one at a time (lock `tag:<slug>`), each tags, catches up on anything stale
+  and sends the alerts that made. A tag task whose worker died is deferred again.
 - A digest is sent in batches by several workers: before sending, the digest step defers one `advocacy.send` task
   per other live worker; each joins the send and claims pending members a request at a time beside the first
   (`advocacy.outbound.sending`, `join`), so each member is still sent once.
@@ -39,7 +43,7 @@ from pathlib import Path
 import procrastinate
 from apscheduler.triggers.base import BaseTrigger
 from procrastinate import utils
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
 from procrastinate.jobs import Status
 from procrastinate.schema import SchemaManager
 from sqlalchemy import select, text
@@ -52,12 +56,14 @@ from advocacy.outbound.digest import join_digest
 from advocacy.runtime.health import WORKER_ALIVE
 from advocacy.runtime.jobs import Runner, Steps
 from advocacy.runtime.scheduler import JobSpec, collaborative_jobs
+from advocacy.runtime.steps import TagElsewhere, tag_for
 
 log = logging.getLogger("advocacy.runtime.queue")
 TICK = "advocacy.tick"
 TICK_CRON = "* * * * *"
 JOB_TASK = "advocacy.job:"
 SEND = "advocacy.send"
+TAG = "advocacy.tag"
 SCHEMA_LOCK = 0x61647663  # pg advisory lock: one process installs procrastinate's tables
 HEARTBEAT_S = 10.0  # a worker's heartbeat (procrastinate's default)
 POLL_S = 1.0  # how often an idle worker looks for tasks due later (a send helper's retry); new ones are notified
@@ -151,9 +157,14 @@ async def release_stalled(queue: procrastinate.App, stalled_after: float = STALL
     released = []
     for job in await queue.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
         assert job.id is not None
-        await queue.job_manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+        try:
+            await queue.job_manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+        except ConnectorException:  # another worker starting at the same time released it first
+            continue
         log_event(log, "task.stalled", logging.WARNING, task=job.task_name, task_id=job.id,
                   reason=f"its worker sent no heartbeat for {stalled_after:g} s")
+        if job.task_name == TAG:  # its changes are tagged nowhere else: again, on another worker
+            await queue.configure_task(TAG, lock=job.lock).defer_async(**job.task_kwargs)
         released.append(job.id)
     return released
 
@@ -228,6 +239,35 @@ def _send_task(apps: Sequence[App]) -> Callable[..., str]:
     return send
 
 
+def _tag_task(apps: Sequence[App]) -> Callable[..., str]:
+    by_slug = {app.config.collaborative.slug: app for app in apps}
+
+    def tag(collaborative: str, bill_ids: list[int], event_ids: list[int]) -> str:
+        """A scrape's changes tagged for one collaborative of the host (`steps.tag_for`)."""
+        if collaborative not in by_slug:
+            raise ConfigError(f"advocacy.tag: no collaborative {collaborative!r} on this host "
+                              f"({', '.join(by_slug)}): was it removed from [host] collaboratives?")
+        result = tag_for(by_slug[collaborative], bill_ids, event_ids)
+        log_event(log, "tag.finished", collaborative=collaborative, bills=len(bill_ids), events=len(event_ids),
+                  ok=result.ok, **dict(result.counts))
+        if not result.ok:
+            raise RuntimeError(f"tagging for {collaborative}: {result.note or 'failed'}")
+        return f"tagged for {collaborative}: {dict(result.counts)}"
+
+    return tag
+
+
+def tag_elsewhere(queue: procrastinate.App) -> TagElsewhere:
+    """The scrape step's hand-over: one `advocacy.tag` task for another collaborative (the scrape's changes)."""
+
+    def defer(other: App, changed: Sequence[int], event_ids: Sequence[int]) -> int:
+        slug = other.config.collaborative.slug
+        return queue.configure_task(TAG, lock=f"tag:{slug}").defer(
+            collaborative=slug, bill_ids=list(changed), event_ids=list(event_ids))
+
+    return defer
+
+
 def call_for_help(app: App, queue: procrastinate.App) -> Callable[[int], list[int]]:
     """The digest step's helpers: one `advocacy.send` task per other live worker, for a send not started yet. A
     send resumed after a crash goes alone: its first sender must find itself alone to mark the crash's leftovers."""
@@ -266,6 +306,7 @@ def build_queue(app: App, steps_for: StepsFor, others: Sequence[App] = ()) -> tu
             queue.task(name=job_task_name(spec.id), lock=lock, queueing_lock=lock)(_job_task(runner, spec))
     queue.task(name=SEND, retry=procrastinate.RetryStrategy(max_attempts=120, wait=1, retry_exceptions={
         NotSendingYet}))(_send_task([app, *others]))
+    queue.task(name=TAG, retry=procrastinate.RetryStrategy(max_attempts=3, wait=30))(_tag_task([app, *others]))
     configured = [spec.id for _one, specs in plan for spec in specs]
 
     def due(timestamp: int) -> list[str]:

@@ -18,7 +18,15 @@ from advocacy.outbound.digest import NothingNew, create_digest, last_sent_digest
 from advocacy.outbound.reminders import send_cutoff_reminder
 from advocacy.outbound.sending import SendInProgress
 from advocacy.runtime.jobs import StepResult
-from advocacy.runtime.pipeline import after_scrape, make_tagger, ranker_path, tag_changed, tagging_turn
+from advocacy.runtime.pipeline import (
+    after_scrape,
+    changes,
+    make_tagger,
+    ranker_path,
+    store_votes,
+    tag_changed,
+    tagging_turn,
+)
 from advocacy.schedule import previous_digest
 from advocacy.tagging.learning import learn, retrain_due
 from advocacy.tagging.store import stale_bill_ids, tag_bills
@@ -28,30 +36,61 @@ from digests.render import EmailRenderer
 log = logging.getLogger("advocacy.runtime.steps")
 
 
-def scrape(app: App, source_name: str, others: Sequence[App] = ()) -> StepResult:
+# Tag for another collaborative elsewhere (on the task queue: a task per collaborative, spread over the workers):
+# (its App, the changed bill ids, the change event ids).
+TagElsewhere = Callable[[App, Sequence[int], Sequence[int]], object]
+
+
+def scrape(app: App, source_name: str, others: Sequence[App] = (), tag_elsewhere: TagElsewhere | None = None
+           ) -> StepResult:
     """Scrape one source for the host, then tag what changed for the App's collaborative and each of `others`
-    (the host's other collaboratives): one scrape feeds every collaborative's queue."""
+    (the host's other collaboratives) that follows the source's jurisdiction: one scrape feeds every
+    collaborative's queue. With `tag_elsewhere` (the task queue), every follower's tagging, the App's own
+    included, is handed to it: the scrape's worker goes on to other work."""
     for jcfg, source in app.config.sources():
         if source.name == source_name:
             summary = run_source(app, jcfg, source)
-            lines, failed = after_scrape(app, [summary]), []
-            for other in others:
-                try:
-                    tag_changed(other, [summary])
-                except Exception:  # one collaborative's failure leaves the others' tagging to run
-                    log.exception("tagging after scrape %s failed for collaborative %s", source_name,
-                                  other.config.collaborative.slug)
-                    failed.append(other.config.collaborative.slug)
+            if tag_elsewhere is None:
+                lines, followers = after_scrape(app, [summary]), [o for o in others if o.config.follows(jcfg.code)]
+            else:
+                lines, followers = store_votes(app, [summary]), [o for o in (app, *others)
+                                                                 if o.config.follows(jcfg.code)]
+            failed = _tag_others(followers, *changes([summary]), tag_elsewhere)
             return StepResult(
                 ok=summary.status != "failed" and not failed,
                 counts={"fetched": summary.fetched, "not_modified": summary.not_modified,
                         "new_bills": summary.new_bills, "updated_bills": summary.updated_bills,
-                        "events": summary.events},
+                        "events": summary.events, **({"tagging_deferred": len(followers)} if tag_elsewhere else {})},
                 note="; ".join([*summary.errors[:3], *lines[:1],
                                 *([f"tagging failed for {', '.join(failed)} (the tag job catches up)"]
                                   if failed else [])]),
             )
     raise KeyError(f"no source named {source_name!r} in the configuration")
+
+
+def _tag_others(others: Sequence[App], changed: Sequence[int], event_ids: Sequence[int],
+                tag_elsewhere: TagElsewhere | None) -> list[str]:
+    """Tag `changed` for each of `others` (or hand it to `tag_elsewhere`); the slugs of those that failed. One
+    collaborative's failure leaves the others' tagging to run."""
+    failed = []
+    for other in others if changed or event_ids else ():
+        try:
+            if tag_elsewhere is None:
+                tag_changed(other, changed, event_ids)
+            else:
+                tag_elsewhere(other, changed, event_ids)
+        except Exception:
+            log.exception("tagging after a scrape failed for collaborative %s", other.config.collaborative.slug)
+            failed.append(other.config.collaborative.slug)
+    return failed
+
+
+def tag_for(app: App, changed: Sequence[int], event_ids: Sequence[int]) -> StepResult:
+    """A scrape's changes, for one collaborative (the task queue's `advocacy.tag`): tag them (as `tag_changed`),
+    catch up on anything else stale (`tag`), then send the alerts that made (`alerts`)."""
+    tag_changed(app, changed, event_ids)
+    caught_up, sent = tag(app), alerts(app)
+    return StepResult(ok=caught_up.ok and sent.ok, counts={**caught_up.counts, **sent.counts})
 
 
 TEXTS_PER_STEP = 300  # at the polite one request a second, five minutes of a scrape job at most
@@ -72,12 +111,16 @@ def billtext(app: App, others: Sequence[App] = ()) -> StepResult:
                       note="; ".join(report.problems[:3]))
 
 
-def tag(app: App) -> StepResult:
+def tag(app: App, wait: bool = True) -> StepResult:
     """Catch up on bills stored but not tagged since they last changed (e.g. after a crash between the two), and
-    retrain the learned ranker when its model is older than `[tagging.ranker] retrain_days` (or missing)."""
+    retrain the learned ranker when its model is older than `[tagging.ranker] retrain_days` (or missing). With
+    `wait=False` (the task queue), nothing when the collaborative's tagging is busy elsewhere: that task catches up.
+    """
     with app.transaction() as session:
-        tagging_turn(session)  # then what is stale: not what another worker's scrape is tagging right now
-        stale = stale_bill_ids(session)
+        # then what is stale: not what another worker's scrape is tagging right now
+        if not tagging_turn(session, wait):
+            return StepResult(note="tagging busy elsewhere: it catches up")
+        stale = stale_bill_ids(session, app.config.followed())
         report = tag_bills(session, make_tagger(app.config), stale, app.now()) if stale else None
         path = ranker_path(app.config)
         training = None
@@ -116,13 +159,14 @@ def digest(app: App, call_for_help: Callable[[int], object] | None = None) -> St
                       note="; ".join(report.lines()[1:3]))
 
 
-def alerts(app: App) -> StepResult:
+def alerts(app: App, wait: bool = True) -> StepResult:
     """Create the alerts that events and the advocate's flags call for, then send every alert not sent yet; an
-    alert another worker is sending right now (its lease is taken) is left to it."""
+    alert another worker is sending right now (its lease is taken) is left to it. With `wait=False` (the task
+    queue), the creating is left to whoever is tagging for the collaborative (it makes and sends its alerts)."""
 
     with app.transaction() as session:
-        tagging_turn(session)  # two workers' scrapes would otherwise create the same alert at once
-        created = create_alerts(session, app.config, app.now())
+        # two workers' scrapes would otherwise create the same alert at once
+        created = create_alerts(session, app.config, app.now()) if tagging_turn(session, wait) else []
     with app.sessions() as session:
         pending = pending_alerts(session)
     reports, elsewhere = [], 0

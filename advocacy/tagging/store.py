@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from advocacy.models import Bill, BillRelevance, Curation, LegislativeSession, TagAssessment
+from advocacy.models import Bill, BillRelevance, Curation, Jurisdiction, LegislativeSession, TagAssessment
 from advocacy.tagging.tagger import BillInput
 
 Movement = Literal["in", "out"]
@@ -255,17 +255,41 @@ def tag_bills(session: Session, tagger: Tagger, bill_ids: Iterable[int], now: da
     return report
 
 
-def stale_bill_ids(session: Session) -> list[int]:
-    """Bills the session's collaborative never tagged, or changed since it last tagged them."""
-    return list(session.scalars(
+def _in(query: Select[Any], jurisdictions: Sequence[str] | None) -> Select[Any]:
+    """`query` (of bills) kept to the bills of `jurisdictions` (codes); None: every jurisdiction."""
+    if jurisdictions is None:
+        return query
+    return (query.join(LegislativeSession, LegislativeSession.id == Bill.session_id)
+            .join(Jurisdiction, Jurisdiction.id == LegislativeSession.jurisdiction_id)
+            .where(Jurisdiction.code.in_(jurisdictions)))
+
+
+def followed_bill_ids(session: Session, bill_ids: Sequence[int], jurisdictions: Sequence[str] | None) -> list[int]:
+    """Those of `bill_ids` in `jurisdictions` (the collaborative's followed ones; None: all), in order."""
+    if jurisdictions is None:
+        return sorted(set(bill_ids))
+    found: set[int] = set()
+    unique = sorted(set(bill_ids))
+    for start in range(0, len(unique), _BATCH):
+        found.update(session.scalars(_in(select(Bill.id).where(Bill.id.in_(unique[start:start + _BATCH])),
+                                         jurisdictions)))
+    return sorted(found)
+
+
+def stale_bill_ids(session: Session, jurisdictions: Sequence[str] | None = None) -> list[int]:
+    """Bills (of `jurisdictions`, by default all) the session's collaborative never tagged, or changed since it
+    last tagged them."""
+    return list(session.scalars(_in(
         select(Bill.id).outerjoin(BillRelevance, BillRelevance.bill_id == Bill.id)
-        .where(or_(BillRelevance.tagged_at.is_(None), BillRelevance.tagged_at < Bill.updated_at))
-        .order_by(Bill.id)))
+        .where(or_(BillRelevance.tagged_at.is_(None), BillRelevance.tagged_at < Bill.updated_at)),
+        jurisdictions).order_by(Bill.id)))
 
 
-def retag_all(session: Session, tagger: Tagger, now: datetime, *, make_input: MakeInput = BillInput) -> RetagReport:
-    """Re-tag every stored bill after a rule change and report which bills moved in or out, and why."""
-    ids = list(session.scalars(select(Bill.id).order_by(Bill.id)))
+def retag_all(session: Session, tagger: Tagger, now: datetime, *, make_input: MakeInput = BillInput,
+              jurisdictions: Sequence[str] | None = None) -> RetagReport:
+    """Re-tag every stored bill (of `jurisdictions`, by default all) after a rule change and report which bills
+    moved in or out, and why."""
+    ids = list(session.scalars(_in(select(Bill.id), jurisdictions).order_by(Bill.id)))
     report = RetagReport()
     for start in range(0, len(ids), _BATCH):
         _tag_batch(session, tagger, ids[start:start + _BATCH], now, report, bill_changed=False,
