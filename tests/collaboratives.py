@@ -62,10 +62,12 @@ def host_config(tmp_path: Path, north: str = NORTH) -> Path:
     return path
 
 
-def host_apps(tmp_path: Path, db_url: str, clock: FakeClock) -> tuple[App, App]:
-    home, north = load_host(host_config(tmp_path), env={})
-    return tuple(App(c, secrets=Secrets.from_env({}), clock=clock, database_url=db_url)  # type: ignore[return-value]
-                 for c in (home, north))
+def host_apps(tmp_path: Path, db_url: str, clock: FakeClock, secrets: dict[str, str] | None = None,
+              north: str = NORTH) -> tuple[App, App]:
+    """The host's App and north's, on one database; `secrets` as the environment would give them (the host's)."""
+    home, other = load_host(host_config(tmp_path, north), env={})
+    return tuple(App(c, secrets=Secrets.from_env(secrets or {}), clock=clock,  # type: ignore[return-value]
+                     database_url=db_url) for c in (home, other))
 
 
 @dataclass

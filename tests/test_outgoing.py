@@ -7,6 +7,7 @@ import pytest
 from advocacy.app import App
 from advocacy.models import Mailing, Member
 from advocacy.outbound.outgoing import compose_with, read_member_token
+from advocacy.outbound.portal import fresh_link_message
 from digests.message import Address, MessageError
 from digests.model import RenderedEmail
 
@@ -22,6 +23,14 @@ def test_messages_of_one_mailing_share_sender_and_reply_address_but_carry_their_
     assert first.reply_to is not None and "+" in first.reply_to.email
     assert [read_member_token(app, m.substitutions["TOKEN"]) for m in (first, second)] == [7, 8]
     assert first.custom_args["member_id"] == "7" and first.recipient.email == "ana@cedarfalls.example.org"
+
+
+def test_every_email_names_its_collaborative_for_the_hosts_one_event_webhook(app: App) -> None:
+    member = Member(id=7, email="ana@cedarfalls.example.org", name="Ana Rivera")
+    digest = compose_with(app, lambda m: EMAIL)(Mailing(id=42, kind="digest"), member)
+    link = fresh_link_message(app, member)
+    slug = app.config.collaborative.slug
+    assert digest.custom_args["collaborative"] == slug == link.custom_args["collaborative"] == "default"
 
 
 @pytest.mark.parametrize("email, name", [("a..b@example.org", ""), ("a b@example.org", ""),

@@ -128,7 +128,8 @@ def test_members_with_the_same_email_share_one_request_with_their_own_links(sg_a
     for p in payload["personalizations"]:
         (to,) = p["to"]
         member_id = ids[to["email"]]
-        assert p["custom_args"] == {"mailing_id": str(mailing_id), "member_id": str(member_id), "kind": "digest"}
+        assert p["custom_args"] == {"mailing_id": str(mailing_id), "member_id": str(member_id), "kind": "digest",
+                                   "collaborative": "default"}
         token = p["substitutions"][MEMBER_TOKEN]
         assert read_member_token(sg_app, token) == member_id
         assert p["headers"]["List-Unsubscribe"] == (

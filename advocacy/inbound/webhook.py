@@ -12,6 +12,12 @@ first, the message waits as "received" and `intake.process_pending` parses it (t
 
 A post over the limit is never refused (SendGrid does not retry a 4xx, so the member's question would be lost):
 its first part is stored, up to the limit, and quarantined as "too large" so the advocate sees who wrote.
+
+A host of many collaboratives needs one Inbound Parse URL for all of them: served by `host_app`, the endpoint gets
+the host's collaboratives by reply domain and stores (and parses) a message for the collaborative whose
+`[email] reply_local`@`reply_domain` its envelope recipient (else its To/Cc) is addressed to; collaboratives that
+share a reply domain are told apart by whose key signed the token in the address. No match: the receiving
+collaborative, whose intake quarantines what it cannot attribute.
 """
 
 from __future__ import annotations
@@ -27,10 +33,12 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses
 from typing import Any
 
 import python_multipart
@@ -42,10 +50,12 @@ from starlette.responses import JSONResponse, Response
 
 from advocacy.app import App
 from advocacy.inbound import intake
+from advocacy.tokens import read_reply_address
 
 log = logging.getLogger("advocacy.inbound")
 
 Processor = Callable[[App, int], object]
+ReplyDomains = Mapping[str, Sequence[App]]  # reply domain (lower case) -> the collaboratives replying at it
 # Headers the rebuilt message gets from its own MIME structure, not from the original header block.
 _BODY_HEADERS = {"content-type", "content-transfer-encoding", "mime-version", "content-disposition", "content-id",
                  "content-length"}
@@ -273,7 +283,7 @@ class Parser:
     def __init__(self, app: App, process: Processor | None = None) -> None:
         self.app = app
         self.process = process or _processor
-        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[App, int] | None] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._answering = 0
@@ -304,17 +314,18 @@ class Parser:
                 return
             time.sleep(wait)
 
-    def submit(self, message_id: int) -> None:
+    def submit(self, message_id: int, app: App | None = None) -> None:
+        """Parse `message_id` as `app`'s (default: this parser's), the collaborative it was stored for."""
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="inbound-parse", daemon=True)
                 self._thread.start()
-            self._queue.put(message_id)
+            self._queue.put((app or self.app, message_id))
 
     def _run(self) -> None:
-        while (message_id := self._queue.get()) is not None:
+        while (item := self._queue.get()) is not None:
             self._wait_for_quiet()
-            _process_safely(self.app, self.process, message_id)
+            _process_safely(item[0], self.process, item[1])
 
     def close(self) -> None:
         with self._lock:
@@ -325,12 +336,13 @@ class Parser:
             thread.join()
 
 
-def sendgrid_endpoint(app: App, *, process: Processor | None = None,
-                      parser: Parser | None = None) -> Callable[[Request], Awaitable[Response]]:
+def sendgrid_endpoint(app: App, *, process: Processor | None = None, parser: Parser | None = None,
+                      reply_domains: ReplyDomains | None = None) -> Callable[[Request], Awaitable[Response]]:
     """The webhook's endpoint; `advocacy.web.app.create_app` mounts it at `/inbound/sendgrid`.
 
     `process` runs after a new message is committed and answered (default: parse and attribute it), on `parser`'s
-    thread (the web app closes it on shutdown).
+    thread (the web app closes it on shutdown). `reply_domains` (from `host_app`) routes each message to the
+    collaborative it was sent to.
     """
     parser = parser or Parser(app, process)
 
@@ -348,7 +360,8 @@ def sendgrid_endpoint(app: App, *, process: Processor | None = None,
         with parser.answering():
             raw, meta, problems, quarantine = read_message(request.headers.get("content-type", ""), body, cap)
             try:
-                stored = await run_in_threadpool(store, app, raw, meta, [p for p in problems if p != quarantine],
+                owner = owner_of(app, recipients(raw, meta), reply_domains) if reply_domains else app
+                stored = await run_in_threadpool(store, owner, raw, meta, [p for p in problems if p != quarantine],
                                                  quarantine)
             except SQLAlchemyError:
                 log.exception("inbound message could not be stored")
@@ -356,7 +369,7 @@ def sendgrid_endpoint(app: App, *, process: Processor | None = None,
         message_id, is_new, status = stored
         if is_new and status == "received":
             # parsed right after, on the parser's thread: a crash in between leaves it "received" for process_pending
-            parser.submit(message_id)
+            parser.submit(message_id, owner)
         return JSONResponse({"id": message_id, "duplicate": not is_new})
 
     return sendgrid
@@ -369,3 +382,34 @@ def store(app: App, raw: bytes, meta: dict[str, Any], problems: list[str],
         return intake.store_raw(session, raw, "webhook", meta, app.now(),
                                 problems=[*problems, *([unreadable] if unreadable else [])],
                                 status="quarantined" if unreadable else "received")
+
+
+def recipients(raw: bytes, meta: dict[str, Any]) -> list[str]:
+    """Whom the message was delivered to: SendGrid's envelope `to`, else the To and Cc headers."""
+    envelope = meta.get("envelope")
+    to = envelope.get("to") if isinstance(envelope, dict) else None
+    if to:
+        return [str(address) for address in (to if isinstance(to, list) else [to])]
+    try:
+        end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=len(raw))
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[:end + 1])  # the header block only
+        values = [str(v) for name in ("to", "cc") for v in headers.get_all(name, [])]
+        return [address for _, address in getaddresses(values) if address]
+    except Exception:  # an unreadable post has no recipients we can trust: it stays with the receiving App
+        return []
+
+
+def owner_of(app: App, addresses: Sequence[str], reply_domains: ReplyDomains) -> App:
+    """The collaborative a message sent to `addresses` belongs to: the first address at a collaborative's
+    `reply_local`@`reply_domain` decides (several at one domain: the one whose key signed the address's token);
+    none: `app`, the collaborative that received it."""
+    for address in addresses:
+        user, at, domain = address.strip().strip("<>").rpartition("@")
+        local = user.partition("+")[0].lower()
+        candidates = [a for a in reply_domains.get(domain.lower(), ()) if a.config.email.reply_local.lower() == local]
+        if len(candidates) > 1:
+            candidates = [a for a in candidates
+                          if read_reply_address(a.signing_key, address, a.config.email.reply_local) is not None]
+        if at and len(candidates) == 1:
+            return candidates[0]
+    return app

@@ -80,7 +80,8 @@ def message_for(app: App, digest: Mailing, member: Member, rendered: RenderedEma
         unsubscribe_mailto=f"mailto:{config.email.reply_local}+unsubscribe@{config.email.reply_domain}"
                            f"?subject=unsubscribe%20{token}",
         headers=shared.headers,
-        custom_args={"mailing_id": str(digest.id), "member_id": str(member.id), "kind": digest.kind},
+        custom_args={"mailing_id": str(digest.id), "member_id": str(member.id), "kind": digest.kind,
+                     "collaborative": config.collaborative.slug},
         categories=shared.categories,
         attachments=tuple(attachments),
         substitutions={substitute: token} if substitute else {},

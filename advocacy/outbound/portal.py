@@ -185,7 +185,8 @@ def fresh_link_message(app: App, member: Member) -> OutgoingMessage:
         recipient=Address(member.email, member.name),
         sender=Address(config.email.from_address, config.email.from_name),
         email=m.RenderedEmail(subject=f"Your link to {config.collaborative.name}", text=text, html=html),
-        headers={"X-Advocacy-Kind": "link"}, custom_args={"member_id": str(member.id), "kind": "link"},
+        headers={"X-Advocacy-Kind": "link"},
+        custom_args={"member_id": str(member.id), "kind": "link", "collaborative": config.collaborative.slug},
     )
 
 

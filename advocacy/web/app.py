@@ -8,7 +8,7 @@ adds `/healthz` through `extra_routes`. On start it parses the replies that were
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from advocacy.app import App
 from advocacy.inbound.intake import process_pending
-from advocacy.inbound.webhook import Parser, sendgrid_endpoint
+from advocacy.inbound.webhook import Parser, ReplyDomains, sendgrid_endpoint
 from advocacy.people.staff import default_hasher
 from advocacy.runtime.health import healthz_endpoint
 from advocacy.web.auth import LoginLimiter
@@ -68,9 +68,12 @@ def _phrase(status: int) -> str:
 
 def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
                hasher: PasswordHasher | None = None, limiter: LoginLimiter | None = None,
-               process_inbound: Any = None) -> Starlette:
+               process_inbound: Any = None, collaboratives: Mapping[str, App] | None = None,
+               reply_domains: ReplyDomains | None = None) -> Starlette:
     """The ASGI app. `extra_routes` must be built with `advocacy.web.routing` (page/action/form_page/public),
-    so each says who may use it; anything else is refused here rather than served unchecked."""
+    so each says who may use it; anything else is refused here rather than served unchecked. `collaboratives`
+    (slug -> App) and `reply_domains` (reply domain -> Apps): a host's, from `host_app`, so SendGrid's events and
+    replies reach the collaborative they belong to whichever collaborative's URL they were posted to."""
     extra = list(extra_routes or [])
     refused = unguarded(extra)
     if refused:
@@ -82,11 +85,11 @@ def create_app(app: App, *, extra_routes: Sequence[BaseRoute] | None = None,
     routes: list[BaseRoute] = [
         *ROUTES,
         # public: SendGrid is no signed-in user; the endpoint checks its own basic-auth credentials
-        public("/inbound/sendgrid", sendgrid_endpoint(app, parser=parser), name="inbound_sendgrid",
-               methods=["POST"], csrf=False),
+        public("/inbound/sendgrid", sendgrid_endpoint(app, parser=parser, reply_domains=reply_domains),
+               name="inbound_sendgrid", methods=["POST"], csrf=False),
         # public: SendGrid's Event Webhook; the endpoint verifies SendGrid's ECDSA signature
-        public("/events/sendgrid", sendgrid_events_endpoint(app), name="events_sendgrid", methods=["POST"],
-               csrf=False),
+        public("/events/sendgrid", sendgrid_events_endpoint(app, collaboratives=collaboratives),
+               name="events_sendgrid", methods=["POST"], csrf=False),
         *extra,
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
@@ -133,9 +136,15 @@ def host_app(apps: Sequence[App], **kwargs: Any) -> Starlette:
     """Every collaborative of a host in one ASGI app: a request goes to the collaborative whose
     `[collaborative] base_url` names the host it was sent to (anything else: 404). Each keeps its own pages,
     session cookie, keys and /healthz, as `advocacy --collaborative SLUG web` alone would serve it; `kwargs` go to
-    each `create_app`."""
+    each `create_app`. Every collaborative's SendGrid webhooks take any collaborative's events and replies (one
+    SendGrid account per host): they are stored with the collaborative they belong to."""
+    collaboratives = {a.config.collaborative.slug: a for a in apps}
+    reply_domains: dict[str, list[App]] = {}
+    for a in apps:
+        reply_domains.setdefault(a.config.email.reply_domain.lower(), []).append(a)
     served = {urlsplit(a.config.collaborative.base_url).hostname or "":
-              create_app(a, extra_routes=[healthz_route(a, None)], **kwargs) for a in apps}
+              create_app(a, extra_routes=[healthz_route(a, None)], collaboratives=collaboratives,
+                         reply_domains=reply_domains, **kwargs) for a in apps}
     if len(served) != len(apps):
         raise ValueError("every collaborative needs a host name of its own in [collaborative] base_url to share "
                          "one web process; or serve each with its own `advocacy --collaborative SLUG web`")
