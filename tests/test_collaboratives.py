@@ -36,6 +36,7 @@ from advocacy.web.routing import GuardedRoute
 from tests.collaboratives import NORTH, OwnedIds, host_apps, host_config, seed_owned, snapshot, tag_stale
 from tests.factories import FakeClock, build_world, curate_bill, funding_bill
 from tests.httpserver import FixtureServer
+from tests.test_queue_host import host_files
 from tests.test_scrape import ohio, run, serve_ohio
 from tests.websupport import (
     ADVOCATE,
@@ -350,3 +351,21 @@ def test_a_collaborative_cannot_follow_a_jurisdiction_the_host_does_not_collect(
                           'base_url = "https://north.example.org"\njurisdictions = ["TX"]\n')
     with pytest.raises(ConfigError, match=r"north.toml: .*jurisdictions: TX not among the host's \[\[jurisdictions\]\] \(OH\)"):
         load_host(host_config(tmp_path, texas), env={})
+
+
+def test_advocacy_scrape_on_a_host_tags_what_changed_for_every_collaborative(tmp_path: Path, db_url: str,
+                                                                            clock: FakeClock) -> None:
+    with FixtureServer() as server:
+        serve_ohio(server)
+        path = host_files(tmp_path, server)
+        env = {"ADVOCACY_DATABASE__URL": db_url, "ADVOCACY_HTTP__MIN_INTERVAL": "0"}
+        assert CliRunner().invoke(cli, ["--config", str(path), "db", "upgrade"], env=env).exit_code == 0
+        result = CliRunner().invoke(cli, ["--config", str(path), "--collaborative", "north", "scrape"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "default: Tagged 3 new or changed bill(s)" in result.output
+    home, north = host_apps(tmp_path, db_url, clock)
+    for app in (home, north):  # each collaborative's queue has the bills; nothing is left for a catch-up
+        with app.sessions() as session:
+            assert session.scalar(select(func.count(BillRelevance.id))) == 3
+        assert tag_stale(app, app.now()) == 0
+    home.engine.dispose()

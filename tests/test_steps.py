@@ -121,3 +121,21 @@ def test_a_scrape_whose_tagging_raises_for_one_collaborative_still_tags_the_host
     result = steps.scrape(host, "ohio", [app("north"), app("south")])
     assert tagged == ["south"]
     assert not result.ok and "tagging failed for north" in result.note
+
+
+def test_on_the_queue_a_scrape_that_changed_nothing_hands_a_catch_up_only_to_collaboratives_with_stale_bills(
+        tmp_path, db_url: str, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.collaboratives import host_apps
+
+    home, north = host_apps(tmp_path, db_url, clock)
+    north = home.beside(north.config)
+    build_world(home, home.now())  # stored and tagged for home; north has not tagged them yet (a crash between)
+    unchanged = SimpleNamespace(status="ok", fetched=1, not_modified=1, new_bills=0, updated_bills=0, events=0,
+                                errors=[], changed_bill_ids=[], event_ids=[], name="ohio-legislature", run_id=None)
+    monkeypatch.setattr(steps, "run_source", lambda app, jcfg, source: unchanged)
+    handed: list[tuple[str, list, list]] = []
+    result = steps.scrape(home, "ohio-legislature", [north],
+                          tag_elsewhere=lambda app, changed, events: handed.append(
+                              (app.config.collaborative.slug, list(changed), list(events))))
+    assert result.ok and handed == [("north", [], [])]
+    home.engine.dispose()

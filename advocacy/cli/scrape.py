@@ -7,10 +7,10 @@ import sys
 import click
 
 from advocacy.app import App
-from advocacy.cli import EXIT_FAILED, pass_app
+from advocacy.cli import EXIT_FAILED, State, pass_app
 from advocacy.collect import scrape as scraping
 from advocacy.collect.check import check_sources
-from advocacy.runtime.pipeline import after_scrape
+from advocacy.runtime.pipeline import after_scrape, changes, tag_changed
 
 
 @click.command("scrape")
@@ -20,7 +20,8 @@ from advocacy.runtime.pipeline import after_scrape
               help="Re-parse the payloads archived by a past run, offline (see `advocacy sources`).")
 @pass_app()
 def scrape(app: App, sources: tuple[str, ...], replay_run: int | None) -> None:
-    """Collect bill activity from the configured sources and record what changed."""
+    """Collect bill activity from the configured sources and record what changed, then tag it for every
+    collaborative of the host that follows its jurisdiction."""
     if replay_run is not None:
         try:
             summaries = [scraping.replay(app, replay_run)]
@@ -37,6 +38,9 @@ def scrape(app: App, sources: tuple[str, ...], replay_run: int | None) -> None:
 
     for line in after_scrape(app, summaries):
         click.echo(line)
+    for other in _others(app):  # the host's other collaboratives: each tags what changed in what it follows
+        for line in tag_changed(other, *changes(summaries))[:1]:
+            click.echo(f"{other.config.collaborative.slug}: {line}")
     totals = {k: sum(getattr(s, k) for s in summaries) for k in ("fetched", "not_modified", "new_bills", "events")}
     errors = sum(len(s.errors) for s in summaries)
     failed = [s.name for s in summaries if s.status == "failed"]
@@ -49,6 +53,13 @@ def scrape(app: App, sources: tuple[str, ...], replay_run: int | None) -> None:
         click.echo("Nothing new.")
     if failed or partial:
         sys.exit(EXIT_FAILED)
+
+
+def _others(app: App) -> list[App]:
+    """The host's other collaboratives, beside `app`."""
+    state = click.get_current_context().find_object(State)
+    configs = state.host if state is not None else []
+    return [app.beside(c) for c in configs if c.collaborative.slug != app.config.collaborative.slug]
 
 
 @click.group("sources", invoke_without_command=True)

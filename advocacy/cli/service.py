@@ -46,9 +46,9 @@ def pipeline_steps(app: App, call_for_help: Callable[[int], object] | None = Non
     for _jcfg, source in app.config.sources():
         steps.add(f"scrape:{source.name}", partial(step.scrape, source_name=source.name, others=others,
                                                    tag_elsewhere=tag_elsewhere))
-    # on the queue each collaborative's tagging is a task; the steps never wait for one another's turn
+    # on the queue each collaborative's tagging, catch-up included, is a task; the steps never wait for its turn
     wait = tag_elsewhere is None
-    steps.add("tag", step.for_each(partial(step.tag, wait=wait), others if wait else ()))
+    steps.add("tag", step.for_each(step.tag, others) if wait else step.tagged_elsewhere)
     steps.add("billtext", partial(step.billtext, others=others))
     steps.add("alerts", step.for_each(partial(step.alerts, wait=wait), others))
     steps.add("digest", partial(step.digest, call_for_help=call_for_help))

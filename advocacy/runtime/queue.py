@@ -258,12 +258,18 @@ def _tag_task(apps: Sequence[App]) -> Callable[..., str]:
 
 
 def tag_elsewhere(queue: procrastinate.App) -> TagElsewhere:
-    """The scrape step's hand-over: one `advocacy.tag` task for another collaborative (the scrape's changes)."""
+    """The scrape step's hand-over: one `advocacy.tag` task for a collaborative with the scrape's changes (with
+    none: a catch-up of its stale bills, one waiting at most)."""
 
-    def defer(other: App, changed: Sequence[int], event_ids: Sequence[int]) -> int:
+    def defer(other: App, changed: Sequence[int], event_ids: Sequence[int]) -> int | None:
         slug = other.config.collaborative.slug
-        return queue.configure_task(TAG, lock=f"tag:{slug}").defer(
-            collaborative=slug, bill_ids=list(changed), event_ids=list(event_ids))
+        catch_up = not changed and not event_ids  # at most one waiting per collaborative
+        try:
+            return queue.configure_task(TAG, lock=f"tag:{slug}", queueing_lock=f"tag-catch-up:{slug}" if catch_up
+                                        else None).defer(collaborative=slug, bill_ids=list(changed),
+                                                         event_ids=list(event_ids))
+        except AlreadyEnqueued:
+            return None
 
     return defer
 

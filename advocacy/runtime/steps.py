@@ -60,7 +60,7 @@ def scrape(app: App, source_name: str, others: Sequence[App] = (), tag_elsewhere
                 ok=summary.status != "failed" and not failed,
                 counts={"fetched": summary.fetched, "not_modified": summary.not_modified,
                         "new_bills": summary.new_bills, "updated_bills": summary.updated_bills,
-                        "events": summary.events, **({"tagging_deferred": len(followers)} if tag_elsewhere else {})},
+                        "events": summary.events, **({"tagging_handed_over": len(followers)} if tag_elsewhere else {})},
                 note="; ".join([*summary.errors[:3], *lines[:1],
                                 *([f"tagging failed for {', '.join(failed)} (the tag job catches up)"]
                                   if failed else [])]),
@@ -71,18 +71,24 @@ def scrape(app: App, source_name: str, others: Sequence[App] = (), tag_elsewhere
 def _tag_others(others: Sequence[App], changed: Sequence[int], event_ids: Sequence[int],
                 tag_elsewhere: TagElsewhere | None) -> list[str]:
     """Tag `changed` for each of `others` (or hand it to `tag_elsewhere`); the slugs of those that failed. One
-    collaborative's failure leaves the others' tagging to run."""
+    collaborative's failure leaves the others' tagging to run. Handing over when nothing changed: a catch-up for
+    those with stale bills (e.g. a resumed run whose first attempt stored bills, then died before handing over)."""
     failed = []
-    for other in others if changed or event_ids else ():
+    for other in others if changed or event_ids or tag_elsewhere else ():
         try:
             if tag_elsewhere is None:
                 tag_changed(other, changed, event_ids)
-            else:
+            elif changed or event_ids or _stale(other):
                 tag_elsewhere(other, changed, event_ids)
         except Exception:
             log.exception("tagging after a scrape failed for collaborative %s", other.config.collaborative.slug)
             failed.append(other.config.collaborative.slug)
     return failed
+
+
+def _stale(app: App) -> bool:
+    with app.sessions() as session:
+        return bool(stale_bill_ids(session, app.config.followed()))
 
 
 def tag_for(app: App, changed: Sequence[int], event_ids: Sequence[int]) -> StepResult:
@@ -111,15 +117,11 @@ def billtext(app: App, others: Sequence[App] = ()) -> StepResult:
                       note="; ".join(report.problems[:3]))
 
 
-def tag(app: App, wait: bool = True) -> StepResult:
+def tag(app: App) -> StepResult:
     """Catch up on bills stored but not tagged since they last changed (e.g. after a crash between the two), and
-    retrain the learned ranker when its model is older than `[tagging.ranker] retrain_days` (or missing). With
-    `wait=False` (the task queue), nothing when the collaborative's tagging is busy elsewhere: that task catches up.
-    """
+    retrain the learned ranker when its model is older than `[tagging.ranker] retrain_days` (or missing)."""
     with app.transaction() as session:
-        # then what is stale: not what another worker's scrape is tagging right now
-        if not tagging_turn(session, wait):
-            return StepResult(note="tagging busy elsewhere: it catches up")
+        tagging_turn(session)  # then what is stale: not what another worker's scrape is tagging right now
         stale = stale_bill_ids(session, app.config.followed())
         report = tag_bills(session, make_tagger(app.config), stale, app.now()) if stale else None
         path = ranker_path(app.config)
@@ -130,6 +132,12 @@ def tag(app: App, wait: bool = True) -> StepResult:
     if training is not None and training.ranker is not None:
         return StepResult(counts={**counts, "retrained": 1}, note=training.message)
     return StepResult(counts=counts)
+
+
+def tagged_elsewhere(app: App) -> StepResult:
+    """The `tag` step on the task queue: the scrape handed every collaborative's tagging to `advocacy.tag` tasks,
+    catch-ups included."""
+    return StepResult(note="tagging runs as advocacy.tag tasks")
 
 
 def digest(app: App, call_for_help: Callable[[int], object] | None = None) -> StepResult:
