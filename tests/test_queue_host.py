@@ -89,12 +89,13 @@ def test_one_tick_on_a_host_of_two_scrapes_ohio_once_tags_both_queues_and_mails_
         import_members(north, NORTH_CSV)
         assert [spec.id for _, specs in host_jobs(home, [north]) for spec in specs] == [
             *(spec.id for spec in job_specs(home.config)),
-            "north/digest", "north/agenda", "north/cutoff_reminder", "north/inbound"]
+            "north/digest", "north/agenda", "north/cutoff_reminder", "north/inbound", "north/alerts"]
         assert ranker_path(north.config) != ranker_path(home.config)  # each learns from its own decisions
         with time_machine.travel(TICK_AT, tick=True):
             asyncio.run(_work([queue, other], time.time()))
         first = ledger(home)
-        assert first == sorted([("digest", "ok"), ("inbound", "ok"), ("north/digest", "ok"), ("north/inbound", "ok"),
+        assert first == sorted([("digest", "ok"), ("inbound", "ok"), ("north/alerts", "ok"), ("north/digest", "ok"),
+                                ("north/inbound", "ok"),
                                 ("scrape:ohio-legislature", "ok")])
         assert len(server.requests_to(f"{API}/")) == 1  # Ohio's bill list: one scrape for the host
         with home.engine.connect() as conn:  # each collaborative's tagging: its own task, on whichever worker took it
@@ -141,7 +142,7 @@ def test_another_collaboratives_jobs_are_only_its_own_under_ids_prefixed_by_its_
     assert [spec.id for spec in collaborative_jobs(home)] == [spec.id for spec in job_specs(home_config)]
     assert [(spec.id, spec.steps) for spec in collaborative_jobs(north)] == [
         ("north/digest", ("digest",)), ("north/agenda", ("agenda",)), ("north/cutoff_reminder", ("cutoff_reminder",)),
-        ("north/inbound", ("inbound",))]
+        ("north/inbound", ("inbound",)), ("north/alerts", ("alerts",))]
     listed = CliRunner().invoke(cli, ["--config", str(tmp_path / "config.toml"), "--collaborative", "north", "jobs"],
                                 env={"ADVOCACY_DATABASE__URL": sqlite_url})
     assert listed.exit_code == 0, listed.output

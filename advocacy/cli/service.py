@@ -39,8 +39,9 @@ def pipeline_steps(app: App, call_for_help: Callable[[int], object] | None = Non
     only wakes it up. Steps that send write their per-member delivery rows before sending. On the task queue,
     `call_for_help` lets the digest step ask other workers to share its send (`advocacy.runtime.queue`). For the
     host's own collaborative on a host of several, `others` are the other collaboratives' Apps: the steps of a
-    scrape job (scrape, tag, alerts, bill text) do their part for each of them too; with `tag_elsewhere` (the task
-    queue's), the scrape hands the others' tagging to it, and their catch-up is done there too.
+    scrape job (scrape, tag, alerts, bill text) do their part for each of them too. With `tag_elsewhere` (the task
+    queue's, on a host of several), the scrape hands every collaborative's tagging, catch-up included, to it, and
+    another collaborative's alerts are sent by those tasks and by its own `alerts` job.
     """
     steps = Steps()
     for _jcfg, source in app.config.sources():
@@ -50,7 +51,9 @@ def pipeline_steps(app: App, call_for_help: Callable[[int], object] | None = Non
     wait = tag_elsewhere is None
     steps.add("tag", step.for_each(step.tag, others) if wait else step.tagged_elsewhere)
     steps.add("billtext", partial(step.billtext, others=others))
-    steps.add("alerts", step.for_each(partial(step.alerts, wait=wait), others))
+    # on the queue the others' alerts are sent by their tag tasks and their own `alerts` jobs; the alerts a
+    # scrape's changes make are made by the tag task, so this step does not wait for its tagging turn
+    steps.add("alerts", step.for_each(step.alerts, others) if wait else partial(step.alerts, wait=False))
     steps.add("digest", partial(step.digest, call_for_help=call_for_help))
     steps.add("agenda", step.agenda)
     steps.add("cutoff_reminder", step.cutoff_reminder)

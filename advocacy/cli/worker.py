@@ -39,7 +39,7 @@ def host_steps(app: App, others: Sequence[App]) -> StepsFor:
     def steps_for(queue: procrastinate.App, one: App) -> Steps:
         home = one is app
         return pipeline_steps(one, call_for_help(one, queue), others=others if home else (),
-                              tag_elsewhere=tag_elsewhere(queue) if home and others else None)
+                              tag_elsewhere=tag_elsewhere(queue) if others else None)
 
     return steps_for
 

@@ -104,7 +104,8 @@ def job_specs(config: Config, prefix: str = "") -> list[JobSpec]:
     """Every job the configuration asks for, with deterministic ids.
 
     With a `prefix` (another collaborative of the host, `job_prefix`) only the jobs it owns, their ids prefixed:
-    the sources are the host's, scraped once by the host's own scrape jobs, which tag for every collaborative."""
+    the sources are the host's, scraped once by the host's own scrape jobs, which tag for every collaborative
+    (and send the alerts that makes); its own `alerts` job sends the ones its advocate flags."""
     tz, s = config.collaborative.timezone, config.schedule
     specs = [] if prefix else [
         JobSpec(f"scrape:{source.name}", (f"scrape:{source.name}", "tag", "alerts", "billtext"),
@@ -128,6 +129,10 @@ def job_specs(config: Config, prefix: str = "") -> list[JobSpec]:
         minutes=10, start_date=datetime(2000, 1, 1, tzinfo=ZoneInfo(tz)), timezone=ZoneInfo(tz)),
                          "parse replies stored but not parsed; poll the IMAP mailbox when one is configured",
                          "every 10 minutes"))
+    if prefix:  # the host file's own sends its alerts after each scrape; another's scrapes are the host's
+        specs.append(JobSpec(prefix + "alerts", ("alerts",), IntervalTrigger(
+            minutes=10, start_date=datetime(2000, 1, 1, 0, 5, tzinfo=ZoneInfo(tz)), timezone=ZoneInfo(tz)),
+                             "send the alerts the advocate flagged and any left unsent", "every 10 minutes"))
     return specs
 
 

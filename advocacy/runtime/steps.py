@@ -109,7 +109,7 @@ def billtext(app: App, others: Sequence[App] = ()) -> StepResult:
     A version whose text cannot be extracted is recorded with its reason and skipped: not a failed step."""
     report = fetch_texts(app, limit=TEXTS_PER_STEP)
     matched = []
-    for each in (app, *others):
+    for each in (app, *others) if report.bill_ids else ():  # no new text: nothing for a saved search to see
         with each.transaction() as session:
             matched += apply_saved_searches(session, report.bill_ids, each.now())
     return StepResult(counts={"fetched": report.fetched, "extracted": report.extracted, "reused": report.reused,
