@@ -19,10 +19,11 @@ any number of them may run on any machines sharing the database.
   running.
 - A job's task calls the same `Runner` as `advocacy run` with the same steps: the job's database lock, the JobRun
   ledger (one run per job and slot) and the per-member delivery rows stay the last guards.
-- Tagging for the host's other collaboratives is spread over the workers: after a scrape, one `advocacy.tag` task
-  per other collaborative following the source's jurisdiction (`tag_elsewhere`), with the changed bills and
-  events; one collaborative's tasks run one at a time (lock `tag:<slug>`), each tags, catches up on anything stale
-  and sends the alerts that made. A tag task whose worker died is deferred again.
+- On a host of several, tagging is spread over the workers: after a scrape, one `advocacy.tag` task per
+  collaborative following the source's jurisdiction (`tag_elsewhere`), with the changed bills and events (a scrape
+  that changed nothing: a catch-up for those with stale bills, one waiting at most); one collaborative's tasks run
+  one at a time (lock `tag:<slug>`), each tags and sends the alerts that made. Another collaborative's own
+  `alerts` job sends what its advocate flags. A tag task whose worker died is deferred again.
 - A digest is sent in batches by several workers: before sending, the digest step defers one `advocacy.send` task
   per other live worker; each joins the send and claims pending members a request at a time beside the first
   (`advocacy.outbound.sending`, `join`), so each member is still sent once.

@@ -92,11 +92,18 @@ def _stale(app: App) -> bool:
 
 
 def tag_for(app: App, changed: Sequence[int], event_ids: Sequence[int]) -> StepResult:
-    """A scrape's changes, for one collaborative (the task queue's `advocacy.tag`): tag them (as `tag_changed`),
-    catch up on anything else stale (`tag`), then send the alerts that made (`alerts`)."""
-    tag_changed(app, changed, event_ids)
-    caught_up, sent = tag(app), alerts(app)
-    return StepResult(ok=caught_up.ok and sent.ok, counts={**caught_up.counts, **sent.counts})
+    """One collaborative's tagging on the task queue (`advocacy.tag`): a scrape's changes (`tag_changed`, then the
+    ranker retrained when due), or with none a catch-up of its stale bills (`tag`); then the alerts that made are
+    sent (`alerts`). A change task leaves other stale bills alone: they are other scrapes' tasks, waiting."""
+    if changed or event_ids:
+        lines = tag_changed(app, changed, event_ids)
+        tagged = retrain(app, {})
+        note = "; ".join([*lines[:1], *([tagged.note] if tagged.note else [])])
+    else:
+        tagged = tag(app)
+        note = tagged.note
+    sent = alerts(app)
+    return StepResult(ok=tagged.ok and sent.ok, counts={**tagged.counts, **sent.counts}, note=note)
 
 
 TEXTS_PER_STEP = 300  # at the polite one request a second, five minutes of a scrape job at most
@@ -124,12 +131,18 @@ def tag(app: App) -> StepResult:
         tagging_turn(session)  # then what is stale: not what another worker's scrape is tagging right now
         stale = stale_bill_ids(session, app.config.followed())
         report = tag_bills(session, make_tagger(app.config), stale, app.now()) if stale else None
-        path = ranker_path(app.config)
-        training = None
-        if retrain_due(path, app.now(), app.config.tagging.ranker.retrain_days):
-            training = learn(session, Tagger.from_config(app.config.tagging), path, app.now())
-    counts = {"tagged": report.tagged if report else 0}
-    if training is not None and training.ranker is not None:
+    return retrain(app, {"tagged": report.tagged if report else 0})
+
+
+def retrain(app: App, counts: dict[str, int]) -> StepResult:
+    """`counts`, after retraining the learned ranker if its model is older than `[tagging.ranker] retrain_days`
+    (or missing)."""
+    path = ranker_path(app.config)
+    if not retrain_due(path, app.now(), app.config.tagging.ranker.retrain_days):
+        return StepResult(counts=counts)
+    with app.transaction() as session:
+        training = learn(session, Tagger.from_config(app.config.tagging), path, app.now())
+    if training.ranker is not None:
         return StepResult(counts={**counts, "retrained": 1}, note=training.message)
     return StepResult(counts=counts)
 
