@@ -74,10 +74,11 @@ def _tag_others(others: Sequence[App], changed: Sequence[int], event_ids: Sequen
     collaborative's failure leaves the others' tagging to run. Handing over when nothing changed: a catch-up for
     those with stale bills (e.g. a resumed run whose first attempt stored bills, then died before handing over)."""
     failed = []
-    for other in others if changed or event_ids or tag_elsewhere else ():
+    for other in others:
         try:
             if tag_elsewhere is None:
-                tag_changed(other, changed, event_ids)
+                if changed or event_ids:
+                    tag_changed(other, changed, event_ids)
             elif changed or event_ids or _stale(other):
                 tag_elsewhere(other, changed, event_ids)
         except Exception:
