@@ -133,19 +133,33 @@ def _reasons(tags: Iterable[TagResultLike | _Kept]) -> tuple[str, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class AtHand:
+    """What a caller tagging many bills loaded for all of them at once: each bill's current tags, verdict and
+    curation (a bill missing from `curations` has none)."""
+
+    tags: dict[int, list[TagAssessment]]
+    verdicts: dict[int, BillRelevance]
+    curations: dict[int, Curation]
+
+
 def store_assessment(session: Session, bill: Bill, assessment: AssessmentLike, now: datetime, *,
-                     bill_changed: bool = True, existing: Sequence[TagAssessment] | None = None) -> Movement | None:
+                     bill_changed: bool = True, at_hand: AtHand | None = None) -> Movement | None:
     """Replace the bill's tags with the assessment's and say whether the bill moved "in", "out" or neither.
 
     A relevant bill gets its Curation row (status "new") on first sight; one that already has it is marked
     changed, so the advocate sees it again. `bill_changed=False` (a re-tag after a rule change, not a new scrape)
-    marks it changed only when it moved in or its tags changed. `existing` saves a query when the caller has the
-    bill's current tags at hand.
+    marks it changed only when it moved in or its tags changed. `at_hand` saves three queries a bill when the
+    caller loaded them for a batch (`_at_hand`).
     """
-    if existing is None:
+    if at_hand is None:
         existing = list(session.scalars(select(TagAssessment).where(TagAssessment.bill_id == bill.id)))
+        verdict = relevance(session, bill.id)
+        curation = session.scalar(select(Curation).where(Curation.bill_id == bill.id))
+    else:
+        existing, verdict, curation = (at_hand.tags[bill.id], at_hand.verdicts[bill.id],
+                                       at_hand.curations.get(bill.id))
     old = {t.tag: t for t in existing}
-    verdict = relevance(session, bill.id)
     was_relevant = verdict.relevant if verdict.tagged_at is not None else False
     old_tag_names = {t.tag for t in existing}
 
@@ -177,7 +191,6 @@ def store_assessment(session: Session, bill: Bill, assessment: AssessmentLike, n
         movement = "out"
 
     if relevant:
-        curation = session.scalar(select(Curation).where(Curation.bill_id == bill.id))
         if curation is None:
             session.add(Curation(bill_id=bill.id, status="new", changed_at=now, updated_at=now))
         elif bill_changed or movement == "in" or set(new) != old_tag_names:
@@ -218,20 +231,30 @@ def _bills(session: Session, ids: Sequence[int]) -> list[Bill]:
     ))
 
 
+def _at_hand(session: Session, ids: Sequence[int]) -> AtHand:
+    """The bills' tags, verdicts (added, not relevant and never tagged, where missing) and curations."""
+    tags: dict[int, list[TagAssessment]] = {bill_id: [] for bill_id in ids}
+    for row in session.scalars(select(TagAssessment).where(TagAssessment.bill_id.in_(ids))):
+        tags[row.bill_id].append(row)
+    verdicts = {v.bill_id: v for v in session.scalars(select(BillRelevance).where(BillRelevance.bill_id.in_(ids)))}
+    for bill_id in ids:
+        if bill_id not in verdicts:
+            verdicts[bill_id] = BillRelevance(bill_id=bill_id, relevant=False, score=0.0)
+            session.add(verdicts[bill_id])
+    curations = {c.bill_id: c for c in session.scalars(select(Curation).where(Curation.bill_id.in_(ids)))}
+    return AtHand(tags, verdicts, curations)
+
+
 def _tag_batch(session: Session, tagger: Tagger, ids: Sequence[int], now: datetime, report: RetagReport, *,
                bill_changed: bool, make_input: MakeInput) -> None:
     bills = _bills(session, ids)
-    current: dict[int, list[TagAssessment]] = {b.id: [] for b in bills}
-    for row in session.scalars(select(TagAssessment).where(TagAssessment.bill_id.in_(list(current)))):
-        current[row.bill_id].append(row)
-    scores = {bill_id: score for bill_id, score in session.execute(
-        select(BillRelevance.bill_id, BillRelevance.score).where(BillRelevance.bill_id.in_(list(current))))}
+    at_hand = _at_hand(session, [b.id for b in bills])
+    scores = {bill_id: verdict.score for bill_id, verdict in at_hand.verdicts.items()}
     for bill in bills:
-        before = [_Kept(t.tag, t.label, t.score, tuple(t.reasons)) for t in current[bill.id]]
-        previous_score = scores.get(bill.id, 0.0)
+        before = [_Kept(t.tag, t.label, t.score, tuple(t.reasons)) for t in at_hand.tags[bill.id]]
+        previous_score = scores[bill.id]
         assessment = tagger.assess(make_input(**bill_input(bill)))
-        movement = store_assessment(session, bill, assessment, now, bill_changed=bill_changed,
-                                    existing=current[bill.id])
+        movement = store_assessment(session, bill, assessment, now, bill_changed=bill_changed, at_hand=at_hand)
         report.tagged += 1
         report.relevant += int(bool(assessment.relevant))
         if movement == "in":
