@@ -56,7 +56,9 @@ def worker(ctx: click.Context, concurrency: int, log_format: str) -> None:
     Needs `[queue] backend = "procrastinate"` and a PostgreSQL [database] url. Every minute one worker (whichever
     comes first) defers the jobs that are due; any worker runs them, each slot once, and workers share a
     digest's send. A worker serves every collaborative of the host ([host] collaboratives; --collaborative is
-    ignored): each source is scraped once for all of them, each collaborative's jobs run on its own schedule. Stop it with SIGTERM: the job in flight finishes first. Installs the queue's tables in the
+    ignored): each source is scraped once for all of them and what changed is tagged for each collaborative
+    following its state (one task each, spread over the workers); each collaborative's jobs run on its own
+    schedule. Stop it with SIGTERM: the job in flight finishes first. Installs the queue's tables in the
     database on first start (`advocacy db upgrade` also does, and upgrades them).
     """
     state: State = ctx.find_object(State)
