@@ -25,6 +25,7 @@ from advocacy.cli.worker import host_steps
 from advocacy.config import Config, Secrets, load_host
 from advocacy.models import BillRelevance, JobRun
 from advocacy.runtime import steps as step
+from advocacy.runtime.health import health_report
 from advocacy.runtime.jobs import StepResult
 from advocacy.runtime.pipeline import ranker_path, tagging_turn
 from advocacy.runtime.queue import TAG, build_queue, ensure_schema, host_jobs, release_stalled, tag_elsewhere
@@ -190,4 +191,32 @@ def test_a_tag_task_whose_worker_died_is_deferred_again_with_the_same_changes(tm
                                      "ORDER BY id"), {"t": TAG}).all()
         changes = {"collaborative": "north", "bill_ids": [3, 1], "event_ids": [7]}
         assert [tuple(row) for row in rows] == [("failed", "tag:north", changes), ("todo", "tag:north", changes)]
+        home.engine.dispose()
+
+
+def test_health_names_a_collaboratives_failed_tagging_until_a_later_tag_task_succeeds(tmp_path: Path,
+                                                                                     db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        pytest.skip("the task queue runs on PostgreSQL only")
+    with FixtureServer() as server, SendGridStandIn(api_key=KEY) as sendgrid:
+        configs = host(host_files(tmp_path, server), db_url, sendgrid)
+        (home, north), queue = worker(configs, db_url)
+        ensure_schema(home)
+        with queue.open():
+            tag_elsewhere(queue)(north, [1], [])
+
+        def finish(status: str) -> None:
+            with home.engine.begin() as conn:
+                conn.execute(text("UPDATE procrastinate_jobs SET status = CAST(:s AS procrastinate_job_status) "
+                                  "WHERE status = 'todo'"), {"s": status})
+
+        finish("failed")  # three attempts failed
+        failed = health_report(north, None)
+        assert failed["queue"]["tagging_failed"] == 1 and failed["status"] == "degraded"
+        assert any("1 tagging task(s) failed" in item for item in failed["attention"])
+        assert health_report(home, None)["queue"]["tagging_failed"] == 0  # the host's own collaborative is fine
+        with queue.open():
+            tag_elsewhere(queue)(north, [2], [])
+        finish("succeeded")
+        assert health_report(north, None)["queue"]["tagging_failed"] == 0
         home.engine.dispose()

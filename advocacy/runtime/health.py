@@ -111,6 +111,7 @@ def _jobs(app: App, attention: list[str]) -> dict[str, Any]:
 
 
 WORKER_ALIVE = timedelta(minutes=1)  # procrastinate's workers beat every 10 s
+TAG_TASK = "advocacy.tag"  # a collaborative's tagging on the queue (`advocacy.runtime.queue.TAG`)
 
 
 def queue_status(app: App, now: datetime, attention: list[str]) -> dict[str, Any]:
@@ -127,6 +128,11 @@ def queue_status(app: App, now: datetime, attention: list[str]) -> dict[str, Any
                 "SELECT count(*), count(*) FILTER (WHERE w.id IS NULL) FROM procrastinate_jobs j "
                 "LEFT JOIN procrastinate_workers w ON w.id = j.worker_id "
                 "AND w.last_heartbeat > now() - make_interval(secs => :s) WHERE j.status = 'doing'"), recent).one()
+            untagged = conn.scalar(text(
+                "SELECT count(*) FROM procrastinate_jobs j WHERE j.task_name = :task AND j.status = 'failed' "
+                "AND j.args->>'collaborative' = :slug AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs k WHERE "
+                "k.task_name = :task AND k.status = 'succeeded' AND k.args->>'collaborative' = :slug AND k.id > j.id)"),
+                {"task": TAG_TASK, "slug": app.config.collaborative.slug})
     except Exception as exc:
         attention.append("the task queue cannot be read (`advocacy db upgrade` installs it): "
                          f"{type(exc).__name__}")
@@ -137,8 +143,12 @@ def queue_status(app: App, now: datetime, attention: list[str]) -> dict[str, Any
     if orphaned:
         attention.append(f"{orphaned} task(s) were running on a worker that stopped answering; a worker's next "
                          "tick fails them and resumes their runs")
+    if untagged:
+        attention.append(f"{untagged} tagging task(s) failed since the last that succeeded (the worker's log has "
+                         "why); the next scrape of a state this collaborative follows catches up")
     return {"backend": "procrastinate", "ok": True, "depth": depth, "oldest_waiting": _iso(oldest, app),
-            "oldest_waiting_s": waited, "workers_alive": alive, "running": running, "orphaned": orphaned}
+            "oldest_waiting_s": waited, "workers_alive": alive, "running": running, "orphaned": orphaned,
+            "tagging_failed": untagged}
 
 
 def health_report(app: App, scheduler: BaseScheduler | None, *, scheduler_note: str = "",

@@ -54,7 +54,7 @@ from advocacy.config import ConfigError
 from advocacy.logs import log_event
 from advocacy.models import JobRun, Mailing
 from advocacy.outbound.digest import join_digest
-from advocacy.runtime.health import WORKER_ALIVE
+from advocacy.runtime.health import TAG_TASK, WORKER_ALIVE
 from advocacy.runtime.jobs import Runner, Steps
 from advocacy.runtime.scheduler import JobSpec, collaborative_jobs
 from advocacy.runtime.steps import TagElsewhere, tag_for
@@ -64,7 +64,7 @@ TICK = "advocacy.tick"
 TICK_CRON = "* * * * *"
 JOB_TASK = "advocacy.job:"
 SEND = "advocacy.send"
-TAG = "advocacy.tag"
+TAG = TAG_TASK
 SCHEMA_LOCK = 0x61647663  # pg advisory lock: one process installs procrastinate's tables
 HEARTBEAT_S = 10.0  # a worker's heartbeat (procrastinate's default)
 POLL_S = 1.0  # how often an idle worker looks for tasks due later (a send helper's retry); new ones are notified
