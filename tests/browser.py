@@ -155,12 +155,24 @@ class Page:
 
     def submit(self, css: str = "form button[type='submit']") -> None:
         """Click and wait for the next page: its <html> replaces the one we hold."""
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
         old = self.find("html")
         self.find(css).click()
-        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old))
+
+        def replaced(_driver: Any) -> bool:
+            try:
+                old.is_enabled()
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException as exc:  # Chromium, caught mid-navigation, names the old node this way
+                if "does not belong to the document" in str(exc):
+                    return True
+                raise
+            return False
+
+        WebDriverWait(self.driver, 15).until(replaced)
 
     def sign_in(self, email: str, password: str) -> None:
         if not self.path.startswith("/login"):
