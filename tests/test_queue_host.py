@@ -9,6 +9,7 @@ import asyncio
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -167,56 +168,57 @@ def test_one_collaboratives_tagging_does_not_wait_for_anothers(tmp_path: Path, d
     home.engine.dispose()
 
 
-def test_a_tag_task_whose_worker_died_is_deferred_again_with_the_same_changes(tmp_path: Path, db_url: str) -> None:
+@pytest.fixture
+def queued_host(tmp_path: Path, db_url: str) -> Iterator[tuple[App, App, procrastinate.App]]:
+    """The host of two on the queue (PostgreSQL): home, north and one worker's queue, its tables installed."""
     if db_url.startswith("sqlite"):
         pytest.skip("the task queue runs on PostgreSQL only")
     with FixtureServer() as server, SendGridStandIn(api_key=KEY) as sendgrid:
-        configs = host(host_files(tmp_path, server), db_url, sendgrid)
-        (home, north), queue = worker(configs, db_url)
+        (home, north), queue = worker(host(host_files(tmp_path, server), db_url, sendgrid), db_url)
         ensure_schema(home)
-        with queue.open():
-            tag_elsewhere(queue)(north, [3, 1], [7])
-        with home.engine.begin() as conn:  # a worker took it, then died: its heartbeat is an hour old
-            dead = conn.scalar(text("INSERT INTO procrastinate_workers (last_heartbeat) "
-                                    "VALUES (now() - interval '1 hour') RETURNING id"))
-            conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w"), {"w": dead})
-
-        async def release() -> list[int]:
-            async with queue.open_async():
-                return await release_stalled(queue)
-
-        assert len(asyncio.run(release())) == 1
-        with home.engine.connect() as conn:
-            rows = conn.execute(text("SELECT status::text, lock, args FROM procrastinate_jobs WHERE task_name = :t "
-                                     "ORDER BY id"), {"t": TAG}).all()
-        changes = {"collaborative": "north", "bill_ids": [3, 1], "event_ids": [7]}
-        assert [tuple(row) for row in rows] == [("failed", "tag:north", changes), ("todo", "tag:north", changes)]
+        yield home, north, queue
         home.engine.dispose()
 
 
-def test_health_names_a_collaboratives_failed_tagging_until_a_later_tag_task_succeeds(tmp_path: Path,
-                                                                                     db_url: str) -> None:
-    if db_url.startswith("sqlite"):
-        pytest.skip("the task queue runs on PostgreSQL only")
-    with FixtureServer() as server, SendGridStandIn(api_key=KEY) as sendgrid:
-        configs = host(host_files(tmp_path, server), db_url, sendgrid)
-        (home, north), queue = worker(configs, db_url)
-        ensure_schema(home)
-        with queue.open():
-            tag_elsewhere(queue)(north, [1], [])
+def test_a_tag_task_whose_worker_died_is_deferred_again_with_the_same_changes(
+        queued_host: tuple[App, App, procrastinate.App]) -> None:
+    home, north, queue = queued_host
+    with queue.open():
+        tag_elsewhere(queue)(north, [3, 1], [7])
+    with home.engine.begin() as conn:  # a worker took it, then died: its heartbeat is an hour old
+        dead = conn.scalar(text("INSERT INTO procrastinate_workers (last_heartbeat) "
+                                "VALUES (now() - interval '1 hour') RETURNING id"))
+        conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w"), {"w": dead})
 
-        def finish(status: str) -> None:
-            with home.engine.begin() as conn:
-                conn.execute(text("UPDATE procrastinate_jobs SET status = CAST(:s AS procrastinate_job_status) "
-                                  "WHERE status = 'todo'"), {"s": status})
+    async def release() -> list[int]:
+        async with queue.open_async():
+            return await release_stalled(queue)
 
-        finish("failed")  # three attempts failed
-        failed = health_report(north, None)
-        assert failed["queue"]["tagging_failed"] == 1 and failed["status"] == "degraded"
-        assert any("1 tagging task(s) failed" in item for item in failed["attention"])
-        assert health_report(home, None)["queue"]["tagging_failed"] == 0  # the host's own collaborative is fine
-        with queue.open():
-            tag_elsewhere(queue)(north, [2], [])
-        finish("succeeded")
-        assert health_report(north, None)["queue"]["tagging_failed"] == 0
-        home.engine.dispose()
+    assert len(asyncio.run(release())) == 1
+    with home.engine.connect() as conn:
+        rows = conn.execute(text("SELECT status::text, lock, args FROM procrastinate_jobs WHERE task_name = :t "
+                                 "ORDER BY id"), {"t": TAG}).all()
+    changes = {"collaborative": "north", "bill_ids": [3, 1], "event_ids": [7]}
+    assert [tuple(row) for row in rows] == [("failed", "tag:north", changes), ("todo", "tag:north", changes)]
+
+
+def test_health_names_a_collaboratives_failed_tagging_until_a_later_tag_task_succeeds(
+        queued_host: tuple[App, App, procrastinate.App]) -> None:
+    home, north, queue = queued_host
+    with queue.open():
+        tag_elsewhere(queue)(north, [1], [])
+
+    def finish(status: str) -> None:
+        with home.engine.begin() as conn:
+            conn.execute(text("UPDATE procrastinate_jobs SET status = CAST(:s AS procrastinate_job_status) "
+                              "WHERE status = 'todo'"), {"s": status})
+
+    finish("failed")  # three attempts failed
+    failed = health_report(north, None)
+    assert failed["queue"]["tagging_failed"] == 1 and failed["status"] == "degraded"
+    assert any("1 tagging task(s) failed" in item for item in failed["attention"])
+    assert health_report(home, None)["queue"]["tagging_failed"] == 0  # the host's own collaborative is fine
+    with queue.open():
+        tag_elsewhere(queue)(north, [2], [])
+    finish("succeeded")
+    assert health_report(north, None)["queue"]["tagging_failed"] == 0
