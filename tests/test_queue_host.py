@@ -222,3 +222,21 @@ def test_health_names_a_collaboratives_failed_tagging_until_a_later_tag_task_suc
         tag_elsewhere(queue)(north, [2], [])
     finish("succeeded")
     assert health_report(north, None)["queue"]["tagging_failed"] == 0
+
+
+def test_on_the_queue_the_alerts_step_sends_without_waiting_for_a_collaborative_busy_tagging(
+        tmp_path: Path, db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        pytest.skip("the tagging turn is a PostgreSQL advisory lock")
+    home_config, north_config = load_host(host_config(tmp_path), env={})
+    home = App(home_config, secrets=Secrets.from_env({}), database_url=db_url)
+    north = home.beside(north_config)
+    done: list[StepResult] = []
+    with north.transaction() as session:
+        tagging_turn(session)  # north's tag task is tagging on another worker
+        other = threading.Thread(target=lambda: done.append(step.alerts(north, wait=False)))
+        other.start()
+        other.join(timeout=30)
+        assert not other.is_alive() and done and done[0].ok  # it did not wait: the tag task makes the alerts
+        assert done[0].counts["created"] == 0
+    home.engine.dispose()

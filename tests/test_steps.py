@@ -128,7 +128,6 @@ def test_on_the_queue_a_scrape_that_changed_nothing_hands_a_catch_up_only_to_col
     from tests.collaboratives import host_apps
 
     home, north = host_apps(tmp_path, db_url, clock)
-    north = home.beside(north.config)
     build_world(home, home.now())  # stored and tagged for home; north has not tagged them yet (a crash between)
     unchanged = SimpleNamespace(status="ok", fetched=1, not_modified=1, new_bills=0, updated_bills=0, events=0,
                                 errors=[], changed_bill_ids=[], event_ids=[], name="ohio-legislature", run_id=None)
@@ -138,4 +137,6 @@ def test_on_the_queue_a_scrape_that_changed_nothing_hands_a_catch_up_only_to_col
                           tag_elsewhere=lambda app, changed, events: handed.append(
                               (app.config.collaborative.slug, list(changed), list(events))))
     assert result.ok and handed == [("north", [], [])]
+    assert result.counts["tagging_handed_over"] == 1
     home.engine.dispose()
+    north.engine.dispose()

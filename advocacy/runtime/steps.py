@@ -55,12 +55,12 @@ def scrape(app: App, source_name: str, others: Sequence[App] = (), tag_elsewhere
             else:
                 lines, followers = store_votes(app, [summary]), [o for o in (app, *others)
                                                                  if o.config.follows(jcfg.code)]
-            failed = _tag_others(followers, *changes([summary]), tag_elsewhere)
+            handed, failed = _tag_others(followers, *changes([summary]), tag_elsewhere)
             return StepResult(
                 ok=summary.status != "failed" and not failed,
                 counts={"fetched": summary.fetched, "not_modified": summary.not_modified,
                         "new_bills": summary.new_bills, "updated_bills": summary.updated_bills,
-                        "events": summary.events, **({"tagging_handed_over": len(followers)} if tag_elsewhere else {})},
+                        "events": summary.events, **({"tagging_handed_over": handed} if tag_elsewhere else {})},
                 note="; ".join([*summary.errors[:3], *lines[:1],
                                 *([f"tagging failed for {', '.join(failed)} (the tag job catches up)"]
                                   if failed else [])]),
@@ -69,11 +69,12 @@ def scrape(app: App, source_name: str, others: Sequence[App] = (), tag_elsewhere
 
 
 def _tag_others(others: Sequence[App], changed: Sequence[int], event_ids: Sequence[int],
-                tag_elsewhere: TagElsewhere | None) -> list[str]:
-    """Tag `changed` for each of `others` (or hand it to `tag_elsewhere`); the slugs of those that failed. One
-    collaborative's failure leaves the others' tagging to run. Handing over when nothing changed: a catch-up for
-    those with stale bills (e.g. a resumed run whose first attempt stored bills, then died before handing over)."""
-    failed = []
+                tag_elsewhere: TagElsewhere | None) -> tuple[int, list[str]]:
+    """Tag `changed` for each of `others` (or hand it to `tag_elsewhere`): how many were handed over, and the slugs
+    of those that failed. One collaborative's failure leaves the others' tagging to run. Handing over when nothing
+    changed: a catch-up for those with stale bills (e.g. a resumed run whose first attempt stored bills, then died
+    before handing over)."""
+    handed, failed = 0, []
     for other in others:
         try:
             if tag_elsewhere is None:
@@ -81,15 +82,16 @@ def _tag_others(others: Sequence[App], changed: Sequence[int], event_ids: Sequen
                     tag_changed(other, changed, event_ids)
             elif changed or event_ids or _stale(other):
                 tag_elsewhere(other, changed, event_ids)
+                handed += 1
         except Exception:
             log.exception("tagging after a scrape failed for collaborative %s", other.config.collaborative.slug)
             failed.append(other.config.collaborative.slug)
-    return failed
+    return handed, failed
 
 
 def _stale(app: App) -> bool:
     with app.sessions() as session:
-        return bool(stale_bill_ids(session, app.config.followed()))
+        return bool(stale_bill_ids(session, app.config.followed(), limit=1))
 
 
 def tag_for(app: App, changed: Sequence[int], event_ids: Sequence[int]) -> StepResult:

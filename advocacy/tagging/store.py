@@ -299,13 +299,14 @@ def followed_bill_ids(session: Session, bill_ids: Sequence[int], jurisdictions: 
     return sorted(found)
 
 
-def stale_bill_ids(session: Session, jurisdictions: Sequence[str] | None = None) -> list[int]:
-    """Bills (of `jurisdictions`, by default all) the session's collaborative never tagged, or changed since it
-    last tagged them."""
+def stale_bill_ids(session: Session, jurisdictions: Sequence[str] | None = None, limit: int | None = None
+                   ) -> list[int]:
+    """Bills (of `jurisdictions`, by default all; the first `limit`) the session's collaborative never tagged, or
+    changed since it last tagged them."""
     return list(session.scalars(_in(
         select(Bill.id).outerjoin(BillRelevance, BillRelevance.bill_id == Bill.id)
         .where(or_(BillRelevance.tagged_at.is_(None), BillRelevance.tagged_at < Bill.updated_at)),
-        jurisdictions).order_by(Bill.id)))
+        jurisdictions).order_by(Bill.id).limit(limit)))
 
 
 def retag_all(session: Session, tagger: Tagger, now: datetime, *, make_input: MakeInput = BillInput,
